@@ -1,0 +1,73 @@
+# The commands the README and CI use. Everything installs into .venv from the hash-locked
+# requirements/*.txt, so a fresh machine needs only Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
+
+.PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
+	worker beat lock bench clean
+
+run: $(VENV)/.base ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev ## set up with the dev tools and run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base: requirements/base.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev: requirements/dev.txt | $(VENV)/bin/python
+	$(PIP_INSTALL) -r requirements/dev.txt
+	touch $@ $(VENV)/.base
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(VENV)/.base
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: $(VENV)/.base ## refresh the catalogues in locale/ after changing texts
+	DEBUG=1 $(BIN)/python manage.py makemessages -l uk -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(MAKE) compilemessages
+
+compilemessages: $(VENV)/.base
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+deploy-check: $(VENV)/.base ## Django's deployment checklist with production-like settings
+	DEBUG=0 ALLOWED_HOSTS=portal.example.org \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+worker: $(VENV)/.base ## a Celery worker (needs REDIS_URL or CELERY_BROKER_URL)
+	$(BIN)/celery -A imi_portal worker --loglevel=INFO
+
+beat: $(VENV)/.base ## Celery beat, for the periodic jobs
+	$(BIN)/celery -A imi_portal beat --loglevel=INFO
+
+lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.toml
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links -o requirements/base.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --extra dev -o requirements/dev.txt pyproject.toml
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+import phonenumbers
+from django.conf import settings
+from django.urls import reverse, translate_url
+from django.utils.functional import SimpleLazyObject
+
+
+def _hotline():
+    number = phonenumbers.parse(settings.HOTLINE_PHONE, "UA")
+    national = f"0{number.national_number}"
+    if number.country_code == 380 and len(national) == 10:
+        # The way Ukrainians write it, and the seed page shows it: (050) 447-70-63.
+        display = f"({national[:3]}) {national[3:6]}-{national[6:8]}-{national[8:]}"
+    else:
+        display = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return {
+        "display": display,
+        "tel": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+    }
+
+
+def _language_links(request):
+    path = request.get_full_path()
+    return [
+        {"code": code, "name": name, "url": translate_url(path, code)}
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def site(request):
+    """Site-wide facts every page shows: the hotline, the donation link, the other language."""
+    return {
+        "hotline": SimpleLazyObject(_hotline),
+        "donate_url": settings.DONATE_URL or reverse("support"),
+        "language_links": SimpleLazyObject(lambda: _language_links(request)),
+    }

@@ -1,0 +1,33 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from incidents.sitemaps import IncidentSitemap, PagesSitemap
+from incidents.views import HomeView
+
+admin.site.site_header = _("IMI Portal administration")
+admin.site.site_title = _("IMI Portal")
+
+sitemaps = {"pages": PagesSitemap, "incidents": IncidentSitemap}
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
+]
+
+# Ukrainian at the root, English under /en/.
+urlpatterns += i18n_patterns(
+    path("", HomeView.as_view(), name="home"),
+    path("incidents/", include("incidents.urls")),
+    path("", include("hotline.urls")),
+    path("support/", TemplateView.as_view(template_name="support.html"), name="support"),
+    prefix_default_language=False,
+)

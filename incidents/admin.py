@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import Category, Incident, Region, SourceLink, Victim
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name_uk", "name_en", "parent", "is_wartime", "position"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "is_wartime"]
+    list_editable = ["position"]
+    search_fields = ["name_uk", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    list_select_related = ["parent"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name_uk", "name_en", "kind", "iso_code", "position"]
+    list_filter = ["kind"]
+    list_editable = ["position"]
+    search_fields = ["name_uk", "name_en", "slug", "iso_code"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+class VictimInline(admin.TabularInline):
+    model = Victim
+    extra = 0
+
+
+class SourceLinkInline(admin.TabularInline):
+    model = SourceLink
+    extra = 0
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "status",
+        "language",
+        "published_at",
+        "occurred_on",
+        "region",
+        "category_list",
+    ]
+    list_filter = [
+        "status",
+        "language",
+        "is_featured",
+        ("categories", admin.RelatedOnlyFieldListFilter),
+        "region",
+        "perpetrator_type",
+    ]
+    search_fields = ["title", "lead", "body", "slug", "victims__name", "victims__outlet"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["translation_of"]
+    filter_horizontal = ["categories"]
+    list_select_related = ["region"]
+    inlines = [VictimInline, SourceLinkInline]
+    actions = ["publish", "unpublish"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "lead", "body"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "is_featured",
+                    "language",
+                    "translation_of",
+                    "author",
+                ]
+            },
+        ),
+        (
+            _("Facts"),
+            {
+                "fields": [
+                    ("occurred_on", "occurred_on_approximate"),
+                    "categories",
+                    ("region", "place", "country"),
+                    ("perpetrator_type", "perpetrator_detail"),
+                ]
+            },
+        ),
+        (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("categories", queryset=Category.objects.only("pk", "name_uk", "name_en"))
+            )
+        )
+
+    @admin.display(description=_("categories"))
+    def category_list(self, obj):
+        return ", ".join(c.name for c in obj.categories.all())
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Publish the selected incidents"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = 0
+        for incident in queryset:
+            services.incident_publish(incident=incident)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d incident published.", "%d incidents published.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish the selected incidents"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = 0
+        for incident in queryset:
+            services.incident_unpublish(incident=incident)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d incident returned to draft.", "%d incidents returned to draft.", count)
+            % count,
+            messages.SUCCESS,
+        )

@@ -1,0 +1,126 @@
+"""The one filter definition shared by the incident list and, later, statistics and exports."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Incident, PerpetratorType, Region
+
+MIN_YEAR = 1991  # Ukraine's independence: nothing in the record is older.
+
+
+def year_choices():
+    this_year = datetime.date.today().year
+    return [(str(y), str(y)) for y in range(this_year, MIN_YEAR - 1, -1)]
+
+
+def month_choices():
+    return [(str(number), name) for number, name in MONTHS.items()]
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Words to find")}),
+    )
+    group = django_filters.ModelChoiceFilter(
+        label=_("Type of violation"),
+        queryset=Category.objects.groups(),
+        to_field_name="slug",
+        method="filter_group",
+        empty_label=_("All types"),
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Violation"),
+        queryset=Category.objects.leaves().select_related("parent"),
+        to_field_name="slug",
+        method="filter_category",
+        empty_label=_("All violations"),
+    )
+    region = django_filters.ModelChoiceFilter(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All regions"),
+    )
+    perpetrator = django_filters.ChoiceFilter(
+        label=_("Perpetrator"),
+        field_name="perpetrator_type",
+        choices=PerpetratorType.choices,
+        empty_label=_("Anyone"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        field_name="occurred_on",
+        lookup_expr="year",
+        choices=year_choices,
+        empty_label=_("Any year"),
+    )
+    month = django_filters.ChoiceFilter(
+        label=_("Month"),
+        field_name="occurred_on",
+        lookup_expr="month",
+        choices=month_choices,
+        empty_label=_("Any month"),
+    )
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="occurred_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"),
+        field_name="occurred_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    class Meta:
+        model = Incident
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("date_from", "date_to"):
+            self.form.fields[name].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_group(self, queryset, name, value):
+        # Exists rather than a join: an incident in two categories of a group appears once.
+        through = Incident.categories.through
+        return queryset.filter(
+            Exists(through.objects.filter(incident=OuterRef("pk"), category__parent=value))
+        )
+
+    def filter_category(self, queryset, name, value):
+        through = Incident.categories.through
+        return queryset.filter(
+            Exists(through.objects.filter(incident=OuterRef("pk"), category=value))
+        )
+
+    @property
+    def active_filters(self):
+        """The filters that were understood and applied, for the "N incidents match" line."""
+        if not self.is_bound:
+            return []
+        self.errors  # noqa: B018 -- runs validation so cleaned_data exists
+        active = []
+        for name, value in getattr(self.form, "cleaned_data", {}).items():
+            if value in (None, ""):
+                continue
+            field = self.form.fields[name]
+            if hasattr(field, "choices") and not hasattr(value, "pk"):
+                value = dict(field.choices).get(value, value)
+            elif hasattr(value, "strftime"):
+                value = value.strftime("%d.%m.%Y")
+            active.append((field.label, value))
+        return active

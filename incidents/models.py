@@ -1,0 +1,385 @@
+import re
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .text import render_markdown
+
+
+class Language(models.TextChoices):
+    UK = "uk", _("Ukrainian")
+    EN = "en", _("English")
+
+
+def current_language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "uk"
+
+
+class BilingualNameModel(models.Model):
+    """Reference data named in both interface languages; `name` follows the active one."""
+
+    name_uk = models.CharField(_("name in Ukrainian"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if current_language() == "en" else self.name_uk
+
+
+class CategoryQuerySet(models.QuerySet):
+    def groups(self):
+        return self.filter(parent__isnull=True)
+
+    def leaves(self):
+        return self.filter(parent__isnull=False)
+
+
+class Category(BilingualNameModel):
+    """The violation taxonomy of IMI's barometer: groups, and the categories under them."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"parent__isnull": True},
+        help_text=_("Leave empty for a group. A category belongs to exactly one group."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_wartime = models.BooleanField(
+        _("wartime category"),
+        default=False,
+        help_text=_("Recorded since the full-scale invasion of 24 February 2022."),
+    )
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="category_not_own_group"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        key = "group" if self.is_group else "category"
+        return f"{reverse('incidents:list')}?{key}={self.slug}"
+
+    def clean(self):
+        if self.parent is not None and self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": _("Only two levels: a group cannot sit under a category.")}
+            )
+
+    @property
+    def is_group(self) -> bool:
+        return self.parent_id is None
+
+
+class Region(BilingualNameModel):
+    class Kind(models.TextChoices):
+        OBLAST = "oblast", _("Oblast")
+        CITY = "city", _("City with special status")
+        AUTONOMY = "autonomy", _("Autonomous republic")
+        ABROAD = "abroad", _("Abroad")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    iso_code = models.CharField(
+        _("ISO 3166-2 code"), max_length=6, blank=True, help_text=_("For example UA-30 for Kyiv.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["position", "slug"]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('incidents:list')}?region={self.slug}"
+
+
+class PerpetratorType(models.TextChoices):
+    POLICE = "police", _("Police")
+    SECURITY_SERVICES = "security_services", _("Security services")
+    OFFICIALS = "officials", _("State officials")
+    POLITICIANS = "politicians", _("Politicians and MPs")
+    COURTS = "courts", _("Courts and prosecutors")
+    MILITARY = "military", _("Military")
+    RUSSIAN_FORCES = "russian_forces", _("Russian armed forces")
+    FOREIGN_STATE = "foreign_state", _("Foreign state bodies")
+    BUSINESS = "business", _("Business")
+    PRIVATE_PERSONS = "private_persons", _("Private persons")
+    UNKNOWN = "unknown", _("Unknown persons")
+
+
+class IncidentQuerySet(models.QuerySet):
+    def published(self):
+        """Live to the public: published, and its publication time has come."""
+        return self.filter(status=Incident.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_language(self, language: str):
+        """One row per story: its version in `language` if published, otherwise the other one.
+
+        A story is an original and its translations (Coalesce of translation_of and id), so a
+        translated incident is listed and counted once in each interface language.
+        """
+        story = Coalesce("translation_of_id", "id")
+        better_version = (
+            Incident.objects.published()
+            .filter(language=language)
+            .annotate(story=story)
+            .filter(story=OuterRef("story"))
+        )
+        return self.annotate(story=story).filter(Q(language=language) | ~Exists(better_version))
+
+    def search(self, text: str):
+        """Full-text search: ranked PostgreSQL search, or a plain substring match on SQLite."""
+        words = re.findall(r"[^\W_]+", text or "")[:12]
+        if not words:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            # Prefix matching on every word, so "Ахмет" finds "Ахмет" and "Ахметом".
+            query = SearchQuery(
+                " & ".join(f"{w}:*" for w in words), search_type="raw", config="simple"
+            )
+            return (
+                self.filter(search_vector=query)
+                .annotate(rank=SearchRank(F("search_vector"), query))
+                .order_by("-rank", "-published_at", "-pk")
+            )
+        condition = Q()
+        for word in words:
+            condition &= (
+                Q(title__icontains=word)
+                | Q(lead__icontains=word)
+                | Q(body__icontains=word)
+                | Q(victims__name__icontains=word)
+            )
+        return self.filter(pk__in=Incident.objects.filter(condition).values("pk"))
+
+    def with_card_data(self):
+        """What a list card shows, in a fixed number of queries."""
+        return self.select_related("region").prefetch_related(
+            Prefetch("categories", queryset=Category.objects.select_related("parent"))
+        )
+
+
+class Incident(models.Model):
+    """A published article about a violation of journalists' rights, and its facts."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(
+        _("slug"), max_length=140, unique=True, help_text=_("The last part of the address.")
+    )
+    lead = models.TextField(
+        _("lead"), help_text=_("One or two sentences shown in lists and feeds.")
+    )
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Markdown. Links are allowed; images and scripts are removed when the article is saved."
+        ),
+    )
+    body_html = models.TextField(editable=False, default="")
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.UK
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("translation of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        limit_choices_to={"translation_of__isnull": True},
+        help_text=_("Set on a translation: the original article it translates."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_(
+            "Only published incidents whose publication time has come are shown to the public "
+            "and counted; drafts and archived ones are not."
+        ),
+    )
+    published_at = models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_("Date and time of publication (Kyiv time). A future time schedules it."),
+    )
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown at the top of the home page while public.")
+    )
+    occurred_on = models.DateField(_("date of the incident"))
+    occurred_on_approximate = models.BooleanField(
+        _("exact date unknown"),
+        default=False,
+        help_text=_("Only the month and year are shown; enter any day of that month."),
+    )
+    categories = models.ManyToManyField(
+        Category,
+        verbose_name=_("categories"),
+        related_name="incidents",
+        limit_choices_to={"parent__isnull": False},
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    country = models.CharField(
+        _("country"), max_length=100, blank=True, help_text=_("Only for incidents abroad.")
+    )
+    perpetrator_type = models.CharField(
+        _("perpetrator"),
+        max_length=20,
+        choices=PerpetratorType.choices,
+        default=PerpetratorType.UNKNOWN,
+    )
+    perpetrator_detail = models.CharField(_("perpetrator details"), max_length=300, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Filled by a database trigger on PostgreSQL (migration 0003); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="incident_status_pub_idx"),
+            models.Index(fields=["occurred_on"], name="incident_occurred_idx"),
+            models.Index(fields=["perpetrator_type"], name="incident_perpetrator_idx"),
+            models.Index(fields=["language"], name="incident_language_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="incident_published_has_time",
+            ),
+            models.UniqueConstraint(
+                fields=["translation_of", "language"], name="incident_one_translation_per_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            errors["published_at"] = _("A published incident needs its publication time.")
+        if self.region_id:
+            abroad = self.region.kind == Region.Kind.ABROAD
+            if abroad and not self.country:
+                errors["country"] = _("Name the country of an incident abroad.")
+            if not abroad and self.country:
+                errors["country"] = _("A country is only given for incidents abroad.")
+        if self.translation_of_id:
+            original = self.translation_of
+            if original.pk == self.pk or original.translation_of_id:
+                errors["translation_of"] = _("Choose the original article, not a translation.")
+            elif original.language == self.language:
+                errors["language"] = _("A translation must be in the other language.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def story_versions(self):
+        """The published versions of this story in other languages."""
+        story_id = self.translation_of_id or self.pk
+        return (
+            Incident.objects.published()
+            .filter(Q(pk=story_id) | Q(translation_of_id=story_id))
+            .exclude(pk=self.pk)
+        )
+
+
+class Victim(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="victims")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    is_anonymous = models.BooleanField(
+        _("name withheld"), default=False, help_text=_("The name is never shown to the public.")
+    )
+    outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("Journalist, camera operator, editor…")
+    )
+
+    class Meta:
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return str(self.public_name)
+
+    @property
+    def public_name(self):
+        if self.is_anonymous or not self.name:
+            return _("Name withheld")
+        return self.name
+
+
+class SourceLink(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(_("address"), max_length=500)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.url

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .filters import IncidentFilter
+from .models import Category, Incident, current_language
+
+
+def public_incidents():
+    """What a visitor of the current interface language sees: one row per published story."""
+    return Incident.objects.published().for_language(current_language())
+
+
+class HomeView(TemplateView):
+    template_name = "incidents/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        this_month = public_incidents().filter(
+            occurred_on__year=today.year, occurred_on__month=today.month
+        )
+        groups = Category.objects.groups().annotate(
+            month_count=Count(
+                "children__incidents",
+                filter=Q(children__incidents__in=this_month.values("pk")),
+                distinct=True,
+            )
+        )
+        context.update(
+            featured=public_incidents().filter(is_featured=True).with_card_data()[:3],
+            latest=public_incidents().filter(is_featured=False).with_card_data()[:6],
+            years=public_incidents()
+            .annotate(year=ExtractYear("occurred_on"))
+            .values("year")
+            .annotate(count=Count("pk"))
+            .order_by("-year"),
+            month_total=this_month.count(),
+            month_groups=groups,
+            today=today,
+        )
+        return context
+
+
+class IncidentListView(ListView):
+    template_name = "incidents/incident_list.html"
+    context_object_name = "incidents"
+
+    def get_queryset(self):
+        self.filterset = IncidentFilter(self.request.GET or None, queryset=public_incidents())
+        return self.filterset.qs.with_card_data()
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page number that is not a number, or past the end, is answered with a real page
+        # and a note, never an error: people share and edit these URLs by hand.
+        paginator = Paginator(queryset, self.get_paginate_by(queryset))
+        requested = self.request.GET.get("page")
+        page = paginator.get_page(requested)
+        self.page_adjusted = requested not in (None, "", str(page.number))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_paginate_by(self, queryset):
+        return settings.INCIDENTS_PER_PAGE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            filter=self.filterset,
+            total=context["paginator"].count,
+            page_adjusted=self.page_adjusted,
+            page_range=context["paginator"].get_elided_page_range(
+                context["page_obj"].number, on_each_side=1, on_ends=1
+            ),
+        )
+        return context
+
+
+class IncidentDetailView(DetailView):
+    template_name = "incidents/incident_detail.html"
+    context_object_name = "incident"
+
+    def get_queryset(self):
+        queryset = Incident.objects.select_related("region", "author").prefetch_related(
+            "victims", "sources", "categories__parent"
+        )
+        if self.request.user.is_active and self.request.user.is_staff:
+            return queryset  # staff preview drafts and archived articles
+        return queryset.published()
+
+    def get_object(self, queryset=None):
+        incident = super().get_object(queryset)
+        if not incident.is_public and not self.request.user.has_perm("incidents.view_incident"):
+            raise Http404
+        return incident
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        incident = self.object
+        category_ids = [c.pk for c in incident.categories.all()]
+        context["related"] = (
+            public_incidents()
+            .filter(
+                Exists(
+                    Incident.categories.through.objects.filter(
+                        incident=OuterRef("pk"), category__in=category_ids
+                    )
+                )
+            )
+            .exclude(pk=incident.pk)
+            .exclude(translation_of=incident.pk)
+            .exclude(pk=incident.translation_of_id or 0)
+            .select_related("region")[:4]
+        )
+        context["other_versions"] = list(incident.story_versions())
+        return context

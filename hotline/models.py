@@ -1,0 +1,398 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from incidents.models import Category, Incident, Language, PerpetratorType, Region
+
+from .storage import private_storage
+
+DESCRIPTION_MIN_LENGTH = 50
+DESCRIPTION_MAX_LENGTH = 20_000
+
+
+class CallbackRequest(models.Model):
+    """A visitor asks the hotline to call them back."""
+
+    class Topic(models.TextChoices):
+        JOURNALISTS_RIGHTS = "journalists_rights", _("Journalists' rights")
+        ACCESS_TO_INFORMATION = (
+            "access_to_information",
+            _("Access to information and accreditation"),
+        )
+        PRE_PUBLICATION = "pre_publication", _("Legal review before publication")
+        COMPLAINT_AGAINST_JOURNALIST = (
+            "complaint_against_journalist",
+            _("Complaints against journalists"),
+        )
+        ADVERTISING_LABELLING = "advertising_labelling", _("Labelling of advertising")
+        OTHER = "other", _("Other")
+
+    class PreferredTime(models.TextChoices):
+        ANY = "any", _("Any time")
+        MORNING = "morning", _("Morning (9:00–12:00)")
+        AFTERNOON = "afternoon", _("Afternoon (12:00–18:00)")
+        EVENING = "evening", _("Evening (18:00–22:00)")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CALLED_BACK = "called_back", _("Called back")
+        NO_ANSWER = "no_answer", _("No answer")
+        CLOSED = "closed", _("Closed")
+
+    TRANSITIONS = {
+        Status.NEW: {Status.IN_PROGRESS, Status.CALLED_BACK, Status.NO_ANSWER, Status.CLOSED},
+        Status.IN_PROGRESS: {Status.CALLED_BACK, Status.NO_ANSWER, Status.CLOSED},
+        Status.NO_ANSWER: {Status.IN_PROGRESS, Status.CALLED_BACK, Status.CLOSED},
+        Status.CALLED_BACK: {Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    phone = PhoneNumberField(
+        _("phone number"),
+        help_text=_(
+            "A Ukrainian number like (050) 447-70-63, or any number with its country code."
+        ),
+    )
+    preferred_time = models.CharField(
+        _("when to call"), max_length=12, choices=PreferredTime.choices, default=PreferredTime.ANY
+    )
+    topic = models.CharField(_("topic"), max_length=32, choices=Topic.choices)
+    message = models.TextField(_("short message"), max_length=1000, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    consent = models.BooleanField(_("consent to processing"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["submission_key"])
+
+    class Meta:
+        verbose_name = _("callback request")
+        verbose_name_plural = _("callback requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="callback_status_created_idx")
+        ]
+        permissions = [("export_callbackrequest", _("Can export callback requests as CSV"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(consent=True), name="callback_has_consent"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Callback request #%(id)s") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:hotline_callbackrequest_change", args=[self.pk])
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class Complaint(models.Model):
+    """A journalist reports a violation of their rights."""
+
+    class Role(models.TextChoices):
+        JOURNALIST = "journalist", _("Journalist")
+        EDITOR = "editor", _("Editor")
+        CAMERA = "camera", _("Camera operator or photographer")
+        BLOGGER = "blogger", _("Blogger")
+        MEDIA_MANAGER = "media_manager", _("Media manager or owner")
+        OTHER = "other", _("Other")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        EMAIL = "email", _("E-mail")
+        MESSENGER = "messenger", _("Signal or another messenger on that number")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Received")
+        TRIAGE = "triage", _("Being reviewed")
+        VERIFYING = "verifying", _("Being verified")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Not taken up")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Low")
+        NORMAL = 2, _("Normal")
+        HIGH = 3, _("High")
+        URGENT = 4, _("Urgent")
+
+    TRANSITIONS = {
+        Status.NEW: {Status.TRIAGE, Status.REJECTED},
+        Status.TRIAGE: {Status.VERIFYING, Status.REJECTED},
+        Status.VERIFYING: {Status.VERIFIED, Status.REJECTED},
+        Status.VERIFIED: {Status.PUBLISHED, Status.CLOSED},
+        Status.REJECTED: {Status.CLOSED, Status.TRIAGE},
+        Status.PUBLISHED: {Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+
+    tracking_code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    # Who
+    reporter_name = models.CharField(_("name"), max_length=120)
+    outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.JOURNALIST)
+    anonymous = models.BooleanField(
+        _("don't publish my name"),
+        default=False,
+        help_text=_("Your name is never shown in a published incident."),
+    )
+    # How to reach them
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = PhoneNumberField(_("phone number"), blank=True)
+    preferred_channel = models.CharField(
+        _("preferred way to reach you"),
+        max_length=12,
+        choices=Channel.choices,
+        default=Channel.PHONE,
+    )
+    safe_times = models.CharField(
+        _("when it is safe to contact you"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: weekdays after 18:00; never call, write only."),
+    )
+    # What happened
+    occurred_on = models.DateField(_("date of the incident"))
+    occurred_on_approximate = models.BooleanField(_("the date is approximate"), default=False)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("violation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"parent__isnull": False},
+    )
+    perpetrator_type = models.CharField(
+        _("who did it"),
+        max_length=20,
+        choices=PerpetratorType.choices,
+        default=PerpetratorType.UNKNOWN,
+    )
+    description = models.TextField(
+        _("what happened"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MinLengthValidator(DESCRIPTION_MIN_LENGTH)],
+    )
+    links = models.TextField(
+        _("links"), blank=True, max_length=2000, help_text=_("One address per line.")
+    )
+    consent_processing = models.BooleanField(_("consent to processing"), default=False)
+    consent_publish = models.BooleanField(
+        _("the story may be published"),
+        default=False,
+        help_text=_("IMI may publish an incident about it (without your name if you asked)."),
+    )
+    # Staff
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    incident = models.OneToOneField(
+        Incident,
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaint",
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["tracking_code_hash", "submission_key"])
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="complaint_status_created_idx"),
+            models.Index(fields=["priority"], name="complaint_priority_idx"),
+        ]
+        permissions = [("export_complaint", _("Can export complaints as CSV"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email="") | ~Q(phone=""), name="complaint_has_contact"
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_processing=True), name="complaint_has_consent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Complaint #%(id)s") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:hotline_complaint_change", args=[self.pk])
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+def attachment_path(instance, filename):
+    # The stored name says nothing about the file or its owner.
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), storage=private_storage, upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("hotline:attachment-download", args=[self.pk])
+
+
+class PublicUpdate(models.Model):
+    """Text staff choose to show the complainant on the tracking page."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="public_updates"
+    )
+    text = models.TextField(
+        _("text"),
+        max_length=2000,
+        help_text=_("Shown to whoever has the tracking code. No personal data."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("public update")
+        verbose_name_plural = _("public updates")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Note(models.Model):
+    """A staff-only note on a complaint or a callback request."""
+
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    callback = models.ForeignKey(
+        CallbackRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="notes"
+    )
+    text = models.TextField(_("note"), max_length=5000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staff note")
+        verbose_name_plural = _("staff notes")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(complaint__isnull=True, callback__isnull=False)
+                | Q(complaint__isnull=False, callback__isnull=True),
+                name="note_on_exactly_one_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Notification(models.Model):
+    """The outbox: written with the submission, delivered by Celery, the row is the truth."""
+
+    class Kind(models.TextChoices):
+        NEW_COMPLAINT = "new_complaint", _("New complaint")
+        NEW_CALLBACK = "new_callback", _("New callback request")
+        COMPLAINT_RECEIVED = "complaint_received", _("Confirmation to the complainant")
+        ESCALATION = "escalation", _("Escalation")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    callback = models.ForeignKey(
+        CallbackRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_channel_display()}"

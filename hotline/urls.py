@@ -1,18 +1,15 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "hotline"
 
-# Placeholders until the hotline intake lands: they give the number to call.
 urlpatterns = [
-    path(
-        "callback/",
-        TemplateView.as_view(template_name="hotline/callback_placeholder.html"),
-        name="callback",
-    ),
-    path(
-        "complaint/",
-        TemplateView.as_view(template_name="hotline/complaint_placeholder.html"),
-        name="complaint",
-    ),
+    path("callback/", views.CallbackRequestView.as_view(), name="callback"),
+    path("callback/thanks/", views.CallbackThanksView.as_view(), name="callback-thanks"),
+    path("complaint/", views.ComplaintView.as_view(), name="complaint"),
+    path("complaint/thanks/", views.ComplaintThanksView.as_view(), name="complaint-thanks"),
+    path("complaint/status/", views.TrackView.as_view(), name="track"),
+    # Staff only; everyone else gets 404 (see views.attachment_download).
+    path("evidence/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "phonenumber_field",
+    "simple_history",
     "incidents",
     "hotline",
 ]
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -185,6 +187,7 @@ SITE_NAME = env("SITE_NAME", default="")
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
 NOTIFY_WEBHOOK_URL = env("NOTIFY_WEBHOOK_URL", default="")
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
+COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 

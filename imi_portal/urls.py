@@ -29,5 +29,6 @@ urlpatterns += i18n_patterns(
     path("incidents/", include("incidents.urls")),
     path("", include("hotline.urls")),
     path("support/", TemplateView.as_view(template_name="support.html"), name="support"),
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
     prefix_default_language=False,
 )

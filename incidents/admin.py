@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
 from .models import Category, Incident, Region, SourceLink, Victim
+from .signals import incident_published
 
 
 @admin.register(Category)
@@ -110,6 +112,8 @@ class IncidentAdmin(admin.ModelAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+        if "status" in form.changed_data and obj.status == Incident.Status.PUBLISHED:
+            transaction.on_commit(lambda: incident_published.send(sender=Incident, incident=obj))
 
     @admin.action(description=_("Publish the selected incidents"), permissions=["change"])
     def publish(self, request, queryset):

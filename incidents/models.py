@@ -88,6 +88,10 @@ class Category(BilingualNameModel):
             raise ValidationError(
                 {"parent": _("Only two levels: a group cannot sit under a category.")}
             )
+        if self.parent is not None and self.pk and self.children.exists():
+            raise ValidationError(
+                {"parent": _("Only two levels: a group with categories cannot sit under a group.")}
+            )
 
     @property
     def is_group(self) -> bool:
@@ -169,12 +173,11 @@ class IncidentQuerySet(models.QuerySet):
         condition = Q()
         for word in words:
             condition &= (
-                Q(title__icontains=word)
-                | Q(lead__icontains=word)
-                | Q(body__icontains=word)
-                | Q(victims__name__icontains=word)
+                Q(title__icontains=word) | Q(lead__icontains=word) | Q(body__icontains=word)
             )
-        return self.filter(pk__in=Incident.objects.filter(condition).values("pk"))
+        # The same fields as the PostgreSQL search vector: never victims' names, which may
+        # be withheld.
+        return self.filter(condition)
 
     def with_card_data(self):
         """What a list card shows, in a fixed number of queries."""
@@ -324,6 +327,10 @@ class Incident(models.Model):
                 errors["translation_of"] = _("Choose the original article, not a translation.")
             elif original.language == self.language:
                 errors["language"] = _("A translation must be in the other language.")
+            elif self.pk and self.translations.exists():
+                errors["translation_of"] = _(
+                    "This article has translations of its own: it is an original."
+                )
         if errors:
             raise ValidationError(errors)
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Incident
+from .signals import incident_published
 
 
 @transaction.atomic
@@ -13,6 +14,7 @@ def incident_publish(*, incident: Incident, at=None) -> Incident:
     incident.published_at = at or incident.published_at or timezone.now()
     incident.full_clean()
     incident.save()
+    transaction.on_commit(lambda: incident_published.send(sender=Incident, incident=incident))
     return incident
 
 

@@ -1,6 +1,8 @@
 import datetime
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -11,6 +13,13 @@ class IncidentFactory(DjangoModelFactory):
     class Meta:
         model = Incident
         skip_postgeneration_save = True
+
+    class Params:
+        draft = factory.Trait(status=Incident.Status.DRAFT, published_at=None)
+        archived = factory.Trait(status=Incident.Status.ARCHIVED)
+        scheduled = factory.Trait(
+            published_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=2))
+        )
 
     title = factory.Sequence(lambda n: f"Incident number {n}")
     slug = factory.Sequence(lambda n: f"incident-{n}")
@@ -33,6 +42,16 @@ class IncidentFactory(DjangoModelFactory):
         self.categories.set(extracted)
 
 
+class TranslationFactory(IncidentFactory):
+    """The English version of an existing (Ukrainian) original."""
+
+    translation_of = factory.SubFactory(IncidentFactory)
+    language = "en"
+    title = factory.LazyAttribute(lambda o: f"{o.translation_of.title} (English)")
+    occurred_on = factory.LazyAttribute(lambda o: o.translation_of.occurred_on)
+    region = factory.LazyAttribute(lambda o: o.translation_of.region)
+
+
 class VictimFactory(DjangoModelFactory):
     class Meta:
         model = Victim
@@ -50,3 +69,25 @@ class SourceLinkFactory(DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     url = factory.Sequence(lambda n: f"https://example.org/source/{n}")
     title = "Source"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("a long test password")
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """permissions=["incidents.view_incident", ...]"""
+        if not create or not extracted:
+            return
+        for dotted in extracted:
+            app_label, codename = dotted.split(".")
+            self.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

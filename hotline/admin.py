@@ -1,0 +1,365 @@
+import csv
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Attachment, CallbackRequest, Complaint, Note, Notification, PublicUpdate
+
+
+def overdue_cutoff(model) -> datetime.datetime:
+    if model is CallbackRequest:
+        return timezone.now() - datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES)
+    return timezone.now() - datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS)
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Mine")), ("unassigned", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                status=queryset.model.Status.NEW, created_at__lt=overdue_cutoff(queryset.model)
+            )
+        return queryset
+
+
+class TransitionAdminForm(forms.ModelForm):
+    """The change form refuses a status the item cannot move to from where it is."""
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        instance = self.instance
+        if instance.pk and status != instance.status and not instance.can_move_to(status):
+            allowed = ", ".join(
+                str(type(instance).Status(s).label)
+                for s in sorted(instance.TRANSITIONS[instance.status])
+            )
+            raise forms.ValidationError(
+                _("From “%(current)s” the status can move to: %(allowed)s.")
+                % {"current": instance.get_status_display(), "allowed": allowed or "—"}
+            )
+        return status
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    extra = 0
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
+class PublicUpdateInline(admin.StackedInline):
+    model = PublicUpdate
+    extra = 0
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ["download", "content_type", "size", "sha256", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+
+class TriageAdmin(SimpleHistoryAdmin):
+    """What the complaint and callback admins share: ages, statuses, assignment, export."""
+
+    form = TransitionAdminForm
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    export_fields: list[str] = []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for status in self.model.Status:
+            name = f"mark_{status.value}"
+            actions[name] = (
+                self._status_action(status),
+                name,
+                _("Mark as “%(status)s”") % {"status": status.label},
+            )
+        return actions
+
+    def _status_action(self, status):
+        def action(modeladmin, request, queryset):
+            if not modeladmin.has_change_permission(request):
+                return
+            moved, refused = 0, 0
+            for obj in queryset:
+                try:
+                    services.change_status(obj=obj, status=status, user=request.user)
+                    moved += 1
+                except services.TransitionError:
+                    refused += 1
+            if moved:
+                modeladmin.message_user(
+                    request,
+                    ngettext("%d item moved.", "%d items moved.", moved) % moved,
+                    messages.SUCCESS,
+                )
+            if refused:
+                modeladmin.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d item cannot move to “%(status)s” from its current status.",
+                        "%(count)d items cannot move to “%(status)s” from their current status.",
+                        refused,
+                    )
+                    % {"count": refused, "status": status.label},
+                    messages.WARNING,
+                )
+
+        return action
+
+    @admin.action(description=_("Assign to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        for obj in queryset:
+            services.assign(obj=obj, user=request.user)
+        self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+
+    @admin.action(description=_("Export the selection as CSV"), permissions=["export"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = self.model._meta.model_name
+        response["Content-Disposition"] = (
+            f'attachment; filename="{name}-{timezone.localdate()}.csv"'
+        )
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(self.export_fields)
+        for obj in queryset:
+            writer.writerow([_csv_safe(_export_value(obj, f)) for f in self.export_fields])
+        return response
+
+    def has_export_permission(self, request):
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.export_{opts.model_name}")
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj):
+        minutes = int((timezone.now() - obj.created_at).total_seconds() // 60)
+        if minutes < 60:
+            text = _("%d min") % minutes
+        elif minutes < 48 * 60:
+            text = _("%d h") % (minutes // 60)
+        else:
+            text = _("%d days") % (minutes // (24 * 60))
+        if obj.status == obj.Status.NEW and obj.created_at < overdue_cutoff(type(obj)):
+            return format_html('<strong class="overdue">⚠ {}</strong>', text)
+        return text
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            if hasattr(instance, "author_id") and instance.author_id is None:
+                instance.author = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+def _export_value(obj, field):
+    display = getattr(obj, f"get_{field}_display", None)
+    return display() if display else getattr(obj, field)
+
+
+def _csv_safe(value):
+    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@admin.register(CallbackRequest)
+class CallbackRequestAdmin(TriageAdmin):
+    list_display = ["__str__", "status", "topic", "preferred_time", "assignee", "age", "language"]
+    list_filter = ["status", AssigneeFilter, OverdueFilter, "topic", "preferred_time", "language"]
+    search_fields = ["=id", "phone", "name", "message"]
+    list_select_related = ["assignee"]
+    inlines = [NoteInline]
+    actions = ["assign_to_me", "export_csv"]
+    readonly_fields = ["created_at", "updated_at", "handled_at", "language", "consent"]
+    export_fields = [
+        "id",
+        "created_at",
+        "status",
+        "topic",
+        "preferred_time",
+        "name",
+        "phone",
+        "language",
+    ]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(TriageAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "priority",
+        "category",
+        "region",
+        "assignee",
+        "age",
+        "incident_link",
+    ]
+    list_filter = [
+        "status",
+        "priority",
+        AssigneeFilter,
+        OverdueFilter,
+        ("category", admin.RelatedOnlyFieldListFilter),
+        ("region", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["=id", "reporter_name", "outlet", "email", "phone", "description", "place"]
+    list_select_related = ["category", "region", "assignee", "incident"]
+    inlines = [AttachmentInline, PublicUpdateInline, NoteInline]
+    actions = [
+        "assign_to_me",
+        "set_priority_high",
+        "set_priority_urgent",
+        "create_incident_draft",
+        "export_csv",
+    ]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "language",
+        "incident_link",
+        "consent_processing",
+    ]
+    export_fields = [
+        "id",
+        "created_at",
+        "status",
+        "priority",
+        "category",
+        "region",
+        "occurred_on",
+        "perpetrator_type",
+        "outlet",
+    ]
+    # Editors may read a complaint to write an incident, but not the reporter's contacts.
+    contact_fields = ["reporter_name", "email", "phone", "preferred_channel", "safe_times"]
+
+    def get_exclude(self, request, obj=None):
+        if not request.user.has_perm("hotline.change_complaint"):
+            return self.contact_fields
+        return super().get_exclude(request, obj)
+
+    def get_inlines(self, request, obj):
+        if not request.user.has_perm("hotline.view_attachment"):
+            return [PublicUpdateInline, NoteInline]
+        return super().get_inlines(request, obj)
+
+    @admin.display(description=_("incident"))
+    def incident_link(self, obj):
+        if not obj.incident_id:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:incidents_incident_change", args=[obj.incident_id]),
+            obj.incident.get_status_display(),
+        )
+
+    def _set_priority(self, request, queryset, priority):
+        count = queryset.update(priority=priority, updated_at=timezone.now())
+        self.message_user(
+            request, ngettext("%d complaint updated.", "%d complaints updated.", count) % count
+        )
+
+    @admin.action(description=_("Set priority: high"), permissions=["change"])
+    def set_priority_high(self, request, queryset):
+        self._set_priority(request, queryset, Complaint.Priority.HIGH)
+
+    @admin.action(description=_("Set priority: urgent"), permissions=["change"])
+    def set_priority_urgent(self, request, queryset):
+        self._set_priority(request, queryset, Complaint.Priority.URGENT)
+
+    @admin.action(description=_("Create incident draft"), permissions=["create_incident"])
+    def create_incident_draft(self, request, queryset):
+        for complaint in queryset.select_related("category", "region"):
+            try:
+                incident = services.incident_draft_from_complaint(
+                    complaint=complaint, user=request.user
+                )
+            except services.TransitionError:
+                self.message_user(
+                    request,
+                    _("%(complaint)s is not verified yet: no draft was made.")
+                    % {"complaint": complaint},
+                    messages.WARNING,
+                )
+                continue
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Incident draft ready:"),
+                    reverse("admin:incidents_incident_change", args=[incident.pk]),
+                    incident.title,
+                ),
+                messages.SUCCESS,
+            )
+
+    def has_create_incident_permission(self, request):
+        return request.user.has_perm("incidents.add_incident") and request.user.has_perm(
+            "hotline.change_complaint"
+        )
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "channel",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,263 @@
+import datetime
+import re
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import Category, Region
+
+from . import evidence, tracking
+from .models import DESCRIPTION_MIN_LENGTH, CallbackRequest, Complaint
+
+# C0 and C1 control characters other than tab and newlines: invisible, never meant.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class IntakeFormMixin:
+    """What both public forms share: a honeypot, a double-submit key, clean text."""
+
+    honeypot_field = "website"
+
+    def add_intake_fields(self):
+        # Bots fill every field; people never see this one (hidden by CSS, skipped by tab).
+        self.fields[self.honeypot_field] = forms.CharField(
+            required=False,
+            label=_("Leave this field empty"),
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+        self.fields["submission_key"] = forms.UUIDField(
+            widget=forms.HiddenInput, initial=uuid.uuid4
+        )
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get(self.honeypot_field))
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = _CONTROL.sub("", value)
+        return cleaned
+
+
+def privacy_link_label():
+    return format_html(
+        '{} (<a href="{}">{}</a>)',
+        _("I agree that IMI processes these details to help me"),
+        reverse_lazy("privacy"),
+        _("privacy notice"),
+    )
+
+
+class CallbackRequestForm(IntakeFormMixin, forms.ModelForm):
+    consent = forms.BooleanField(required=True)
+
+    class Meta:
+        model = CallbackRequest
+        fields = ["name", "phone", "preferred_time", "topic", "message", "consent"]
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+            "phone": forms.TextInput(
+                attrs={"type": "tel", "autocomplete": "tel", "placeholder": "(050) 447-70-63"}
+            ),
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+        labels = {"name": _("Your name (optional)")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_intake_fields()
+        self.fields["consent"].label = privacy_link_label()
+        self.fields["topic"].choices = [("", "—")] + list(CallbackRequest.Topic.choices)
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": "", "class": "intake-form"}
+        self.helper.layout = Layout(
+            "name",
+            "phone",
+            "preferred_time",
+            "topic",
+            "message",
+            "consent",
+            Div(self.honeypot_field, css_class="hp-field", aria_hidden="true"),
+            "submission_key",
+            Submit("submit", _("Call me back"), css_class="btn-lg w-100"),
+        )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Up to MAX_FILES files, each checked by content (see hotline.evidence)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = (
+            [f for f in (data or []) if f]
+            if isinstance(data, list | tuple)
+            else ([data] if data else [])
+        )
+        if len(files) > evidence.MAX_FILES:
+            raise ValidationError(
+                _("Attach at most %(max)d files (you attached %(count)d)."),
+                params={"max": evidence.MAX_FILES, "count": len(files)},
+                code="too_many",
+            )
+        checked, errors = [], []
+        for upload in files:
+            try:
+                checked.append(evidence.check_upload(upload))
+            except ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+
+class ComplaintForm(IntakeFormMixin, forms.ModelForm):
+    consent_processing = forms.BooleanField(required=True)
+    attachments = EvidenceField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("Up to 5 files, 10 MB each: photos, video, audio, PDF or office documents."),
+    )
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "reporter_name",
+            "outlet",
+            "role",
+            "anonymous",
+            "email",
+            "phone",
+            "preferred_channel",
+            "safe_times",
+            "occurred_on",
+            "occurred_on_approximate",
+            "region",
+            "place",
+            "category",
+            "perpetrator_type",
+            "description",
+            "links",
+            "consent_processing",
+            "consent_publish",
+        ]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "links": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "reporter_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+        help_texts = {
+            "description": _(
+                "Who did what, when and where; what you did; whether you were hurt or "
+                "equipment was damaged. At least %(min)d characters."
+            )
+            % {"min": DESCRIPTION_MIN_LENGTH},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_intake_fields()
+        self.fields["occurred_on"].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+        self.fields["region"].queryset = Region.objects.all()
+        self.fields["category"].queryset = Category.objects.leaves().select_related("parent")
+        self.fields["category"].label_from_instance = lambda c: f"{c.parent.name} — {c.name}"
+        self.fields["consent_processing"].label = privacy_link_label()
+        self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
+        self.helper = FormHelper()
+        self.helper.attrs = {"novalidate": "", "class": "intake-form"}
+        self.helper.layout = Layout(
+            Fieldset(_("Who you are"), "reporter_name", "outlet", "role", "anonymous"),
+            Fieldset(
+                _("How to reach you"),
+                HTML(
+                    '<p class="form-text">{% load i18n %}{% translate "Give an e-mail or a phone number, or both." %}</p>'
+                ),
+                "email",
+                "phone",
+                "preferred_channel",
+                "safe_times",
+            ),
+            Fieldset(
+                _("What happened"),
+                "occurred_on",
+                "occurred_on_approximate",
+                "region",
+                "place",
+                "category",
+                "perpetrator_type",
+                "description",
+                "links",
+            ),
+            Fieldset(
+                _("Evidence"),
+                HTML(
+                    '{% if form.is_bound and form.errors %}<p class="alert alert-warning py-2">{% load i18n %}{% translate "For your safety, files are not kept when the form has errors: please attach them again." %}</p>{% endif %}'
+                ),
+                "attachments",
+            ),
+            Fieldset(_("Consent"), "consent_processing", "consent_publish"),
+            Div(self.honeypot_field, css_class="hp-field", aria_hidden="true"),
+            "submission_key",
+            Submit("submit", _("Send the complaint"), css_class="btn-lg btn-danger w-100"),
+        )
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        if value < datetime.date(1991, 1, 1):
+            raise ValidationError(_("Please check the year."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not cleaned.get("email")
+            and not cleaned.get("phone")
+            and not (self.errors.get("email") or self.errors.get("phone"))
+        ):
+            raise ValidationError(
+                _("Give us an e-mail or a phone number, so that we can reach you."),
+                code="no_contact",
+            )
+        return cleaned
+
+
+class TrackingForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX-XXXX",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        value = self.cleaned_data["code"]
+        if tracking.normalise(value) is None:
+            raise ValidationError(
+                _("A tracking code has 12 letters and digits, like K7Q4-9XMD-2RHP."),
+                code="shape",
+            )
+        return value

@@ -1,0 +1,201 @@
+"""Writes for the hotline: every submission and its outbox rows in one transaction."""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import tracking
+from .evidence import CheckedFile
+from .models import Attachment, CallbackRequest, Complaint, Notification
+from .storage import private_storage
+
+logger = logging.getLogger(__name__)
+
+
+def _staff_channels() -> list[str]:
+    channels = [Notification.Channel.EMAIL]
+    if settings.NOTIFY_WEBHOOK_URL:
+        channels.append(Notification.Channel.WEBHOOK)
+    return channels
+
+
+def _write_outbox(*, kind: str, complaint=None, callback=None) -> list[Notification]:
+    rows = [
+        Notification(kind=kind, channel=channel, complaint=complaint, callback=callback)
+        for channel in _staff_channels()
+    ]
+    if complaint is not None and complaint.email:
+        rows.append(
+            Notification(
+                kind=Notification.Kind.COMPLAINT_RECEIVED,
+                channel=Notification.Channel.EMAIL,
+                complaint=complaint,
+            )
+        )
+    return Notification.objects.bulk_create(rows)
+
+
+def callback_request_submit(*, data: dict, language: str, submission_key) -> CallbackRequest:
+    """Save a callback request and its notifications; a repeated submission returns the first."""
+    existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            callback = CallbackRequest(**data, language=language, submission_key=submission_key)
+            callback.full_clean(validate_unique=False)
+            callback.save()
+            _write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
+    except IntegrityError:
+        # The same form posted twice at once: the other request saved it.
+        existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing
+    return callback
+
+
+def complaint_submit(
+    *, data: dict, files: list[CheckedFile], language: str, submission_key
+) -> tuple[Complaint, str | None]:
+    """Save a complaint, its evidence and its notifications, all or nothing.
+
+    Returns the complaint and its tracking code. The code exists only here: the database
+    keeps its hash. A repeated submission returns the first complaint and no code (it was
+    already given out).
+    """
+    existing = Complaint.objects.filter(submission_key=submission_key).first()
+    if existing:
+        return existing, None
+    code = tracking.generate()
+    stored_files: list[str] = []
+    try:
+        with transaction.atomic():
+            complaint = Complaint(
+                **data,
+                language=language,
+                submission_key=submission_key,
+                tracking_code_hash=tracking.digest(code),
+            )
+            complaint.full_clean(validate_unique=False)
+            complaint.save()
+            for checked in files:
+                attachment = Attachment(
+                    complaint=complaint,
+                    original_name=checked.name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+                attachment.file.save("evidence", checked.upload, save=False)
+                stored_files.append(attachment.file.name)
+                attachment.save()
+            _write_outbox(kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint)
+    except BaseException as error:
+        # Nothing was saved, so no file may stay behind either.
+        for name in stored_files:
+            private_storage.delete(name)
+        if isinstance(error, IntegrityError):
+            existing = Complaint.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing, None
+        raise
+    return complaint, code
+
+
+def complaint_find_by_code(code: str) -> Complaint | None:
+    """The complaint a tracking code belongs to, or None (also for malformed codes)."""
+    if tracking.normalise(code) is None:
+        return None
+    return (
+        Complaint.objects.filter(tracking_code_hash__in=tracking.candidate_digests(code))
+        .select_related("incident")
+        .prefetch_related("public_updates")
+        .first()
+    )
+
+
+def mark_handled(obj) -> None:
+    """Record when a callback request first left the 'new' state."""
+    if isinstance(obj, CallbackRequest) and obj.handled_at is None and obj.status != obj.Status.NEW:
+        obj.handled_at = timezone.now()
+
+
+class TransitionError(Exception):
+    pass
+
+
+def change_status(*, obj, status: str, user=None):
+    """Move a complaint or callback request along its allowed transitions only."""
+    if obj.status == status:
+        return obj
+    if not obj.can_move_to(status):
+        raise TransitionError(
+            f"{obj.get_status_display()} → {type(obj).Status(status).label} is not allowed"
+        )
+    with transaction.atomic():
+        obj.status = status
+        mark_handled(obj)
+        if obj.assignee_id is None and user is not None:
+            obj.assignee = user
+        obj.save()
+    return obj
+
+
+def assign(*, obj, user):
+    obj.assignee = user
+    obj.save(update_fields=["assignee", "updated_at"])
+    return obj
+
+
+def incident_draft_from_complaint(*, complaint: Complaint, user=None):
+    """An Incident draft pre-filled from a verified complaint, linked both ways.
+
+    The reporter's name is left out when they asked not to be named, and contact details
+    never leave the complaint.
+    """
+    from django.utils.crypto import get_random_string
+
+    from incidents.models import Incident, Victim
+
+    if complaint.status != Complaint.Status.VERIFIED:
+        raise TransitionError("Only a verified complaint becomes an incident draft.")
+    if complaint.incident_id:
+        return complaint.incident
+    with transaction.atomic():
+        incident = Incident(
+            title=f"{complaint.category.name}: {complaint.region.name}",
+            slug=f"complaint-{complaint.pk}-{get_random_string(6).lower()}",
+            lead=complaint.description[:300],
+            body=complaint.description,
+            language=complaint.language,
+            status=Incident.Status.DRAFT,
+            occurred_on=complaint.occurred_on,
+            occurred_on_approximate=complaint.occurred_on_approximate,
+            region=complaint.region,
+            place=complaint.place,
+            perpetrator_type=complaint.perpetrator_type,
+            author=user,
+        )
+        incident.full_clean(exclude=["categories"])
+        incident.save()
+        incident.categories.set([complaint.category])
+        Victim.objects.create(
+            incident=incident,
+            name="" if complaint.anonymous else complaint.reporter_name,
+            is_anonymous=complaint.anonymous,
+            outlet=complaint.outlet,
+            role=complaint.get_role_display(),
+        )
+        complaint.incident = incident
+        complaint.save(update_fields=["incident", "updated_at"])
+    return incident
+
+
+def complaint_mark_published(*, incident) -> None:
+    """The incident made from a complaint went public: the complaint is now 'published'."""
+    complaint = Complaint.objects.filter(incident=incident).first()
+    if complaint and complaint.can_move_to(Complaint.Status.PUBLISHED):
+        change_status(obj=complaint, status=Complaint.Status.PUBLISHED)

@@ -1,0 +1,171 @@
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView
+from django_ratelimit.core import is_ratelimited
+
+from incidents.models import current_language
+
+from . import services
+from .evidence import MAX_FILE_SIZE, MAX_FILES
+from .forms import CallbackRequestForm, ComplaintForm, TrackingForm
+from .models import Attachment, CallbackRequest
+
+access_log = logging.getLogger("hotline.access")
+
+# Whole-request cap for the complaint form: the files plus room for the text fields.
+MAX_COMPLAINT_REQUEST_BYTES = MAX_FILES * MAX_FILE_SIZE + 1024 * 1024
+
+
+def _rate_limited(request, group: str, rate: str) -> bool:
+    # The cache key is a hash of the client address; no address reaches the database.
+    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
+@method_decorator(never_cache, name="dispatch")
+class IntakeView(FormView):
+    """POST → redirect → thank-you, with a honeypot, a rate limit and double-submit safety."""
+
+    rate = "10/h"
+    success_url_name = ""
+
+    def post(self, request, *args, **kwargs):
+        if _rate_limited(request, group=f"intake-{self.__class__.__name__}", rate=self.rate):
+            return render(
+                request,
+                "hotline/rate_limited.html",
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if form.is_spam:
+            return redirect(self.success_url_name)
+        return self.submit(form)
+
+
+class CallbackRequestView(IntakeView):
+    template_name = "hotline/callbackrequest_form.html"
+    form_class = CallbackRequestForm
+    success_url_name = "hotline:callback-thanks"
+
+    def submit(self, form):
+        data = {
+            name: form.cleaned_data[name]
+            for name in ("name", "phone", "preferred_time", "topic", "message", "consent")
+        }
+        callback = services.callback_request_submit(
+            data=data,
+            language=current_language(),
+            submission_key=form.cleaned_data["submission_key"],
+        )
+        self.request.session["callback_preferred_time"] = callback.preferred_time
+        return redirect(self.success_url_name)
+
+
+@method_decorator(never_cache, name="dispatch")
+class CallbackThanksView(TemplateView):
+    template_name = "hotline/callback_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        preferred = self.request.session.get("callback_preferred_time")
+        context["preferred_time"] = (
+            CallbackRequest.PreferredTime(preferred).label
+            if preferred in CallbackRequest.PreferredTime.values
+            else None
+        )
+        context["within_minutes"] = settings.CALLBACK_ESCALATION_MINUTES
+        return context
+
+
+class ComplaintView(IntakeView):
+    template_name = "hotline/complaint_form.html"
+    form_class = ComplaintForm
+    success_url_name = "hotline:complaint-thanks"
+    rate = "5/h"
+
+    def post(self, request, *args, **kwargs):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_REQUEST_BYTES:
+            messages.error(
+                request,
+                _("The files together are too large: at most 5 files of 10 MB each."),
+            )
+            return self.render_to_response(self.get_context_data(), status=413)
+        return super().post(request, *args, **kwargs)
+
+    def submit(self, form):
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name not in ("attachments", "submission_key", form.honeypot_field)
+        }
+        complaint, code = services.complaint_submit(
+            data=data,
+            files=form.cleaned_data["attachments"],
+            language=current_language(),
+            submission_key=form.cleaned_data["submission_key"],
+        )
+        if code:
+            # Shown once on the next page, then forgotten.
+            self.request.session["complaint_code"] = code
+        return redirect(self.success_url_name)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ComplaintThanksView(TemplateView):
+    template_name = "hotline/complaint_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["code"] = self.request.session.pop("complaint_code", None)
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class TrackView(FormView):
+    """Status of a complaint by its code. POST, so the code stays out of URLs and logs."""
+
+    template_name = "hotline/track.html"
+    form_class = TrackingForm
+
+    def post(self, request, *args, **kwargs):
+        if _rate_limited(request, group="track", rate="20/h"):
+            return render(request, "hotline/rate_limited.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        complaint = services.complaint_find_by_code(form.cleaned_data["code"])
+        # A wrong code and an unknown one get the same answer.
+        return self.render_to_response(
+            self.get_context_data(form=TrackingForm(), complaint=complaint, looked_up=True)
+        )
+
+
+def attachment_download(request, pk: int):
+    """Evidence, streamed to staff allowed to see it; 404 for everyone else."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("hotline.view_attachment")):
+        raise Http404
+    attachment = get_object_or_404(Attachment, pk=pk)
+    access_log.info(
+        "attachment download: user=%s attachment=%s complaint=%s",
+        user.pk,
+        attachment.pk,
+        attachment.complaint_id,
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,317 @@
+import datetime
+import urllib.parse
+
+import pytest
+from django.utils.translation import gettext, ngettext, override
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from incidents.filters import IncidentFilter
+from incidents.models import Category, Incident, Region
+
+from .factories import IncidentFactory, TranslationFactory
+from .pages import card_titles, pagination_links, parse, result_count
+
+LIST = "/incidents/"
+EN_LIST = "/en/incidents/"
+
+
+def make(title, categories, region, perpetrator, occurred_on, **kwargs):
+    kwargs.setdefault("lead", "A short lead.")
+    kwargs.setdefault("body", "The body of the article.")
+    return IncidentFactory(
+        title=title,
+        categories=[Category.objects.get(slug=slug) for slug in categories],
+        region=Region.objects.get(slug=region),
+        perpetrator_type=perpetrator,
+        occurred_on=occurred_on,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def incidents(db):
+    """Four public incidents that differ in every filtered fact, and a draft like the first."""
+    make("Zebra beaten", ["beating"], "kyiv", "police", datetime.date(2020, 3, 15))
+    make("Threats in Lviv", ["threats"], "lviv", "officials", datetime.date(2021, 3, 10))
+    make("Censored in Kyiv", ["censorship"], "kyiv", "politicians", datetime.date(2020, 7, 1))
+    make(
+        "Beaten and threatened",
+        ["beating", "threats"],
+        "odesa",
+        "police",
+        datetime.date(2022, 11, 20),
+    )
+    make(
+        "Draft zebra",
+        ["beating"],
+        "kyiv",
+        "police",
+        datetime.date(2020, 3, 15),
+        status=Incident.Status.DRAFT,
+        published_at=None,
+    )
+
+
+def shown(response):
+    """The count line and the titles on the page, which must agree on a one-page result."""
+    assert response.status_code == 200
+    titles = card_titles(response)
+    assert result_count(response) == len(titles)
+    return set(titles)
+
+
+ALL_PUBLIC = {"Zebra beaten", "Threats in Lviv", "Censored in Kyiv", "Beaten and threatened"}
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, ALL_PUBLIC),
+        ({"q": "zebra"}, {"Zebra beaten"}),
+        ({"q": "Lviv"}, {"Threats in Lviv"}),
+        ({"group": "physical-aggression"}, {"Zebra beaten", "Threats in Lviv", "Beaten and threatened"}),
+        ({"group": "censorship-access"}, {"Censored in Kyiv"}),
+        ({"group": "legal-pressure"}, set()),
+        ({"category": "threats"}, {"Threats in Lviv", "Beaten and threatened"}),
+        ({"category": "censorship"}, {"Censored in Kyiv"}),
+        ({"region": "kyiv"}, {"Zebra beaten", "Censored in Kyiv"}),
+        ({"region": "odesa"}, {"Beaten and threatened"}),
+        ({"perpetrator": "police"}, {"Zebra beaten", "Beaten and threatened"}),
+        ({"perpetrator": "officials"}, {"Threats in Lviv"}),
+        ({"year": "2020"}, {"Zebra beaten", "Censored in Kyiv"}),
+        ({"month": "3"}, {"Zebra beaten", "Threats in Lviv"}),
+        ({"date_from": "2021-03-10"}, {"Threats in Lviv", "Beaten and threatened"}),
+        ({"date_to": "2020-07-01"}, {"Zebra beaten", "Censored in Kyiv"}),
+        ({"date_from": "01.07.2020", "date_to": "10.03.2021"}, {"Censored in Kyiv", "Threats in Lviv"}),
+        # combined
+        ({"region": "kyiv", "year": "2020", "month": "3"}, {"Zebra beaten"}),
+        ({"category": "beating", "perpetrator": "police"}, {"Zebra beaten", "Beaten and threatened"}),
+        ({"group": "physical-aggression", "date_from": "2021-01-01"}, {"Threats in Lviv", "Beaten and threatened"}),
+        ({"q": "beaten", "region": "odesa"}, {"Beaten and threatened"}),
+        ({"region": "lviv", "perpetrator": "police"}, set()),
+    ],
+)  # fmt: skip
+@pytest.mark.django_db
+def test_each_filter_and_combinations(client, incidents, params, expected):
+    assert shown(client.get(LIST, params)) == expected
+
+
+@pytest.mark.django_db
+def test_filters_work_on_the_english_list(client, incidents):
+    response = client.get(EN_LIST, {"region": "kyiv", "year": "2020"})
+    assert shown(response) == {"Zebra beaten", "Censored in Kyiv"}
+    assert parse(response).by_id("result-count").text == "2 incidents match"
+
+
+@pytest.mark.django_db
+def test_count_line_speaks_ukrainian_on_the_ukrainian_list(client, incidents):
+    response = client.get(LIST, {"region": "kyiv"})
+    with override("uk"):
+        expected = ngettext("%(counter)s incident matches", "%(counter)s incidents match", 2) % {
+            "counter": 2
+        }
+    assert "incidents match" not in expected  # the catalogue really translates it
+    assert parse(response).by_id("result-count").text == expected
+
+
+@pytest.mark.django_db
+def test_applied_filters_are_named(client, incidents):
+    response = client.get(EN_LIST, {"region": "lviv", "date_from": "2021-01-01"})
+    badges = [b.text for b in parse(response).find("p", class_="active-filters").find_all("span")]
+    assert badges == ["Region: Lviv Oblast", "From: 01.01.2021"]
+
+
+@pytest.mark.django_db
+def test_incident_in_two_categories_of_a_group_is_counted_once(client, beating, threats):
+    IncidentFactory(title="Both", categories=[beating, threats])
+    response = client.get(LIST, {"group": "physical-aggression"})
+    assert card_titles(response) == ["Both"]
+    assert result_count(response) == 1
+
+
+@pytest.mark.django_db
+def test_translated_story_is_counted_once_per_language(client):
+    TranslationFactory(translation_of__title="Оригінал", title="Original in English")
+    assert card_titles(client.get(LIST)) == ["Оригінал"]
+    assert result_count(client.get(LIST)) == 1
+    assert card_titles(client.get(EN_LIST)) == ["Original in English"]
+    assert result_count(client.get(EN_LIST)) == 1
+
+
+NOT_UNDERSTOOD = "Some filters in this address were not understood and were left out:"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"category": "unknown"},
+        {"group": "beating"},  # a category, not a group
+        {"year": "abc"},
+        {"year": "1700"},
+        {"month": "13"},
+        {"date_from": "notadate"},
+        {"date_to": "31.02.2020"},
+        {"region": "<script>alert(1)</script>"},
+        {"perpetrator": "aliens"},
+    ],
+)
+def test_bad_filter_values_are_left_out_with_a_message(client, incidents, params):
+    for path, language in [(LIST, "uk"), (EN_LIST, "en")]:
+        response = client.get(path, params)
+        assert response.status_code == 200
+        with override(language):
+            assert gettext(NOT_UNDERSTOOD) in response.content.decode()
+        # The filter is ignored, so everything public is listed.
+        assert shown(response) == ALL_PUBLIC
+        assert b"<script>alert(1)</script>" not in response.content
+
+
+@pytest.mark.django_db
+def test_bad_filter_is_dropped_and_good_ones_still_apply(client, incidents):
+    response = client.get(EN_LIST, {"region": "kyiv", "month": "13"})
+    assert NOT_UNDERSTOOD in response.content.decode()
+    assert shown(response) == {"Zebra beaten", "Censored in Kyiv"}
+
+
+@pytest.mark.django_db
+def test_a_clean_address_shows_no_warning(client, incidents):
+    response = client.get(EN_LIST, {"region": "kyiv"})
+    assert NOT_UNDERSTOOD not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_empty_result_says_so(client, incidents):
+    response = client.get(EN_LIST, {"region": "crimea"})
+    assert shown(response) == set()
+    assert "No incidents match these filters" in response.content.decode()
+    assert parse(response).by_id("result-count").text == "0 incidents match"
+
+
+@pytest.mark.django_db
+def test_filtered_address_survives_into_pagination_links(client, settings, kyiv):
+    settings.INCIDENTS_PER_PAGE = 2
+    for n in range(5):
+        IncidentFactory(region=kyiv, title=f"Kyiv {n}", occurred_on=datetime.date(2020, 5, 1))
+    IncidentFactory(region=Region.objects.get(slug="lviv"), occurred_on=datetime.date(2020, 5, 1))
+    response = client.get(LIST, {"region": "kyiv", "year": "2020"})
+    assert result_count(response) == 5
+    links = pagination_links(response)
+    assert links
+    for link in links:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+        assert query["region"] == ["kyiv"]
+        assert query["year"] == ["2020"]
+    # Following the link keeps the filter: page 3 holds the fifth Kyiv incident only.
+    page3 = client.get(LIST + [link for link in links if "page=3" in link][0])
+    assert result_count(page3) == 5
+    assert len(card_titles(page3)) == 1
+    assert card_titles(page3)[0].startswith("Kyiv")
+
+
+# --- Random combinations ------------------------------------------------------------------
+
+GROUPS = ["physical-aggression", "censorship-access", "legal-pressure"]
+LEAVES = ["beating", "threats", "detention", "censorship", "obstruction", "prosecution"]
+REGIONS = ["kyiv", "lviv", "odesa", "abroad"]
+PERPETRATORS = ["police", "officials", "unknown", "russian_forces"]
+WORDS = ["zebra", "quartz", "yacht"]
+
+
+@pytest.fixture
+def random_dataset(db):
+    """Thirty-odd incidents spread over every filtered fact, as plain data for a reference."""
+    rows = []
+    for n in range(30):
+        categories = [LEAVES[n % 6]] + ([LEAVES[(n * 5 + 1) % 6]] if n % 3 == 0 else [])
+        categories = sorted(set(categories))
+        region = REGIONS[n % 4]
+        occurred_on = datetime.date(2019, 1, 1) + datetime.timedelta(days=n * 47)
+        word = WORDS[n % 3] if n % 2 else "plain"
+        status = Incident.Status.DRAFT if n % 10 == 9 else Incident.Status.PUBLISHED
+        language = "en" if n % 7 == 3 else "uk"
+        make(
+            f"Case {n} {word}",
+            categories,
+            region,
+            PERPETRATORS[n % 5 % 4],
+            occurred_on,
+            status=status,
+            published_at=None if status == "draft" else datetime.datetime.now(datetime.UTC),
+            language=language,
+            country="Poland" if region == "abroad" else "",
+        )
+        rows.append(
+            {
+                "title": f"Case {n} {word}",
+                "public": status == "published",
+                "categories": categories,
+                "groups": {Category.objects.get(slug=slug).parent.slug for slug in categories},
+                "region": region,
+                "perpetrator": PERPETRATORS[n % 5 % 4],
+                "occurred_on": occurred_on,
+            }
+        )
+    # An English translation of a Ukrainian story: not a separate row in the Ukrainian list.
+    TranslationFactory(
+        translation_of=Incident.objects.get(title="Case 0 plain"), title="Case 0 zebra english"
+    )
+    return rows
+
+
+def reference_count(rows, params):
+    def keep(row):
+        if not row["public"]:
+            return False
+        if "q" in params and params["q"] not in row["title"]:
+            return False
+        if "group" in params and params["group"] not in row["groups"]:
+            return False
+        if "category" in params and params["category"] not in row["categories"]:
+            return False
+        if "region" in params and params["region"] != row["region"]:
+            return False
+        if "perpetrator" in params and params["perpetrator"] != row["perpetrator"]:
+            return False
+        day = row["occurred_on"]
+        if "year" in params and str(day.year) != params["year"]:
+            return False
+        if "month" in params and str(day.month) != params["month"]:
+            return False
+        if "date_from" in params and day < datetime.date.fromisoformat(params["date_from"]):
+            return False
+        return not ("date_to" in params and day > datetime.date.fromisoformat(params["date_to"]))
+
+    return sum(1 for row in rows if keep(row))
+
+
+dates = st.dates(datetime.date(2018, 6, 1), datetime.date(2023, 6, 1)).map(str)
+filter_params = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": st.sampled_from(WORDS),
+        "group": st.sampled_from(GROUPS),
+        "category": st.sampled_from(LEAVES),
+        "region": st.sampled_from(REGIONS),
+        "perpetrator": st.sampled_from(PERPETRATORS),
+        "year": st.integers(2019, 2023).map(str),
+        "month": st.integers(1, 12).map(str),
+        "date_from": dates,
+        "date_to": dates,
+    },
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=filter_params)
+def test_list_count_matches_the_filter_and_a_plain_reference(client, random_dataset, params):
+    expected = reference_count(random_dataset, params)
+    queryset = Incident.objects.published().for_language("uk")
+    assert IncidentFilter(params, queryset=queryset).qs.count() == expected
+    response = client.get(LIST, params)
+    assert response.status_code == 200
+    assert result_count(response) == expected

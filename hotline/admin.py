@@ -4,16 +4,27 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import Attachment, CallbackRequest, Complaint, Note, Notification, PublicUpdate
+from . import outbox, services
+from .models import (
+    Attachment,
+    CallbackRequest,
+    Complaint,
+    Note,
+    Notification,
+    PublicUpdate,
+    StaffProfile,
+)
 
 
 def overdue_cutoff(model) -> datetime.datetime:
@@ -186,6 +197,11 @@ class TriageAdmin(SimpleHistoryAdmin):
             return format_html('<strong class="overdue">⚠ {}</strong>', text)
         return text
 
+    def save_model(self, request, obj, form, change):
+        # A status changed on the form counts as handling, as it does through the actions.
+        services.mark_handled(obj)
+        super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
             if hasattr(instance, "author_id") and instance.author_id is None:
@@ -339,27 +355,90 @@ class ComplaintAdmin(TriageAdmin):
             )
 
     def has_create_incident_permission(self, request):
+        # Editors write incidents; they read complaints without the reporter's contacts.
         return request.user.has_perm("incidents.add_incident") and request.user.has_perm(
-            "hotline.change_complaint"
+            "hotline.view_complaint"
         )
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    """Read-only view of the outbox, with "send again" for rows that failed."""
+
     list_display = [
         "__str__",
         "status",
         "channel",
         "attempts",
+        "short_error",
+        "age",
+        "sent_at",
+        "item",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["complaint", "callback"]
+    readonly_fields = [
+        "kind",
+        "channel",
+        "complaint",
+        "callback",
+        "status",
+        "attempts",
         "last_error",
+        "next_attempt_at",
         "created_at",
         "sent_at",
     ]
-    list_filter = ["status", "channel", "kind"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    exclude = ["payload"]
+    actions = ["send_again"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("hotline.view_notification") and request.user.is_staff
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:80]
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj):
+        return timesince(obj.created_at)
+
+    @admin.display(description=_("about"))
+    def item(self, obj):
+        target = obj.complaint or obj.callback
+        if target is None:
+            return "—"
+        return format_html('<a href="{}">{}</a>', target.get_absolute_url(), target)
+
+    @admin.action(description=_("Send again"), permissions=["resend"])
+    def send_again(self, request, queryset):
+        count = outbox.resend(list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%d notification queued again.", "%d notifications queued again.", count)
+            % count,
+            messages.SUCCESS,
+        )
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    verbose_name_plural = _("notification settings")
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]

@@ -225,19 +225,6 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             raise ValidationError(_("Please check the year."))
         return value
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            not cleaned.get("email")
-            and not cleaned.get("phone")
-            and not (self.errors.get("email") or self.errors.get("phone"))
-        ):
-            raise ValidationError(
-                _("Give us an e-mail or a phone number, so that we can reach you."),
-                code="no_contact",
-            )
-        return cleaned
-
 
 class TrackingForm(forms.Form):
     code = forms.CharField(

@@ -82,6 +82,7 @@ class CallbackRequest(models.Model):
         related_name="+",
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -235,6 +236,7 @@ class Complaint(models.Model):
         on_delete=models.SET_NULL,
         related_name="complaint",
     )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -251,7 +253,12 @@ class Complaint(models.Model):
         permissions = [("export_complaint", _("Can export complaints as CSV"))]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(email="") | ~Q(phone=""), name="complaint_has_contact"
+                condition=~Q(email="") | ~Q(phone=""),
+                name="complaint_has_contact",
+                violation_error_code="no_contact",
+                violation_error_message=_(
+                    "Give us an e-mail or a phone number, so that we can reach you."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(consent_processing=True), name="complaint_has_consent"
@@ -357,6 +364,7 @@ class Notification(models.Model):
         NEW_COMPLAINT = "new_complaint", _("New complaint")
         NEW_CALLBACK = "new_callback", _("New callback request")
         COMPLAINT_RECEIVED = "complaint_received", _("Confirmation to the complainant")
+        STATUS_CHANGED = "status_changed", _("Status change, to the complainant")
         ESCALATION = "escalation", _("Escalation")
 
     class Channel(models.TextChoices):
@@ -385,6 +393,9 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Only the complainant's confirmation uses it (the tracking code); emptied once sent.
+    payload = models.JSONField(default=dict, blank=True, editable=False)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -392,7 +403,36 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="notification_status_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.get_channel_display()}"
+
+
+class StaffProfile(models.Model):
+    """A staff member's notification preferences."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(
+        _("language of notifications"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.UK,
+    )
+    notify = models.BooleanField(
+        _("e-mail me new submissions"),
+        default=True,
+        help_text=_("For members of the Hotline operators and Triage groups."),
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(self.user)

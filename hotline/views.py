@@ -76,9 +76,11 @@ class CallbackThanksView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         preferred = self.request.session.get("callback_preferred_time")
+        # "Any time" is no time: the page then says within how many minutes to expect the call.
         context["preferred_time"] = (
             CallbackRequest.PreferredTime(preferred).label
             if preferred in CallbackRequest.PreferredTime.values
+            and preferred != CallbackRequest.PreferredTime.ANY
             else None
         )
         context["within_minutes"] = settings.CALLBACK_ESCALATION_MINUTES

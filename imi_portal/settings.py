@@ -121,6 +121,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TIMEZONE = "Europe/Kyiv"
+# A broker outage must never turn a submission into an error page: fail fast, and let the
+# outbox sweeper queue the row again later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged task (its worker died) goes back to the queue after this long.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "socket_connect_timeout": 3,
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "hotline.tasks.sweep_outbox", "schedule": 60.0},
+    "escalate-overdue": {"task": "hotline.tasks.escalate_overdue", "schedule": 60.0},
+}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -184,15 +198,33 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_PHONE = env("HOTLINE_PHONE", default="+380504477063")
 DONATE_URL = env("DONATE_URL", default="")
 SITE_NAME = env("SITE_NAME", default="")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# "address" or "address|en": who is told of every new submission, in which language.
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
+STAFF_NOTIFY_LANGUAGE = env("STAFF_NOTIFY_LANGUAGE", default="uk")
+# Who hears when an item is overdue; empty means the same people as above.
+ESCALATION_EMAILS = env.list("ESCALATION_EMAILS", default=[])
 NOTIFY_WEBHOOK_URL = env("NOTIFY_WEBHOOK_URL", default="")
+NOTIFY_WEBHOOK_SECRET = env("NOTIFY_WEBHOOK_SECRET", default="")
+if NOTIFY_WEBHOOK_URL and not NOTIFY_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("NOTIFY_WEBHOOK_URL needs NOTIFY_WEBHOOK_SECRET to sign with.")
+NOTIFY_TIMEOUT_SECONDS = env.int("NOTIFY_TIMEOUT_SECONDS", default=10)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+NOTIFY_RETRY_MAX_SECONDS = env.int("NOTIFY_RETRY_MAX_SECONDS", default=15 * 60)
+NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
+# Delivery counts as stuck (for `manage.py outbox_status`) past this age or any failure.
+NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=10 * 60)
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.local")
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
 COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 
 # --- Security ---------------------------------------------------------------------------
-SECURE_REFERRER_POLICY = "no-referrer"
+# No referrer ever leaves for another host. Not "no-referrer": under it Chromium sends
+# "Origin: null" with form posts, and Django's CSRF check rightly refuses those.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
 from incidents.views import HomeView
 
@@ -15,6 +16,7 @@ sitemaps = {"pages": PagesSitemap, "incidents": IncidentSitemap}
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",

@@ -1,5 +1,4 @@
 import pytest
-from django.utils.translation import override
 
 from incidents.models import Category, Region
 
@@ -46,9 +45,3 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
-
-
-@pytest.fixture
-def english():
-    with override("en"):
-        yield

@@ -95,11 +95,10 @@ def result_count(response) -> int:
     return int(numbers[0])
 
 
-def card_titles(response) -> list[str]:
-    """Titles of the incident cards on a page, in order."""
-    return [
-        heading.find("a").text for heading in parse(response).find_all("h3", class_="card-title")
-    ]
+def card_titles(response_or_node) -> list[str]:
+    """Titles of the incident cards on a page (or in a part of one), in order."""
+    node = response_or_node if isinstance(response_or_node, Node) else parse(response_or_node)
+    return [heading.find("a").text for heading in node.find_all("h3", class_="card-title")]
 
 
 def pagination_links(response) -> list[str]:

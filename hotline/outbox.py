@@ -1,0 +1,179 @@
+"""The outbox: queue, deliver, retry, sweep and escalate Notification rows.
+
+The row is the truth; the broker only carries wake-ups. A row is delivered under a row lock
+and skipped once sent, so a redelivered or duplicated task never sends twice. When the
+broker is down the row simply stays pending until the sweeper queues it again.
+"""
+
+import datetime
+import enum
+import logging
+import re
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import CallbackRequest, Complaint, Notification
+from .notifications import CHANNELS
+
+logger = logging.getLogger(__name__)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+def backoff(attempts: int) -> int:
+    """Seconds before the next try: doubling from NOTIFY_RETRY_BASE_SECONDS, capped."""
+    delay = settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.NOTIFY_RETRY_MAX_SECONDS)
+
+
+def _describe(error: Exception) -> str:
+    # Errors end up in the admin: no addresses or numbers (SMTP errors quote recipients).
+    text = f"{type(error).__name__}: {error}"
+    return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))[:2000]
+
+
+def queue(notification_ids) -> None:
+    """Wake the worker for these rows. Never raises: a broker outage leaves them pending."""
+    from .tasks import deliver_notification
+
+    for notification_id in notification_ids:
+        try:
+            deliver_notification.apply_async(args=[notification_id], retry=False)
+        except Exception as error:  # noqa: BLE001 -- any broker failure means "later"
+            logger.warning(
+                "notification %s stays pending, broker unavailable: %s",
+                notification_id,
+                type(error).__name__,
+            )
+
+
+def queue_on_commit(notifications) -> None:
+    ids = [n.pk for n in notifications]
+    transaction.on_commit(lambda: queue(ids))
+
+
+def deliver(notification_id: int) -> tuple[Outcome, int | None]:
+    """Send one row, at most once. Returns the outcome and, for a retry, the delay."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return Outcome.SKIPPED, None
+        notification.attempts += 1
+        try:
+            CHANNELS[notification.channel](notification)
+        except Exception as error:  # noqa: BLE001 -- every failure is recorded and retried
+            notification.last_error = _describe(error)
+            if notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+                notification.status = Notification.Status.FAILED
+                outcome, delay = Outcome.FAILED, None
+                logger.error(
+                    "notification %s failed for good: %s", notification.pk, notification.last_error
+                )
+            else:
+                delay = backoff(notification.attempts)
+                notification.next_attempt_at = timezone.now() + datetime.timedelta(seconds=delay)
+                outcome = Outcome.RETRY
+        else:
+            notification.status = Notification.Status.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.payload = {}  # the complainant's code leaves the database with the mail
+            outcome, delay = Outcome.SENT, None
+        notification.save()
+    return outcome, delay
+
+
+def sweep() -> list[int]:
+    """Queue again every pending row whose time has come and that nobody picked up."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.NOTIFY_SWEEP_AFTER_SECONDS)
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.PENDING, next_attempt_at__lte=cutoff)
+            .values_list("pk", flat=True)[:500]
+        )
+        Notification.objects.filter(pk__in=rows).update(next_attempt_at=timezone.now())
+    if rows:
+        queue_on_commit_ids(rows)
+    return rows
+
+
+def queue_on_commit_ids(ids) -> None:
+    transaction.on_commit(lambda: queue(ids))
+
+
+def resend(notification_ids) -> int:
+    """Staff's "send again": failed or sent rows go back to pending and are queued."""
+    with transaction.atomic():
+        count = Notification.objects.filter(pk__in=notification_ids).update(
+            status=Notification.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+        )
+        queue_on_commit_ids(list(notification_ids))
+    return count
+
+
+def escalate() -> int:
+    """One escalation per overdue item, ever: the item's escalated_at is set in the same
+    transaction that writes the notification rows."""
+    from .services import write_outbox
+
+    now = timezone.now()
+    overdue = [
+        (
+            CallbackRequest,
+            now - datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES),
+            "callback",
+        ),
+        (
+            Complaint,
+            now - datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS),
+            "complaint",
+        ),
+    ]
+    count = 0
+    for model, cutoff, field in overdue:
+        candidates = model.objects.filter(
+            status=model.Status.NEW, created_at__lt=cutoff, escalated_at__isnull=True
+        ).values_list("pk", flat=True)
+        for pk in candidates:
+            with transaction.atomic():
+                item = (
+                    model.objects.select_for_update()
+                    .filter(pk=pk, status=model.Status.NEW, escalated_at__isnull=True)
+                    .first()
+                )
+                if item is None:
+                    continue
+                item.escalated_at = now
+                item.save(update_fields=["escalated_at"])
+                rows = write_outbox(kind=Notification.Kind.ESCALATION, **{field: item})
+                queue_on_commit(rows)
+                count += 1
+    return count
+
+
+def summary() -> dict:
+    """For monitoring: how many rows wait, how many failed, how old the oldest pending is."""
+    pending = Notification.objects.filter(status=Notification.Status.PENDING)
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "pending": pending.count(),
+        "failed": Notification.objects.filter(status=Notification.Status.FAILED).count(),
+        "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
+    }

@@ -1,0 +1,31 @@
+"""Celery tasks: thin wrappers around hotline.outbox, which holds the logic."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import outbox
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the row's attempts counter decides when to give up
+    soft_time_limit=settings.NOTIFY_TIMEOUT_SECONDS * 4,
+    time_limit=settings.NOTIFY_TIMEOUT_SECONDS * 6,
+)
+def deliver_notification(self, notification_id: int) -> str:
+    outcome, delay = outbox.deliver(notification_id)
+    if outcome == outbox.Outcome.RETRY and not self.request.is_eager:
+        raise self.retry(countdown=delay)
+    return outcome.value
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sweep_outbox() -> int:
+    return len(outbox.sweep())
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def escalate_overdue() -> int:
+    return outbox.escalate()

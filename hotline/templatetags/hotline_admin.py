@@ -1,0 +1,26 @@
+from django import template
+from django.urls import reverse
+
+from hotline.models import Notification
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/hotline/outbox_alert.html", takes_context=True)
+def outbox_alert(context):
+    """Pending and failed notifications, on the admin index, so a stuck outbox is seen."""
+    user = context["request"].user
+    if not user.has_perm("hotline.view_notification"):
+        return {"show": False}
+    counts = {
+        status: Notification.objects.filter(status=status).count()
+        for status in (Notification.Status.PENDING, Notification.Status.FAILED)
+    }
+    url = reverse("admin:hotline_notification_changelist")
+    return {
+        "show": True,
+        "pending": counts[Notification.Status.PENDING],
+        "failed": counts[Notification.Status.FAILED],
+        "pending_url": f"{url}?status=pending",
+        "failed_url": f"{url}?status=failed",
+    }

@@ -1,0 +1,120 @@
+"""The two intake forms and the tracking page, filled in on a phone in Ukrainian."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from django.utils.translation import gettext, override
+from playwright.sync_api import expect
+
+from hotline.models import Attachment, CallbackRequest, Complaint
+from incidents.models import Category, Region
+
+from .helpers import TINY_PDF, tiny_png
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+TRACKING_CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+DESCRIPTION = (
+    "Під час знімання мітингу біля міськради невідомий чоловік вихопив у мене камеру, "
+    "розбив об'єктив і погрожував розправою, якщо я опублікую відео."
+)
+
+
+def ukrainian(message):
+    with override("uk"):
+        return gettext(message)
+
+
+def fill_complaint_except_contacts(page):
+    """Everything a valid complaint needs apart from an e-mail or a phone number."""
+    page.fill("#id_reporter_name", "Оксана Тестенко")
+    page.fill("#id_occurred_on", (timezone.localdate() - datetime.timedelta(days=5)).isoformat())
+    page.select_option("#id_region", str(Region.objects.get(slug="kyiv").pk))
+    page.select_option("#id_category", str(Category.objects.get(slug="threats").pk))
+    page.fill("#id_description", DESCRIPTION)
+    page.check("#id_consent_processing")
+
+
+def test_callback_request(live_server, phone_page, screenshot_dir):
+    page = phone_page
+    page.goto(f"{live_server.url}/callback/")
+    page.fill("#id_phone", "(050) 447-70-63")
+    page.select_option("#id_topic", CallbackRequest.Topic.JOURNALISTS_RIGHTS.value)
+    page.check("#id_consent")
+    page.screenshot(path=screenshot_dir / "callback-form-uk-390.png", full_page=True)
+
+    page.locator("form.intake-form [type=submit]").click()
+
+    page.wait_for_url(re.compile(r"/callback/thanks/$"))
+    expect(page.locator("h1")).to_have_text(ukrainian("Thank you for reaching out"))
+    page.screenshot(path=screenshot_dir / "callback-thanks-uk-390.png", full_page=True)
+    callback = CallbackRequest.objects.get()
+    assert callback.phone.as_e164 == "+380504477063"
+    assert callback.topic == CallbackRequest.Topic.JOURNALISTS_RIGHTS
+    assert callback.consent is True
+    assert callback.language == "uk"
+
+
+def test_complaint_with_evidence_and_tracking(live_server, phone_page, screenshot_dir, tmp_path):
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(tiny_png())
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(TINY_PDF)
+
+    page = phone_page
+    page.goto(f"{live_server.url}/complaint/")
+    fill_complaint_except_contacts(page)
+    page.fill("#id_email", "oksana@example.org")
+    page.set_input_files("#id_attachments", [photo, letter])
+    page.screenshot(path=screenshot_dir / "complaint-form-uk-390.png", full_page=True)
+
+    page.locator("form.intake-form [type=submit]").click()
+
+    page.wait_for_url(re.compile(r"/complaint/thanks/$"))
+    expect(page.locator("h1")).to_have_text(ukrainian("Thank you for reaching out"))
+    code = page.locator("#tracking-code").inner_text().strip()
+    assert TRACKING_CODE.match(code), code
+    page.screenshot(path=screenshot_dir / "complaint-thanks-uk-390.png", full_page=True)
+
+    complaint = Complaint.objects.get()
+    assert complaint.email == "oksana@example.org"
+    assert complaint.language == "uk"
+    attachments = Attachment.objects.filter(complaint=complaint)
+    assert attachments.count() == 2
+    assert sorted(attachments.values_list("original_name", "content_type")) == [
+        ("letter.pdf", "application/pdf"),
+        ("photo.png", "image/png"),
+    ]
+
+    page.get_by_role("link", name=ukrainian("Check my complaint")).click()
+    page.wait_for_url(re.compile(r"/complaint/status/$"))
+    page.fill("#id_code", code)
+    page.locator("#main form [type=submit]").click()
+
+    expect(page.locator("#complaint-status")).to_have_text(ukrainian("Received"))
+    page.screenshot(path=screenshot_dir / "complaint-status-uk-390.png", full_page=True)
+
+
+def test_complaint_without_contacts_keeps_what_was_typed(live_server, phone_page, screenshot_dir):
+    page = phone_page
+    page.goto(f"{live_server.url}/complaint/")
+    fill_complaint_except_contacts(page)
+
+    page.locator("form.intake-form [type=submit]").click()
+
+    page.wait_for_load_state()
+    expect(page.locator("#main .alert-danger").first).to_contain_text(
+        ukrainian("Please correct the fields marked below. Everything you typed is kept.")
+    )
+    # The reason is shown once (crispy-forms renders the form's own errors), not twice.
+    reason = ukrainian("Give us an e-mail or a phone number, so that we can reach you.")
+    expect(page.locator("#main").get_by_text(reason)).to_have_count(1)
+    expect(page.locator("#id_description")).to_have_value(DESCRIPTION)
+    expect(page.locator("#id_reporter_name")).to_have_value("Оксана Тестенко")
+    page.screenshot(path=screenshot_dir / "complaint-error-uk-390.png", full_page=True)
+    assert Complaint.objects.count() == 0

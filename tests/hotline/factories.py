@@ -1,0 +1,79 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from hotline import tracking
+from hotline.models import CallbackRequest, Complaint, Note, PublicUpdate
+from incidents.models import Category, Region
+
+DESCRIPTION = (
+    "Police officers pushed me away from the entrance of the court and broke my camera "
+    "while I was filming the hearing."
+)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.django.Password("a long test password")
+
+
+class CallbackRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = CallbackRequest
+
+    name = factory.Faker("name")
+    phone = "+380504477063"
+    topic = CallbackRequest.Topic.JOURNALISTS_RIGHTS
+    language = "uk"
+    consent = True
+
+
+class ComplaintFactory(DjangoModelFactory):
+    """A complaint; its tracking code is thrown away (use complaint_with_code to keep it)."""
+
+    class Meta:
+        model = Complaint
+
+    tracking_code_hash = factory.LazyFunction(lambda: tracking.digest(tracking.generate()))
+    language = "uk"
+    reporter_name = factory.Faker("name")
+    outlet = "Demo Visti"
+    email = factory.Sequence(lambda n: f"reporter{n}@example.org")
+    phone = "+380671234567"
+    occurred_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=3))
+    region = factory.LazyFunction(lambda: Region.objects.get(slug="kyiv"))
+    category = factory.LazyFunction(lambda: Category.objects.get(slug="beating"))
+    place = "Kyiv, Shevchenkivskyi district court"
+    description = DESCRIPTION
+    consent_processing = True
+
+
+def complaint_with_code(**kwargs) -> tuple[Complaint, str]:
+    """A saved complaint and the tracking code that finds it."""
+    code = tracking.generate()
+    complaint = ComplaintFactory(tracking_code_hash=tracking.digest(code), **kwargs)
+    return complaint, code
+
+
+class PublicUpdateFactory(DjangoModelFactory):
+    class Meta:
+        model = PublicUpdate
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    text = "We have contacted the police about your case."
+
+
+class NoteFactory(DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    text = "Called the reporter, waiting for photos."

@@ -1,0 +1,63 @@
+import datetime
+import uuid
+
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
+
+from incidents.models import Category, Region
+
+
+def said(msgid: str, language: str = "uk", **params) -> str:
+    """A message as the site says it in `language`: translated and %-formatted."""
+    with translation.override(language):
+        text = gettext(msgid)
+    return text % params if params else text
+
+
+def shown(msgid: str, language: str = "uk", **params) -> str:
+    """A message as a page in `language` shows it: translated, formatted, HTML-escaped."""
+    return escape(said(msgid, language, **params))
+
+
+def callback_post_data(**overrides) -> dict:
+    data = {
+        "name": "Olena",
+        "phone": "(050) 447-70-63",
+        "preferred_time": "any",
+        "topic": "journalists_rights",
+        "message": "Please call me about an accreditation refusal.",
+        "consent": "on",
+        "website": "",
+        "submission_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def complaint_post_data(**overrides) -> dict:
+    data = {
+        "reporter_name": "Ivanna Koval",
+        "outlet": "Demo Visti",
+        "role": "journalist",
+        "email": "ivanna@example.org",
+        "phone": "+380671234567",
+        "preferred_channel": "email",
+        "safe_times": "weekdays after 18:00",
+        "occurred_on": (timezone.localdate() - datetime.timedelta(days=2)).isoformat(),
+        "region": Region.objects.get(slug="kyiv").pk,
+        "place": "Khreshchatyk street",
+        "category": Category.objects.get(slug="beating").pk,
+        "perpetrator_type": "police",
+        "description": (
+            "Two police officers pushed me away from the court entrance and broke my camera "
+            "while I was filming."
+        ),
+        "links": "https://example.org/video",
+        "consent_processing": "on",
+        "consent_publish": "on",
+        "website": "",
+        "submission_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

@@ -1,0 +1,261 @@
+import math
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hotline import tracking
+from hotline.models import Complaint
+from incidents.models import Incident
+
+from .factories import PublicUpdateFactory, complaint_with_code
+from .helpers import complaint_post_data, shown
+
+CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+codes = st.text(alphabet=tracking.ALPHABET, min_size=12, max_size=12)
+
+
+def _not_found():
+    return shown(
+        "We found no complaint with this code. Check the code and try again, or call us at "
+        "%(number)s.",
+        number="(050) 447-70-63",
+    )
+
+
+# --- The code itself ------------------------------------------------------------------------------
+
+
+def test_generated_codes_have_the_shape_and_alphabet():
+    for _ in range(200):
+        code = tracking.generate()
+        assert CODE_SHAPE.match(code), code
+        assert not set(code) & set("ILOU")
+
+
+def test_codes_carry_at_least_60_bits():
+    assert len(set(tracking.ALPHABET)) == 32
+    assert tracking.LENGTH * math.log2(len(set(tracking.ALPHABET))) >= 60
+    assert len({tracking.generate() for _ in range(1000)}) == 1000
+
+
+@given(codes)
+def test_normalise_forgives_case_spaces_and_dashes(raw):
+    canonical = tracking.normalise(raw)
+    assert canonical == raw
+    spaced = " ".join(raw[i : i + 4] for i in range(0, 12, 4)).lower()
+    assert tracking.normalise(spaced) == canonical
+    assert tracking.normalise(f" {raw[:6]}-{raw[6:]} ") == canonical
+
+
+@given(codes)
+def test_normalise_reads_look_alike_letters_as_digits(raw):
+    typed = raw.replace("0", "O").replace("1", "l")
+    assert tracking.normalise(typed) == raw
+    assert tracking.normalise(raw.replace("1", "I").lower()) == raw
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "K7Q4-9XMD-2RH", "K7Q4-9XMD-2RHPP", "K7Q4-9XMD-2RHU", "????"]
+)
+def test_normalise_refuses_what_cannot_be_a_code(typed):
+    assert tracking.normalise(typed) is None
+
+
+@pytest.mark.django_db
+def test_database_keeps_only_a_hash_of_the_code():
+    complaint, code = complaint_with_code()
+    stored = complaint.tracking_code_hash
+    assert re.fullmatch(r"[0-9a-f]{64}", stored)
+    assert stored != code
+    canonical = tracking.normalise(code)
+    # No column of the complaint row, nor of its history, holds the code in any form.
+    table = Complaint._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - a fixed table name
+        rows = cursor.fetchall()
+        cursor.execute(f"SELECT * FROM {Complaint.history.model._meta.db_table}")  # noqa: S608
+        rows += cursor.fetchall()
+    for row in rows:
+        for value in row:
+            assert code not in str(value)
+            assert canonical not in str(value)
+
+
+def test_codes_from_before_a_key_rotation_still_work(settings):
+    code = tracking.generate()
+    old = tracking.digest(code)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a brand new secret key for the rotation test, long enough"
+    assert tracking.digest(code) != old
+    assert old in tracking.candidate_digests(code)
+
+
+# --- The thank-you page shows the code once ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_thank_you_page_shows_the_code_once(client):
+    response = client.post(reverse("hotline:complaint"), complaint_post_data(), follow=True)
+    page = response.content.decode()
+    code = re.search(r'id="tracking-code">([^<]+)<', page).group(1)
+    assert CODE_SHAPE.match(code)
+    assert tracking.digest(code) == Complaint.objects.get().tracking_code_hash
+
+    again = client.get(reverse("hotline:complaint-thanks")).content.decode()
+    assert code not in again
+    assert (
+        shown(
+            "The tracking code was shown once already. If you lost it, call us at %(number)s.",
+            number="(050) 447-70-63",
+        )
+        in again
+    )
+
+
+# --- The tracking page -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_tracking_page_shows_status_and_public_updates_only(client):
+    complaint, code = complaint_with_code(
+        status=Complaint.Status.VERIFYING,
+        reporter_name="Ivanna Koval",
+        email="ivanna.private@example.org",
+        phone="+380671234567",
+        description="A very private account of what happened at the court, long enough.",
+        safe_times="never call before noon",
+    )
+    PublicUpdateFactory(complaint=complaint, text="We asked the police for comment.")
+    response = client.post(reverse("hotline:track"), {"code": code.lower()})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert shown("Being verified") in page
+    assert "We asked the police for comment." in page
+    for private in (
+        "Ivanna Koval",
+        "ivanna.private@example.org",
+        "+380671234567",
+        "+380 67 123 4567",
+        "A very private account",
+        "never call before noon",
+    ):
+        assert private not in page
+    assert _not_found() not in page
+
+
+@pytest.mark.django_db
+def test_tracking_page_links_the_published_incident(client, django_capture_on_commit_callbacks):
+    from hotline.services import incident_draft_from_complaint
+    from incidents.services import incident_publish
+
+    complaint, code = complaint_with_code(status=Complaint.Status.VERIFIED)
+    incident = incident_draft_from_complaint(complaint=complaint)
+    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    assert incident.get_absolute_url() not in page  # a draft is not linked
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_publish(incident=incident)
+    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    assert incident.get_absolute_url() in page
+    assert shown("Read the published incident") in page
+    assert shown("Published") in page
+    assert Incident.objects.get().is_public
+
+
+@pytest.mark.django_db
+def test_public_update_is_shown_as_text_not_html(client):
+    complaint, code = complaint_with_code()
+    PublicUpdateFactory(complaint=complaint, text='<script>alert("xss")</script>')
+    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    assert '<script>alert("xss")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_wrong_code_and_unknown_code_get_the_same_neutral_answer(client):
+    complaint, code = complaint_with_code()
+    canonical = tracking.normalise(code)
+    last = tracking.ALPHABET[(tracking.ALPHABET.index(canonical[-1]) + 1) % 32]
+    wrong = canonical[:-1] + last
+    unknown = tracking.generate()
+
+    answers = []
+    for typed in (wrong, unknown):
+        response = client.post(reverse("hotline:track"), {"code": typed})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert _not_found() in page
+        assert 'id="complaint-status"' not in page
+        answers.append(re.search(r'<div class="alert[^>]*id="not-found">.*?</div>', page, re.S)[0])
+    assert answers[0] == answers[1]
+
+
+@pytest.mark.django_db
+def test_malformed_code_gets_a_form_error_and_no_complaint(client):
+    complaint_with_code()
+    response = client.post(reverse("hotline:track"), {"code": "hello"})
+    page = response.content.decode()
+    assert shown("A tracking code has 12 letters and digits, like K7Q4-9XMD-2RHP.") in page
+    assert 'id="complaint-status"' not in page
+
+
+@pytest.mark.django_db
+def test_tracking_page_form_is_empty_after_a_lookup(client):
+    _, code = complaint_with_code()
+    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    assert f'value="{code}"' not in page
+
+
+@pytest.mark.django_db
+def test_lookups_are_rate_limited_per_client(client):
+    _, code = complaint_with_code()
+    for _ in range(20):
+        assert (
+            client.post(reverse("hotline:track"), {"code": tracking.generate()}).status_code == 200
+        )
+    response = client.post(reverse("hotline:track"), {"code": code})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert shown("Too many attempts") in page
+    assert 'id="complaint-status"' not in page
+
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert other.post(reverse("hotline:track"), {"code": code}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_rate_limited_page_is_translated(client):
+    from django.utils import translation
+
+    with translation.override("en"):
+        url = reverse("hotline:track")
+    for _ in range(20):
+        client.post(url, {"code": "x"})
+    response = client.post(url, {"code": "x"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_html_submitted_in_every_field_never_reaches_the_tracking_page(client):
+    xss = '<script>alert("xss")</script>'
+    data = complaint_post_data(
+        reporter_name=xss,
+        outlet=xss,
+        safe_times=xss,
+        place=xss,
+        links=xss,
+        description=xss + " and then they broke my camera at the court building.",
+    )
+    page = client.post(reverse("hotline:complaint"), data, follow=True).content.decode()
+    code = re.search(r'id="tracking-code">([^<]+)<', page).group(1)
+    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    assert 'id="complaint-status"' in page
+    assert xss not in page
+    assert "alert(" not in page

@@ -201,6 +201,8 @@ class TriageAdmin(SimpleHistoryAdmin):
         # A status changed on the form counts as handling, as it does through the actions.
         services.mark_handled(obj)
         super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            services.status_changed(obj)
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -47,7 +47,10 @@ def _language(code: str | None) -> str:
 def staff_recipients(notification: Notification) -> list[Recipient]:
     """STAFF_NOTIFY_EMAILS (`address` or `address|en`) plus active staff of the right groups."""
     found: dict[str, Recipient] = {}
-    for entry in settings.STAFF_NOTIFY_EMAILS:
+    addresses = settings.STAFF_NOTIFY_EMAILS
+    if notification.kind == Notification.Kind.ESCALATION and settings.ESCALATION_EMAILS:
+        addresses = settings.ESCALATION_EMAILS
+    for entry in addresses:
         address, _sep, language = entry.partition("|")
         found[address.strip().lower()] = Recipient(address.strip(), _language(language.strip()))
     item = "complaint" if notification.complaint_id else "callback"
@@ -159,8 +162,6 @@ def send_email(notification: Notification) -> int:
         )
         message.attach_alternative(html, "text/html")
         messages.append(message)
-    from django.core.mail import get_connection
-
     with get_connection(fail_silently=False, timeout=settings.NOTIFY_TIMEOUT_SECONDS) as connection:
         sent = connection.send_messages(messages)
     return sent or 0

@@ -107,13 +107,8 @@ def sweep() -> list[int]:
             .values_list("pk", flat=True)[:500]
         )
         Notification.objects.filter(pk__in=rows).update(next_attempt_at=timezone.now())
-    if rows:
-        queue_on_commit_ids(rows)
+        transaction.on_commit(lambda: queue(rows))
     return rows
-
-
-def queue_on_commit_ids(ids) -> None:
-    transaction.on_commit(lambda: queue(ids))
 
 
 def resend(notification_ids) -> int:
@@ -124,7 +119,8 @@ def resend(notification_ids) -> int:
             attempts=0,
             next_attempt_at=timezone.now(),
         )
-        queue_on_commit_ids(list(notification_ids))
+        ids = list(notification_ids)
+        transaction.on_commit(lambda: queue(ids))
     return count
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import tracking
+from . import outbox, tracking
 from .evidence import CheckedFile
 from .models import Attachment, CallbackRequest, Complaint, Notification
 from .storage import private_storage
@@ -21,20 +21,42 @@ def _staff_channels() -> list[str]:
     return channels
 
 
-def _write_outbox(*, kind: str, complaint=None, callback=None) -> list[Notification]:
+def write_outbox(
+    *, kind: str, complaint=None, callback=None, tracking_code: str | None = None
+) -> list[Notification]:
+    """The Notification rows for one event, saved in the caller's transaction and queued
+    for delivery once it commits (see hotline.outbox)."""
     rows = [
         Notification(kind=kind, channel=channel, complaint=complaint, callback=callback)
         for channel in _staff_channels()
     ]
-    if complaint is not None and complaint.email:
+    if kind == Notification.Kind.NEW_COMPLAINT and complaint.email:
         rows.append(
             Notification(
                 kind=Notification.Kind.COMPLAINT_RECEIVED,
                 channel=Notification.Channel.EMAIL,
                 complaint=complaint,
+                # Kept only until the mail is sent, then erased from the row.
+                payload={"code": tracking_code} if tracking_code else {},
             )
         )
-    return Notification.objects.bulk_create(rows)
+    rows = Notification.objects.bulk_create(rows)
+    outbox.queue_on_commit(rows)
+    return rows
+
+
+def _notify_complainant_of_status(complaint: Complaint) -> None:
+    if complaint.email:
+        rows = Notification.objects.bulk_create(
+            [
+                Notification(
+                    kind=Notification.Kind.STATUS_CHANGED,
+                    channel=Notification.Channel.EMAIL,
+                    complaint=complaint,
+                )
+            ]
+        )
+        outbox.queue_on_commit(rows)
 
 
 def callback_request_submit(*, data: dict, language: str, submission_key) -> CallbackRequest:
@@ -47,7 +69,7 @@ def callback_request_submit(*, data: dict, language: str, submission_key) -> Cal
             callback = CallbackRequest(**data, language=language, submission_key=submission_key)
             callback.full_clean(validate_unique=False)
             callback.save()
-            _write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
+            write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
     except IntegrityError:
         # The same form posted twice at once: the other request saved it.
         existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
@@ -92,7 +114,9 @@ def complaint_submit(
                 attachment.file.save("evidence", checked.upload, save=False)
                 stored_files.append(attachment.file.name)
                 attachment.save()
-            _write_outbox(kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint)
+            write_outbox(
+                kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint, tracking_code=code
+            )
     except BaseException as error:
         # Nothing was saved, so no file may stay behind either.
         for name in stored_files:
@@ -141,7 +165,14 @@ def change_status(*, obj, status: str, user=None):
         if obj.assignee_id is None and user is not None:
             obj.assignee = user
         obj.save()
+        status_changed(obj)
     return obj
+
+
+def status_changed(obj) -> None:
+    """After a saved status change: a complainant who gave an e-mail hears of it."""
+    if isinstance(obj, Complaint):
+        _notify_complainant_of_status(obj)
 
 
 def assign(*, obj, user):

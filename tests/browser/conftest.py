@@ -2,13 +2,33 @@
 
 The live server runs in a thread of this process against a transactional test database.
 Each test ends with a flush, which would also remove the regions and categories that a
-migration seeds; `serialized_rollback` puts them back before the next test.
+migration seeds; the autouse `_reference_data` fixture puts them back.
 """
 
+import importlib
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.core.management import call_command
 
 from .helpers import DESKTOP, PHONE
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Regions, categories and staff groups, as their migrations seed them.
+
+    A transactional test ends with a flush that empties every table; depending on the order
+    the suite runs in, the seeded rows may be gone when a browser test starts. The seeding
+    functions are idempotent, so running them again is safe.
+    """
+    importlib.import_module("incidents.migrations.0002_seed_categories_and_regions").seed(
+        apps, None
+    )
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("hotline.migrations.0002_permission_groups").assign_groups(apps)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from .helpers import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PREFIX = {"uk": "", "en": "/en"}

@@ -215,7 +215,7 @@ def test_failed_outbox_leaves_no_callback(monkeypatch):
     def outbox_down(**kwargs):
         raise DatabaseError("outbox insert failed")
 
-    monkeypatch.setattr(services, "_write_outbox", outbox_down)
+    monkeypatch.setattr(services, "write_outbox", outbox_down)
     with pytest.raises(DatabaseError):
         services.callback_request_submit(
             data=callback_data(), language="uk", submission_key=uuid.uuid4()

@@ -32,11 +32,12 @@ def _rate_limited(request, group: str, rate: str) -> bool:
 class IntakeView(FormView):
     """POST → redirect → thank-you, with a honeypot, a rate limit and double-submit safety."""
 
-    rate = "10/h"
+    rate_setting = "RATE_LIMIT_CALLBACK"
     success_url_name = ""
 
     def post(self, request, *args, **kwargs):
-        if _rate_limited(request, group=f"intake-{self.__class__.__name__}", rate=self.rate):
+        rate = getattr(settings, self.rate_setting)
+        if _rate_limited(request, group=f"intake-{self.__class__.__name__}", rate=rate):
             return render(
                 request,
                 "hotline/rate_limited.html",
@@ -91,7 +92,7 @@ class ComplaintView(IntakeView):
     template_name = "hotline/complaint_form.html"
     form_class = ComplaintForm
     success_url_name = "hotline:complaint-thanks"
-    rate = "5/h"
+    rate_setting = "RATE_LIMIT_COMPLAINT"
 
     def post(self, request, *args, **kwargs):
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_REQUEST_BYTES:
@@ -138,7 +139,7 @@ class TrackView(FormView):
     form_class = TrackingForm
 
     def post(self, request, *args, **kwargs):
-        if _rate_limited(request, group="track", rate="20/h"):
+        if _rate_limited(request, group="track", rate=settings.RATE_LIMIT_TRACK):
             return render(request, "hotline/rate_limited.html", status=429)
         return super().post(request, *args, **kwargs)
 

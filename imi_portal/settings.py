@@ -175,9 +175,6 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Evidence never lives under MEDIA_ROOT: it has no URL and is served only to staff.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
 
-# Django 6 behaviour now: a URL typed without a scheme is taken as https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -223,6 +220,10 @@ CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
 COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
+# Per client address (hashed, in the cache): form posts and tracking-code lookups.
+RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
+RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
+RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
 
 # --- Security ---------------------------------------------------------------------------
 # No referrer ever leaves for another host. Not "no-referrer": under it Chromium sends

@@ -37,6 +37,11 @@ class SourceLinkInline(admin.TabularInline):
     model = SourceLink
     extra = 0
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):

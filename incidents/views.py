@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .filters import IncidentFilter
@@ -42,6 +43,10 @@ class HomeView(TemplateView):
             month_total=this_month.count(),
             month_groups=groups,
             today=today,
+            # Ukrainian writes month names in lower case; Django's "F" capitalises them.
+            month_label=date_format(today, "F Y").lower()
+            if current_language() == "uk"
+            else date_format(today, "F Y"),
         )
         return context
 

@@ -11,6 +11,8 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
 	worker beat lock bench clean
 
+# Locally, staff notifications are printed to the console (no mail server needed).
+run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
 run: $(VENV)/.base ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo

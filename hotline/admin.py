@@ -114,6 +114,7 @@ class TriageAdmin(SimpleHistoryAdmin):
     """What the complaint and callback admins share: ages, statuses, assignment, export."""
 
     form = TransitionAdminForm
+    view_on_site = False  # nothing of a submission is public
     date_hierarchy = "created_at"
     list_per_page = 50
     export_fields: list[str] = []

@@ -342,6 +342,12 @@ class Incident(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    @property
+    def lead_opens_body(self) -> bool:
+        """True when the body already starts with the lead (the page then shows it once)."""
+        lead = " ".join(self.lead.split())
+        return bool(lead) and " ".join(self.body.split()).startswith(lead)
+
     def story_versions(self):
         """The published versions of this story in other languages."""
         story_id = self.translation_of_id or self.pk

@@ -535,3 +535,17 @@ def test_detail_page_query_count(client, django_assert_num_queries):
     with django_assert_num_queries(7):
         response = client.get(url_of(incidents[0]))
     assert len(parse(response).find("dl").find_all("li")) == 2
+
+
+@pytest.mark.django_db
+def test_a_lead_that_opens_the_body_is_shown_once(client):
+    repeated = IncidentFactory(
+        lead="Police came to the newsroom.",
+        body="Police came to the newsroom.\n\nThey left an hour later.",
+    )
+    separate = IncidentFactory(lead="A short summary.", body="The full story, told at length.")
+    repeated_html = client.get(url_of(repeated, "uk")).content.decode()
+    separate_html = client.get(url_of(separate, "uk")).content.decode()
+    assert '<p class="lead">Police came to the newsroom.</p>' not in repeated_html
+    assert "<p>Police came to the newsroom.</p>" in repeated_html
+    assert '<p class="lead">A short summary.</p>' in separate_html

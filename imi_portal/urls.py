@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
+from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.views import HomeView
 
 admin.site.site_header = _("IMI Portal administration")
@@ -29,6 +30,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", HomeView.as_view(), name="home"),
     path("incidents/", include("incidents.urls")),
+    path("stats/", StatsView.as_view(), name="stats"),
+    path("stats/table/<slug:name>.csv", StatsTableCSVView.as_view(), name="stats-table"),
+    path("stats/<int:year>/<int:month>/", MonthlyReportView.as_view(), name="stats-month"),
     path("", include("hotline.urls")),
     path("support/", TemplateView.as_view(template_name="support.html"), name="support"),
     path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),

@@ -396,3 +396,25 @@ class SourceLink(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class MethodNote(models.Model):
+    """How the barometer counts: shown beside the statistics, edited by staff."""
+
+    text_uk = models.TextField(_("text in Ukrainian"), help_text=_("Markdown."))
+    text_en = models.TextField(_("text in English"), help_text=_("Markdown."))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("method note")
+        verbose_name_plural = _("method note")
+
+    def __str__(self) -> str:
+        return str(_("Method note"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("stats")
+
+    @property
+    def html(self) -> str:
+        return render_markdown(self.text_en if current_language() == "en" else self.text_uk)

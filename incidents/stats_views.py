@@ -1,0 +1,240 @@
+"""The barometer pages: statistics with charts, their tables as CSV, monthly reports."""
+
+import csv
+import datetime
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from . import stats
+from .filters import IncidentFilter
+from .models import MethodNote, current_language
+from .views import public_incidents
+
+DATE_KEYS = ("year", "month", "date_from", "date_to")
+MAX_MONTHS = 240
+TABLES = ("months", "groups", "categories", "regions", "perpetrators")
+
+
+def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return stats.add_months(stats.month_start(today), -11), today
+
+
+def period_of(filterset: IncidentFilter, today: datetime.date):
+    """The months the per-month chart covers, from the filters the visitor chose."""
+    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    year, month = data.get("year"), data.get("month")
+    start, end = data.get("date_from"), data.get("date_to")
+    if year and month:
+        start = datetime.date(int(year), int(month), 1)
+        end = stats.add_months(start, 1) - datetime.timedelta(days=1)
+    elif year:
+        start, end = datetime.date(int(year), 1, 1), datetime.date(int(year), 12, 31)
+    if start and not end:
+        end = max(start, today)
+    if end and not start:
+        start = stats.add_months(stats.month_start(end), -11)
+    if not start:
+        start, end = default_period(today)
+    if start > end:
+        start, end = end, start
+    end = min(end, stats.add_months(stats.month_start(start), MAX_MONTHS) - datetime.timedelta(1))
+    return start, end
+
+
+def month_label(day: datetime.date) -> str:
+    return date_format(day, "M Y")
+
+
+def compute(filterset: IncidentFilter, today: datetime.date) -> dict:
+    incidents = filterset.qs
+    start, end = period_of(filterset, today)
+    monthly = stats.per_month_by_group(incidents, start, end)
+    totals = stats.per_month_totals(incidents, start, end)
+    # "This month / this year" ignore the visitor's dates but keep their other filters.
+    undated = IncidentFilter(
+        {k: v for k, v in filterset.data.items() if k not in DATE_KEYS},
+        queryset=public_incidents(),
+    )
+    return {
+        "start": start,
+        "end": end,
+        "total": incidents.count(),
+        "months": [(month, total) for month, total in totals],
+        "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
+        "groups": stats.by_group(incidents),
+        "categories": stats.by_category(incidents),
+        "regions": stats.by_region(incidents),
+        "perpetrators": stats.by_perpetrator(incidents),
+        "comparisons": stats.comparisons(undated.qs, today),
+    }
+
+
+def chart_data(data: dict) -> dict:
+    """What the charts draw; the same numbers as the tables under them."""
+    return {
+        "months": {
+            "type": "stacked",
+            "labels": [month_label(m) for m, _total in data["months"]],
+            "datasets": [
+                {"label": str(group), "data": counts} for group, counts in data["monthly_series"]
+            ],
+        },
+        "groups": _bar(data["groups"]),
+        "categories": _bar(data["categories"]),
+        "regions": _bar(data["regions"]),
+        "perpetrators": _bar(data["perpetrators"]),
+    }
+
+
+def tables(data: dict) -> list[dict]:
+    """Each chart's numbers as a table: shown under the chart and downloaded as CSV."""
+    groups = [group for group, _counts in data["monthly_series"]]
+    month_rows = []
+    for index, (month, total) in enumerate(data["months"]):
+        month_rows.append(
+            {
+                "label": month_label(month),
+                "key": month.strftime("%Y-%m"),
+                "url": reverse("stats-month", args=[month.year, month.month]),
+                "values": [total, *[counts[index] for _g, counts in data["monthly_series"]]],
+            }
+        )
+    result = [
+        {
+            "name": "months",
+            "title": _("Incidents per month, by type of violation"),
+            "header": [_("Month"), _("Total"), *[str(g) for g in groups]],
+            "rows": month_rows,
+        }
+    ]
+    titles = {
+        "groups": _("By type of violation"),
+        "categories": _("By violation"),
+        "regions": _("By region"),
+        "perpetrators": _("By perpetrator"),
+    }
+    for name, title in titles.items():
+        result.append(
+            {
+                "name": name,
+                "title": title,
+                "header": [_("Name"), _("Incidents")],
+                "rows": [
+                    {"label": str(label), "key": str(label), "url": None, "values": [count]}
+                    for label, count in data[name]
+                ],
+            }
+        )
+    return result
+
+
+def _bar(rows) -> dict:
+    return {
+        "type": "bar",
+        "labels": [str(label) for label, _n in rows],
+        "datasets": [{"label": _("Incidents"), "data": [n for _label, n in rows]}],
+    }
+
+
+def stats_for(request):
+    filterset = IncidentFilter(request.GET or None, queryset=public_incidents())
+    today = timezone.localdate()
+    data = stats.cached(
+        "stats-page", request.GET, current_language(), lambda: compute(filterset, today)
+    )
+    return filterset, data
+
+
+class StatsView(TemplateView):
+    template_name = "incidents/stats.html"
+
+    def get(self, request, *args, **kwargs):
+        if not any(request.GET.get(key) for key in DATE_KEYS):
+            # The default period is written into the address, so the same URL parameters
+            # give the same incidents here, in the list and in the exports.
+            start, end = default_period(timezone.localdate())
+            params = request.GET.copy()
+            params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
+            return redirect(f"{request.path}?{params.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset, data = stats_for(self.request)
+        query = self.request.GET.urlencode()
+        context.update(
+            filter=filterset,
+            data=data,
+            charts=chart_data(data),
+            note=MethodNote.objects.first(),
+            query=query,
+            list_url=f"{reverse('incidents:list')}?{query}",
+            tables=tables(data),
+        )
+        return context
+
+
+class StatsTableCSVView(View):
+    """One chart's table as CSV: exactly the numbers shown under the chart."""
+
+    def get(self, request, name: str):
+        if name not in TABLES:
+            raise Http404
+        _filterset, data = stats_for(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="imi-stats-{name}-{timezone.localdate()}.csv"'
+        )
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["# " + _("IMI Portal statistics"), name])
+        writer.writerow(["# " + _("filters"), request.GET.urlencode() or "-"])
+        table = next(t for t in tables(data) if t["name"] == name)
+        writer.writerow(table["header"])
+        for row in table["rows"]:
+            writer.writerow([row["key"], *row["values"]])
+        return response
+
+
+class MonthlyReportView(TemplateView):
+    template_name = "incidents/stats_month.html"
+
+    def get_context_data(self, year: int, month: int, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        if not 1 <= month <= 12 or not 1991 <= year <= today.year:
+            raise Http404
+        first = datetime.date(year, month, 1)
+        if first > today:
+            raise Http404
+        params = {"year": str(year), "month": str(month)}
+        filterset = IncidentFilter(params, queryset=public_incidents())
+        data = stats.cached(
+            "month-report",
+            params,
+            current_language(),
+            lambda: {
+                "total": filterset.qs.count(),
+                "groups": stats.by_group(filterset.qs),
+                "categories": stats.by_category(filterset.qs),
+                "regions": stats.by_region(filterset.qs),
+            },
+        )
+        previous = stats.add_months(first, -1)
+        following = stats.add_months(first, 1)
+        context.update(
+            first=first,
+            data=data,
+            incidents=filterset.qs.with_card_data(),
+            previous=previous if previous.year >= 1991 else None,
+            following=following if following <= today else None,
+            list_url=f"{reverse('incidents:list')}?year={year}&month={month}",
+            note=MethodNote.objects.first(),
+        )
+        return context

@@ -119,7 +119,7 @@ def render_complainant_email(notification: Notification) -> tuple[str, str, str]
         context = {
             "kind": notification.kind,
             "code": notification.payload.get("code"),
-            "status": complaint.get_status_display(),
+            "status": Complaint.Status(notification.payload.get("status", complaint.status)).label,
             "track_url": settings.SITE_URL.rstrip("/") + reverse("hotline:track"),
             "hotline_phone": settings.HOTLINE_PHONE,
         }

@@ -158,8 +158,8 @@ def escalate() -> int:
                     continue
                 item.escalated_at = now
                 item.save(update_fields=["escalated_at"])
-                rows = write_outbox(kind=Notification.Kind.ESCALATION, **{field: item})
-                queue_on_commit(rows)
+                # write_outbox queues its rows on commit itself.
+                write_outbox(kind=Notification.Kind.ESCALATION, **{field: item})
                 count += 1
     return count
 

@@ -53,6 +53,8 @@ def _notify_complainant_of_status(complaint: Complaint) -> None:
                     kind=Notification.Kind.STATUS_CHANGED,
                     channel=Notification.Channel.EMAIL,
                     complaint=complaint,
+                    # The status this message is about, even if it moves on before sending.
+                    payload={"status": complaint.status},
                 )
             ]
         )

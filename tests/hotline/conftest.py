@@ -72,3 +72,41 @@ def editor(db):
 def triage_client(client, triage):
     client.force_login(triage)
     return client
+
+
+class BrokerStub:
+    """Stands in for the broker: records which notifications were queued, or is down."""
+
+    def __init__(self):
+        self.queued: list[int] = []
+        self.down = False
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        from kombu.exceptions import OperationalError
+
+        if self.down:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        self.queued.append(args[0])
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Queueing a notification is recorded instead of sent to Celery (eager or not)."""
+    from hotline.tasks import deliver_notification
+
+    stub = BrokerStub()
+    monkeypatch.setattr(deliver_notification, "apply_async", stub.apply_async)
+    return stub
+
+
+@pytest.fixture
+def notify_settings(settings):
+    """One duty address, nothing else: no webhook, no escalation list, default language."""
+    settings.STAFF_NOTIFY_EMAILS = ["duty@example.org"]
+    settings.ESCALATION_EMAILS = []
+    settings.STAFF_NOTIFY_LANGUAGE = "uk"
+    settings.NOTIFY_WEBHOOK_URL = ""
+    settings.NOTIFY_WEBHOOK_SECRET = ""
+    settings.SITE_URL = "https://portal.example.org"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return settings

@@ -1,0 +1,65 @@
+"""/health/ as a load balancer or an operator's monitor sees it."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from imi_portal.celery import app as celery_app
+
+CLOSED_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def broker_unreachable(settings):
+    """Point Django's setting and the Celery app at a port nobody listens on, then restore."""
+    settings.CELERY_BROKER_URL = CLOSED_BROKER
+    conf = celery_app.conf
+    saved = conf.get("broker_url")
+    conf.broker_url = CLOSED_BROKER
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+    yield
+    conf.broker_url = saved
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+
+
+@pytest.mark.django_db
+def test_health_answers_ok(client, settings):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] is True
+    if settings.CELERY_BROKER_URL:
+        assert body["broker"] is True
+    else:
+        assert body["broker"] is None
+    assert set(body) == {"status", "database", "broker"}
+
+
+@pytest.mark.django_db
+def test_health_is_never_cached(client):
+    response = client.get(reverse("health"))
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_health_reports_a_broker_that_is_down(client, broker_unreachable):
+    started = time.monotonic()
+    response = client.get(reverse("health"))
+    took = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": True, "broker": False}
+    assert took < 10  # a monitor's probe must not hang on a dead broker
+
+
+@pytest.mark.django_db
+def test_health_recovers_once_the_broker_setting_is_gone(client, settings, broker_unreachable):
+    settings.CELERY_BROKER_URL = None
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json()["broker"] is None

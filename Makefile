@@ -69,7 +69,7 @@ lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.tom
 		--no-emit-find-links --extra dev -o requirements/dev.txt pyproject.toml
 
 bench: $(VENV)/.dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/notify.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_filters",
     "phonenumber_field",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "incidents",
     "hotline",
 ]
@@ -130,6 +133,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "socket_connect_timeout": 3,
+    # One connection attempt when publishing, not kombu's default of retrying for seconds
+    # (2 s, then 4 s): with the broker down a form post would otherwise hang ~6 s per row.
+    # The worker's own consumer reconnects with its own retry settings.
+    "max_retries": 0,
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "hotline.tasks.sweep_outbox", "schedule": 60.0},
@@ -177,6 +184,41 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- The public API (/api/) -------------------------------------------------------------
+# Read-only and public: no authentication at all, so every client is throttled as anonymous
+# and no password can be tried through it.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["incidents.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="120/min")},
+    # Clients are told apart by REMOTE_ADDR, as the hotline's rate limits do; set this to the
+    # number of trusted proxies in front of the site to read X-Forwarded-For instead.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IMI Portal API",
+    "DESCRIPTION": (
+        "Read-only access to the published incidents of the barometer of violations of "
+        "journalists' rights, filtered as on the site's incident list."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from this site's own static files: the docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would otherwise fetch it from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
 
 PHONENUMBER_DEFAULT_REGION = "UA"
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"

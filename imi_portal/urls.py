@@ -18,6 +18,8 @@ sitemaps = {"pages": PagesSitemap, "incidents": IncidentSitemap}
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    # The public API: one address for every language (?lang= picks the incidents' language).
+    path("api/", include("incidents.api_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",

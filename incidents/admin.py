@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Category, Incident, Region, SourceLink, Victim
+from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
 from .signals import incident_published
 
 
@@ -144,3 +144,16 @@ class IncidentAdmin(admin.ModelAdmin):
             % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(MethodNote)
+class MethodNoteAdmin(admin.ModelAdmin):
+    """One note, shown beside the statistics: staff edit it, nobody adds a second."""
+
+    list_display = ["__str__", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not MethodNote.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -94,14 +94,14 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
-    def filter_group(self, queryset, name, value):
+    def filter_group(self, queryset, name, value: Category):
         # Exists rather than a join: an incident in two categories of a group appears once.
         through = Incident.categories.through
         return queryset.filter(
             Exists(through.objects.filter(incident=OuterRef("pk"), category__parent=value))
         )
 
-    def filter_category(self, queryset, name, value):
+    def filter_category(self, queryset, name, value: Category):
         through = Incident.categories.through
         return queryset.filter(
             Exists(through.objects.filter(incident=OuterRef("pk"), category=value))
@@ -124,3 +124,33 @@ class IncidentFilter(django_filters.FilterSet):
                 value = value.strftime("%d.%m.%Y")
             active.append((field.label, value))
         return active
+
+
+def filter_incidents(params, queryset):
+    """The list page's filtering, for every other view that must count the same incidents.
+
+    `params` is a QueryDict (request.GET); empty means no filters. Returns the filterset (for
+    its errors and `applied_filters`) and the filtered queryset. Values that fail validation are
+    left out, exactly as on the list page, which shows them as errors.
+    """
+    filterset = IncidentFilter(params or None, queryset=queryset)
+    return filterset, filterset.qs
+
+
+def applied_filters(filterset: IncidentFilter) -> dict[str, str]:
+    """The filters that were understood and applied, as URL parameter values, in form order."""
+    if not filterset.is_bound:
+        return {}
+    filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
+    applied = {}
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    for name in filterset.filters:
+        value = cleaned.get(name)
+        if value in (None, ""):
+            continue
+        if hasattr(value, "slug"):
+            value = value.slug
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        applied[name] = str(value)
+    return applied

@@ -27,7 +27,10 @@ def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 def period_of(filterset: IncidentFilter, today: datetime.date):
     """The months the per-month chart covers, from the filters the visitor chose."""
-    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    # The values that were understood, as filterset.qs applies them (an invalid one is left
+    # out there, and must not drop the valid dates here).
+    filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
+    data = getattr(filterset.form, "cleaned_data", {}) if filterset.is_bound else {}
     year, month = data.get("year"), data.get("month")
     start, end = data.get("date_from"), data.get("date_to")
     if year and month:
@@ -145,8 +148,9 @@ def _bar(rows) -> dict:
 def stats_for(request):
     filterset = IncidentFilter(request.GET or None, queryset=public_incidents())
     today = timezone.localdate()
+    # The date is part of the key: "this month so far" and open-ended periods depend on it.
     data = stats.cached(
-        "stats-page", request.GET, current_language(), lambda: compute(filterset, today)
+        f"stats-page:{today}", request.GET, current_language(), lambda: compute(filterset, today)
     )
     return filterset, data
 

@@ -1,0 +1,285 @@
+"""The read-only public API: published incidents, and the categories and regions they use.
+
+The incident list is filtered by the same IncidentFilter as the list page, the exports and
+the statistics, so `/api/incidents/?region=kyiv&year=2024` counts the incidents that
+`/incidents/?region=kyiv&year=2024` does. Unlike the list page, which shows a value it cannot
+understand as an error and lists everything else, the API answers such a request with 400.
+Only public facts are served: no author, no victims, nothing from the hotline.
+"""
+
+from django.utils.translation import override
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from .filters import MIN_YEAR, IncidentFilter
+from .models import Category, Incident, Language, PerpetratorType, Region
+
+LANGUAGES = [choice.value for choice in Language]
+DEFAULT_LANGUAGE = Language.UK.value
+
+
+class CountedCursorPagination(CursorPagination):
+    """Cursor pages (stable while incidents are published), plus the total in "count"."""
+
+    ordering = ("-published_at", "-pk")
+    page_size = 50
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.count = queryset.count()
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"] = {
+            "count": {
+                "type": "integer",
+                "example": 123,
+                "description": "All the incidents that match, on every page.",
+            },
+            **response["properties"],
+        }
+        response["required"] = ["count", "next", "previous", "results"]
+        return response
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    group = serializers.SlugRelatedField(
+        source="parent", slug_field="slug", read_only=True, help_text="The group's slug."
+    )
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name_uk", "name_en", "group"]
+
+
+class RegionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["slug", "name_uk", "name_en"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    group = serializers.SlugRelatedField(
+        source="parent",
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The slug of the category's group; null for a group.",
+    )
+    is_group = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name_uk", "name_en", "group", "is_group", "is_wartime", "position"]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["slug", "name_uk", "name_en", "kind", "iso_code", "position"]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The incident's page on the site.")
+    categories = CategoryRefSerializer(many=True, read_only=True)
+    region = RegionRefSerializer(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "title",
+            "lead",
+            "language",
+            "published_at",
+            "occurred_on",
+            "occurred_on_approximate",
+            "categories",
+            "region",
+            "country",
+            "perpetrator_type",
+            "body_html",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, incident) -> str:
+        # The page in the incident's own language (Ukrainian at the root, English under /en/).
+        with override(incident.language):
+            path = incident.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+LANG_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    enum=LANGUAGES,
+    default=DEFAULT_LANGUAGE,
+    description=(
+        "Interface language of the list: one row per story, in this language where it has "
+        "been published, otherwise in the other one (as the site's list in that language)."
+    ),
+)
+
+# The list page's parameters, described in English (the generated descriptions would be the
+# form labels, in whatever language is active, and would call `year` and `month` dates).
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", str, description="Words to find in the title, lead and text."),
+    OpenApiParameter("group", str, description="A group's slug (see /api/categories/)."),
+    OpenApiParameter("category", str, description="A category's slug (see /api/categories/)."),
+    OpenApiParameter("region", str, description="A region's slug (see /api/regions/)."),
+    OpenApiParameter(
+        "perpetrator",
+        str,
+        enum=PerpetratorType.values,
+        description="Who violated the journalist's rights.",
+    ),
+    OpenApiParameter(
+        "year",
+        str,
+        pattern=r"^[0-9]{4}$",
+        description=f"The year of the incident, {MIN_YEAR} to this year.",
+    ),
+    OpenApiParameter(
+        "month",
+        str,
+        enum=[str(number) for number in range(1, 13)],
+        description="The month of the incident, 1 to 12.",
+    ),
+    OpenApiParameter(
+        "date_from",
+        OpenApiTypes.DATE,
+        description="Incidents on or after this day (YYYY-MM-DD).",
+    ),
+    OpenApiParameter(
+        "date_to", OpenApiTypes.DATE, description="Incidents on or before this day (YYYY-MM-DD)."
+    ),
+]
+
+THROTTLED = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Too many requests from this address: wait the seconds in Retry-After.",
+)
+BAD_CURSOR = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="The cursor is not one that this API gave out."
+)
+NOT_FOUND = OpenApiResponse(OpenApiTypes.OBJECT, description="No such published item.")
+BAD_FILTER = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="A parameter was not understood: each one named with what is wrong with it.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published incidents",
+        description=(
+            "Filtered as the site's incident list, with the same parameters; newest first. "
+            "`count` is the number of all matching incidents."
+        ),
+        parameters=[LANG_PARAMETER, *FILTER_PARAMETERS],
+        responses={200: IncidentSerializer, 400: BAD_FILTER, 404: BAD_CURSOR, 429: THROTTLED},
+    ),
+    retrieve=extend_schema(
+        summary="One published incident, by slug",
+        description="Any published incident, in whichever language it was written.",
+        responses={200: IncidentSerializer, 404: NOT_FOUND, 429: THROTTLED},
+    ),
+)
+class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = IncidentSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = IncidentFilter
+    pagination_class = CountedCursorPagination
+
+    def get_queryset(self):
+        incidents = Incident.objects.published()
+        if self.action == "list":
+            incidents = incidents.for_language(self.language())
+        return incidents.with_card_data()
+
+    def language(self) -> str:
+        if getattr(self, "swagger_fake_view", False):
+            return DEFAULT_LANGUAGE
+        lang = self.request.query_params.get("lang", DEFAULT_LANGUAGE)
+        if lang not in LANGUAGES:
+            raise ValidationError({"lang": [f"Choose one of: {', '.join(LANGUAGES)}."]})
+        return lang
+
+    def filter_queryset(self, queryset):
+        # The filters only apply to the list: a slug names one incident whatever they say.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Violation categories and their groups",
+        responses={200: CategorySerializer(many=True), 429: THROTTLED},
+    ),
+    retrieve=extend_schema(
+        summary="One category or group, by slug",
+        responses={200: CategorySerializer, 404: NOT_FOUND, 429: THROTTLED},
+    ),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Category.objects.select_related("parent")
+    serializer_class = CategorySerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    pagination_class = None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Regions of Ukraine, and abroad",
+        responses={200: RegionSerializer(many=True), 429: THROTTLED},
+    ),
+    retrieve=extend_schema(
+        summary="One region, by slug",
+        responses={200: RegionSerializer, 404: NOT_FOUND, 429: THROTTLED},
+    ),
+)
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    pagination_class = None
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, in English unless ?lang=uk asks for the Ukrainian labels."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        with override(request.GET.get("lang") or "en"):
+            return super().get(request, *args, **kwargs)

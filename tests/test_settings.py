@@ -77,3 +77,18 @@ def test_the_checklist_would_catch_an_insecure_setting():
     )
     assert result.returncode != 0
     assert "security.W008" in result.stdout + result.stderr
+
+
+def test_the_web_server_with_nothing_configured_refuses_to_start():
+    """gunicorn loads wsgi.py, not manage.py: with no DEBUG and no secret it must not serve."""
+    env = production_env(DEBUG=None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import imi_portal.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -51,7 +51,7 @@ compilemessages: $(VENV)/.base
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 deploy-check: $(VENV)/.base ## Django's deployment checklist with production-like settings
-	DEBUG=0 ALLOWED_HOSTS=portal.example.org \
+	DEBUG=0 ALLOWED_HOSTS=portal.example.org REDIS_URL=redis://redis:6379/0 \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -7,6 +7,8 @@ every secret must come from the environment and the production hardening below s
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +36,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "imi_portal.apps.AdminConfig",  # the admin behind the two-step staff login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -53,19 +60,25 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "incidents",
     "hotline",
+    # Last, as its documentation asks: its backend wraps the others.
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "imi_portal.middleware.SameOriginFormPostMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "imi_portal.urls"
@@ -108,7 +121,12 @@ if REDIS_URL:
         }
     }
 else:
+    # One process, locally: rate limits and login lockouts (django-axes) live in its memory.
+    # That is why axes warns (axes.W001); production runs several workers and needs REDIS_URL,
+    # so the warning is silenced for local mode only and `check --deploy` keeps it.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if DEBUG:
+        SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL) or None
@@ -141,9 +159,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "hotline.tasks.sweep_outbox", "schedule": 60.0},
     "escalate-overdue": {"task": "hotline.tasks.escalate_overdue", "schedule": 60.0},
+    "erase-personal-data": {
+        "task": "hotline.tasks.erase_personal_data",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "two_factor:login"
+LOGIN_REDIRECT_URL = "admin:index"
+# Staff need a second factor (TOTP app or backup code) for the admin whenever DEBUG is off;
+# TWO_FACTOR_REQUIRED=0 relaxes that on a developer's machine only.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
+if not DEBUG and not TWO_FACTOR_REQUIRED:
+    raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be switched off in production.")
+# The QR code is drawn here, as SVG: the secret never leaves for a QR service.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="IMI Portal")
+# Staff sessions end when the browser closes and after two idle hours at most.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Failed staff logins: five in a row for one account from one client lock that pair out for
+# an hour. Counted in the cache only (Redis in production), under hashed keys, so no address
+# is written to the database and none outlives the cool-off.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_STR_CALLABLE = "imi_portal.logs.axes_client_str"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -260,17 +311,41 @@ NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=10 * 
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.local")
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
 COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
-PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 # Per client address (hashed, in the cache): form posts and tracking-code lookups.
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
 RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
+# Wrong tracking codes: after this many from one client in an hour, lookups stop for the hour.
+RATE_LIMIT_TRACK_FAILURES = env("RATE_LIMIT_TRACK_FAILURES", default="10/h")
+
+# Retention: personal data of finished items is erased after these many days (the item stays,
+# with its date, category, region and status, for the statistics). A daily Celery beat job
+# does it; `manage.py erase_personal_data --dry-run` shows what is due.
+RETENTION_CALLBACK_DAYS = env.int("RETENTION_CALLBACK_DAYS", default=30)
+RETENTION_COMPLAINT_DAYS = env.int("RETENTION_COMPLAINT_DAYS", default=365)
 
 # --- Security ---------------------------------------------------------------------------
-# No referrer ever leaves for another host. Not "no-referrer": under it Chromium sends
-# "Origin: null" with form posts, and Django's CSRF check rightly refuses those.
-SECURE_REFERRER_POLICY = "same-origin"
+# No page ever tells another (or this) site where the reader came from. Browsers then send
+# "Origin: null" with form posts; SameOriginFormPostMiddleware vouches for those the browser
+# itself marks same-origin (Sec-Fetch-Site), and CSRF tokens are checked as always.
+SECURE_REFERRER_POLICY = "no-referrer"
+# Everything from this host only: no inline script or style, no plug-ins, no framing, forms
+# post here only. data: images are Bootstrap's own inline SVG icons in its CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -288,11 +363,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Error reports never carry form contents, cookies or personal data (see imi_portal.logs).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "imi_portal.logs.NoPersonalDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "imi_portal.logs.RedactPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Failed logins and lockouts are warnings; axes' start-up banner is not news.
+        "axes": {"level": "WARNING"},
+    },
 }

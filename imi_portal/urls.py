@@ -2,20 +2,26 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from two_factor.urls import urlpatterns as two_factor_urls
+from two_factor.views import ProfileView
 
 from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
 from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.views import HomeView
 
-admin.site.site_header = _("IMI Portal administration")
-admin.site.site_title = _("IMI Portal")
-
 sitemaps = {"pages": PagesSitemap, "incidents": IncidentSitemap}
 
+# The staff login, enrolment and backup codes of django-two-factor-auth. Its "disable" view is
+# left out on purpose: no one turns their own second factor off.
+two_factor_core, two_factor_namespace = two_factor_urls
+two_factor_core = [
+    p for p in two_factor_core if getattr(p, "name", None) not in {"disable", "profile"}
+] + [path("account/two_factor/", ProfileView.as_view(), name="profile")]
+
 urlpatterns = [
+    path("", include((two_factor_core, two_factor_namespace))),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     # The public API: one address for every language (?lang= picks the incidents' language).

@@ -27,6 +27,9 @@ def production_env(**overrides):
     env["DJANGO_SETTINGS_MODULE"] = "imi_portal.settings"
     env["DEBUG"] = "0"
     env["ALLOWED_HOSTS"] = "portal.example.org"
+    # Production runs with Redis (rate limits and login lockouts shared by all workers);
+    # nothing connects to it during a check.
+    env["REDIS_URL"] = "redis://redis.invalid:6379/0"
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 

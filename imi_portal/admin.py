@@ -1,0 +1,54 @@
+"""The admin site: staff reach it only through the two-step login.
+
+Complaints name people who may be hunted, so a stolen staff password alone must open nothing.
+Whenever TWO_FACTOR_REQUIRED is on (always when DEBUG is off), a staff session counts for the
+admin only once it was verified with a TOTP code or a backup code (django-otp). The admin's
+own password-only login page is never shown: it sends staff to the two-step login, or, for
+someone who has signed in with the password but has no authenticator yet, to the enrolment.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from two_factor.utils import default_device
+
+
+def second_factor_missing(user) -> bool:
+    """True for a signed-in user whose session still lacks the second factor it needs."""
+    return settings.TWO_FACTOR_REQUIRED and not user.is_verified()
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = _("IMI Portal administration")
+    site_title = _("IMI Portal")
+
+    def has_permission(self, request):
+        return super().has_permission(request) and not second_factor_missing(request.user)
+
+    def login(self, request, extra_context=None):
+        next_url = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME))
+        if not next_url or not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = resolve_url("admin:index")
+        user = request.user
+        if (
+            settings.TWO_FACTOR_REQUIRED
+            and user.is_authenticated
+            and user.is_staff
+            and default_device(user) is None
+        ):
+            messages.info(
+                request,
+                gettext(
+                    "Before you can open the administration, set up a second factor: "
+                    "an authenticator app on your phone."
+                ),
+            )
+            return redirect("two_factor:setup")
+        return redirect_to_login(next_url, login_url=resolve_url(settings.LOGIN_URL))

@@ -16,7 +16,9 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import outbox, services
+from .audit import record_access
 from .models import (
+    AccessEvent,
     Attachment,
     CallbackRequest,
     Complaint,
@@ -167,8 +169,32 @@ class TriageAdmin(SimpleHistoryAdmin):
             services.assign(obj=obj, user=request.user)
         self.message_user(request, _("Assigned to you."), messages.SUCCESS)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._record(request, response, AccessEvent.Action.VIEW, object_id)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._record(request, response, AccessEvent.Action.HISTORY, object_id)
+        return response
+
+    def _record(self, request, response, action, object_id):
+        # Only a page that was actually shown counts (not a redirect, a 403 or a 404).
+        if request.method == "GET" and response.status_code == 200 and str(object_id).isdigit():
+            record_access(
+                user=request.user, action=action, model=self.model, target_id=int(object_id)
+            )
+
     @admin.action(description=_("Export the selection as CSV"), permissions=["export"])
     def export_csv(self, request, queryset):
+        objects = list(queryset)
+        record_access(
+            user=request.user,
+            action=AccessEvent.Action.EXPORT,
+            model=self.model,
+            item_ids=[obj.pk for obj in objects],
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         name = self.model._meta.model_name
         response["Content-Disposition"] = (
@@ -177,7 +203,7 @@ class TriageAdmin(SimpleHistoryAdmin):
         response.write("\ufeff")
         writer = csv.writer(response)
         writer.writerow(self.export_fields)
-        for obj in queryset:
+        for obj in objects:
             writer.writerow([_csv_safe(_export_value(obj, f)) for f in self.export_fields])
         return response
 
@@ -430,6 +456,53 @@ class NotificationAdmin(admin.ModelAdmin):
             ngettext("%d notification queued again.", "%d notifications queued again.", count)
             % count,
             messages.SUCCESS,
+        )
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """The access audit: superusers read it; no one adds, changes or deletes a row here."""
+
+    list_display = ["created_at", "username", "action", "target", "item", "attachment_id"]
+    list_filter = ["action", "target", ("user", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["=target_id", "=username"]
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    readonly_fields = [
+        "created_at",
+        "user",
+        "username",
+        "action",
+        "target",
+        "target_id",
+        "attachment_id",
+        "item_ids",
+    ]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("item"), ordering="target_id")
+    def item(self, obj):
+        if obj.target_id is None:
+            return ngettext("%d item", "%d items", len(obj.item_ids)) % len(obj.item_ids)
+        model = Complaint if obj.target == AccessEvent.Target.COMPLAINT else CallbackRequest
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse(f"admin:hotline_{model._meta.model_name}_change", args=[obj.target_id]),
+            obj.target_id,
         )
 
 

@@ -436,3 +436,51 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class AccessEvent(models.Model):
+    """Who looked at whose personal data, and when: the access audit.
+
+    Written by the admin (opening a complaint or callback request, its history), the evidence
+    download and the CSV exports; shown to superusers only, and no one may change or delete a
+    row through the site. It holds ids, never the personal data itself.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened")
+        HISTORY = "history", _("Opened the history")
+        DOWNLOAD = "download", _("Downloaded evidence")
+        EXPORT = "export", _("Exported")
+
+    class Target(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        CALLBACK = "callback", _("Callback request")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept when the account is deleted, so the record still says who it was.
+    username = models.CharField(_("user name"), max_length=150)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    target = models.CharField(_("kind"), max_length=10, choices=Target.choices)
+    target_id = models.PositiveBigIntegerField(_("item"), null=True, blank=True, db_index=True)
+    attachment_id = models.PositiveBigIntegerField(_("evidence file"), null=True, blank=True)
+    # For exports: the ids of the items that left the system.
+    item_ids = models.JSONField(_("items"), default=list, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access audit")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["target", "target_id"], name="accessevent_target_idx"),
+            models.Index(fields=["user", "created_at"], name="accessevent_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.get_action_display()} · {self.get_target_display()}"

@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -13,9 +13,10 @@ from django_ratelimit.core import is_ratelimited
 from incidents.models import current_language
 
 from . import services
+from .audit import record_access
 from .evidence import MAX_FILE_SIZE, MAX_FILES
 from .forms import CallbackRequestForm, ComplaintForm, TrackingForm
-from .models import Attachment, CallbackRequest
+from .models import AccessEvent, Attachment, CallbackRequest, Complaint
 
 access_log = logging.getLogger("hotline.access")
 
@@ -154,9 +155,17 @@ class TrackView(FormView):
 def attachment_download(request, pk: int):
     """Evidence, streamed to staff allowed to see it; 404 for everyone else."""
     user = request.user
-    if not (user.is_active and user.is_staff and user.has_perm("hotline.view_attachment")):
+    # admin.site.has_permission: an active staff member whose sign-in had its second factor.
+    if not (admin.site.has_permission(request) and user.has_perm("hotline.view_attachment")):
         raise Http404
     attachment = get_object_or_404(Attachment, pk=pk)
+    record_access(
+        user=user,
+        action=AccessEvent.Action.DOWNLOAD,
+        model=Complaint,
+        target_id=attachment.complaint_id,
+        attachment_id=attachment.pk,
+    )
     access_log.info(
         "attachment download: user=%s attachment=%s complaint=%s",
         user.pk,

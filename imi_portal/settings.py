@@ -316,8 +316,6 @@ INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
 RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
-# Wrong tracking codes: after this many from one client in an hour, lookups stop for the hour.
-RATE_LIMIT_TRACK_FAILURES = env("RATE_LIMIT_TRACK_FAILURES", default="10/h")
 
 # Retention: personal data of finished items is erased after these many days (the item stays,
 # with its date, category, region and status, for the statistics). A daily Celery beat job

@@ -181,3 +181,15 @@ def attachment_download(request, pk: int):
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class PrivacyView(TemplateView):
+    """The privacy notice, with the retention periods this instance is configured with."""
+
+    template_name = "privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["callback_days"] = settings.RETENTION_CALLBACK_DAYS
+        context["complaint_days"] = settings.RETENTION_COMPLAINT_DAYS
+        return context

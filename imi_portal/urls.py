@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 from two_factor.urls import urlpatterns as two_factor_urls
 from two_factor.views import ProfileView
 
+from hotline.views import PrivacyView
 from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
 from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
@@ -43,6 +44,6 @@ urlpatterns += i18n_patterns(
     path("stats/<int:year>/<int:month>/", MonthlyReportView.as_view(), name="stats-month"),
     path("", include("hotline.urls")),
     path("support/", TemplateView.as_view(template_name="support.html"), name="support"),
-    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("privacy/", PrivacyView.as_view(), name="privacy"),
     prefix_default_language=False,
 )

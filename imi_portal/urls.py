@@ -1,8 +1,10 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.utils.functional import lazy
+from django.views.generic import RedirectView, TemplateView
 from two_factor.urls import urlpatterns as two_factor_urls
 from two_factor.views import ProfileView
 
@@ -11,6 +13,8 @@ from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
 from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.views import HomeView
+
+lazy_static = lazy(static, str)
 
 sitemaps = {"pages": PagesSitemap, "incidents": IncidentSitemap}
 
@@ -27,6 +31,9 @@ urlpatterns = [
     path("health/", health, name="health"),
     # The public API: one address for every language (?lang= picks the incidents' language).
     path("api/", include("incidents.api_urls")),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin).
+    # Lazy: in production the hashed name comes from the manifest, read at the first request.
+    path("favicon.ico", RedirectView.as_view(url=lazy_static("img/favicon.svg"), permanent=True)),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(
         "robots.txt",

@@ -38,3 +38,11 @@ def test_every_page_links_to_the_notice(client):
         assert 'href="/privacy/"' in client.get(url).content.decode() or 'href="/en/privacy/"' in (
             client.get(url).content.decode()
         )
+
+
+@pytest.mark.django_db
+def test_favicon_requests_land_on_the_site_icon(client):
+    # The admin has no icon link; browsers then ask for /favicon.ico.
+    response = client.get("/favicon.ico", follow=True)
+    assert response.redirect_chain[0][0].endswith("img/favicon.svg")
+    assert response.status_code == 200

@@ -16,4 +16,4 @@ RUN DEBUG=0 SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(se
 
 USER imi
 EXPOSE 8000
-CMD ["gunicorn", "imi_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:imi_portal.gunicorn", "imi_portal.wsgi:application"]

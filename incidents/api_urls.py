@@ -1,7 +1,7 @@
 """/api/: the read-only public API, its OpenAPI schema and its self-hosted documentation."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -15,6 +15,6 @@ router.register("regions", api.RegionViewSet, basename="region")
 
 urlpatterns = [
     path("schema/", api.SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]

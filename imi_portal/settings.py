@@ -181,6 +181,9 @@ if not DEBUG and not TWO_FACTOR_REQUIRED:
 TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="IMI Portal")
+# The admin never shows a device's secret or anyone's backup codes, not even to superusers:
+# a superuser removes a lost device, the owner enrols a new one.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end when the browser closes and after two idle hours at most.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -152,7 +152,9 @@ def test_backup_codes_are_made_on_request_and_each_works_once(client, required, 
         c = client.__class__()
         password_step(c)
         c.post(LOGIN, {"login_view-current_step": "token", "wizard_goto_step": "backup"})
-        c.post(LOGIN + "?next=/admin/", {"login_view-current_step": "backup", "backup-otp_token": code})
+        c.post(
+            LOGIN + "?next=/admin/", {"login_view-current_step": "backup", "backup-otp_token": code}
+        )
         return c.get("/admin/").status_code
 
     assert sign_in_with_backup(codes[0]) == 200
@@ -243,3 +245,24 @@ def test_five_wrong_passwords_lock_the_account_for_that_client_and_leave_no_addr
     assert caplog.records, "axes logged the failures"
     for record in caplog.records:
         assert "127.0.0.1" not in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_no_device_secret_or_backup_code_even_to_superusers(client, staff):
+    device = enrolled(staff)
+    static = StaticDevice.objects.create(user=staff, name="backup")
+    static.token_set.create(token="k7qz2m4x")
+    client.force_login(staff)
+    totp_page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert totp_page.status_code == 200
+    assert device.key not in totp_page.content.decode()
+    assert "config_url" not in totp_page.content.decode()
+    static_page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
+    assert static_page.status_code == 200
+    assert "k7qz2m4x" not in static_page.content.decode()
+    # removing a lost device stays possible
+    assert (
+        client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()

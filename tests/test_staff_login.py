@@ -266,3 +266,12 @@ def test_the_admin_shows_no_device_secret_or_backup_code_even_to_superusers(clie
         == 302
     )
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+@pytest.mark.django_db
+def test_every_admin_page_links_to_the_sign_in_security_page(client, staff):
+    client.force_login(staff)
+    page = client.get("/admin/hotline/complaint/").content.decode()
+    assert f'href="{reverse("two_factor:profile")}"' in page
+    profile = client.get(reverse("two_factor:profile")).content.decode()
+    assert reverse("two_factor:setup") in profile  # no device yet: it offers enrolment

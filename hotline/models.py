@@ -55,6 +55,8 @@ class CallbackRequest(models.Model):
         Status.CALLED_BACK: {Status.CLOSED},
         Status.CLOSED: set(),
     }
+    # Work on it is over: the retention period of its personal data starts.
+    FINISHED = frozenset({Status.CLOSED})
 
     name = models.CharField(_("name"), max_length=120, blank=True)
     phone = PhoneNumberField(
@@ -83,6 +85,19 @@ class CallbackRequest(models.Model):
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(
+        _("finished at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when the request is closed. The retention period of its personal data "
+            "counts from here."
+        ),
+    )
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False
+    )
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -94,7 +109,13 @@ class CallbackRequest(models.Model):
         verbose_name_plural = _("callback requests")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["status", "created_at"], name="callback_status_created_idx")
+            models.Index(fields=["status", "created_at"], name="callback_status_created_idx"),
+            # What the daily erasure looks for: finished, not yet erased.
+            models.Index(
+                fields=["closed_at"],
+                name="callback_retention_due_idx",
+                condition=Q(erased_at__isnull=True),
+            ),
         ]
         permissions = [("export_callbackrequest", _("Can export callback requests as CSV"))]
         constraints = [
@@ -108,6 +129,8 @@ class CallbackRequest(models.Model):
         return reverse("admin:hotline_callbackrequest_change", args=[self.pk])
 
     def can_move_to(self, status: str) -> bool:
+        if self.erased_at is not None:
+            return False  # nothing is left to work on
         return status in self.TRANSITIONS.get(self.status, set())
 
 
@@ -151,6 +174,9 @@ class Complaint(models.Model):
         Status.PUBLISHED: {Status.CLOSED},
         Status.CLOSED: set(),
     }
+    # Work on it is over: the retention period of its personal data starts. A rejected
+    # complaint may still be taken up again (back to triage), and then it is not finished.
+    FINISHED = frozenset({Status.CLOSED, Status.REJECTED})
 
     tracking_code_hash = models.CharField(max_length=64, unique=True, editable=False)
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
@@ -237,6 +263,19 @@ class Complaint(models.Model):
         related_name="complaint",
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(
+        _("finished at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when the complaint is closed or not taken up, cleared if it is taken up "
+            "again. The retention period of its personal data counts from here."
+        ),
+    )
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -249,11 +288,18 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="complaint_status_created_idx"),
             models.Index(fields=["priority"], name="complaint_priority_idx"),
+            # What the daily erasure looks for: finished, not yet erased.
+            models.Index(
+                fields=["closed_at"],
+                name="complaint_retention_due_idx",
+                condition=Q(erased_at__isnull=True),
+            ),
         ]
         permissions = [("export_complaint", _("Can export complaints as CSV"))]
         constraints = [
+            # Once its personal data is erased, a complaint has no contact left.
             models.CheckConstraint(
-                condition=~Q(email="") | ~Q(phone=""),
+                condition=~Q(email="") | ~Q(phone="") | Q(erased_at__isnull=False),
                 name="complaint_has_contact",
                 violation_error_code="no_contact",
                 violation_error_message=_(
@@ -271,7 +317,17 @@ class Complaint(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:hotline_complaint_change", args=[self.pk])
 
+    def validate_constraints(self, exclude=None):
+        # erased_at is on no form, so a form excludes it, and Django would then skip the
+        # contact rule that mentions it. Its value comes from the instance, not from the
+        # user: the rule is still checked, and the form shows its message.
+        if exclude:
+            exclude = set(exclude) - {"erased_at"}
+        super().validate_constraints(exclude=exclude)
+
     def can_move_to(self, status: str) -> bool:
+        if self.erased_at is not None:
+            return False  # nothing is left to work on
         return status in self.TRANSITIONS.get(self.status, set())
 
 

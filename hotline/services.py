@@ -143,10 +143,21 @@ def complaint_find_by_code(code: str) -> Complaint | None:
     )
 
 
-def mark_handled(obj) -> None:
-    """Record when a callback request first left the 'new' state."""
+def record_status_times(obj) -> None:
+    """The times a new status implies, for the actions and the admin change form alike.
+
+    A callback request records when it first left 'new'. An item records when it was
+    finished (closed; a complaint also when not taken up), which starts the retention period
+    of its personal data; a complaint taken up again is no longer finished. A complaint that
+    was not taken up and is then closed keeps the earlier time.
+    """
+    now = timezone.now()
     if isinstance(obj, CallbackRequest) and obj.handled_at is None and obj.status != obj.Status.NEW:
-        obj.handled_at = timezone.now()
+        obj.handled_at = now
+    if obj.status not in obj.FINISHED:
+        obj.closed_at = None
+    elif obj.closed_at is None:
+        obj.closed_at = now
 
 
 class TransitionError(Exception):
@@ -163,7 +174,7 @@ def change_status(*, obj, status: str, user=None):
         )
     with transaction.atomic():
         obj.status = status
-        mark_handled(obj)
+        record_status_times(obj)
         if obj.assignee_id is None and user is not None:
             obj.assignee = user
         obj.save()

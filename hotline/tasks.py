@@ -1,9 +1,9 @@
-"""Celery tasks: thin wrappers around hotline.outbox, which holds the logic."""
+"""Celery tasks: thin wrappers; hotline.outbox and hotline.retention hold the logic."""
 
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox
+from . import outbox, retention
 
 
 @shared_task(
@@ -29,3 +29,11 @@ def sweep_outbox() -> int:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def escalate_overdue() -> int:
     return outbox.escalate()
+
+
+# Under the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT, 300 s by default), so a
+# late-acknowledged run is not handed to a second worker while it still works. Each item is
+# its own transaction: what a run leaves undone, the next night's run does.
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=270)
+def erase_personal_data() -> dict[str, int]:
+    return retention.erase_due().counts()

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 
 import factory
 from django.contrib.auth import get_user_model
@@ -6,8 +7,10 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from hotline import tracking
-from hotline.models import CallbackRequest, Complaint, Note, PublicUpdate
+from hotline.models import Attachment, CallbackRequest, Complaint, Note, PublicUpdate
 from incidents.models import Category, Region
+
+from .evidence_files import png_bytes
 
 DESCRIPTION = (
     "Police officers pushed me away from the entrance of the court and broke my camera "
@@ -77,3 +80,17 @@ class NoteFactory(DjangoModelFactory):
 
     complaint = factory.SubFactory(ComplaintFactory)
     text = "Called the reporter, waiting for photos."
+
+
+class AttachmentFactory(DjangoModelFactory):
+    """An evidence file, stored for real in private storage (a temporary directory in tests)."""
+
+    class Meta:
+        model = Attachment
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    file = factory.django.FileField(filename="evidence", data=png_bytes())
+    original_name = "photo.png"
+    content_type = "image/png"
+    size = len(png_bytes())
+    sha256 = hashlib.sha256(png_bytes()).hexdigest()

@@ -356,7 +356,7 @@ def test_command_dry_run_lists_kind_id_and_dates():
         line for line in text.splitlines() if line.strip().startswith("complaint")
     )
     assert f" {complaint.pk} " in complaint_line
-    assert "Total: 2 item(s) would be erased (1 callback request(s), 1 complaint(s))." in text
+    assert "Would be erased: 2 (callback requests: 1, complaints: 1)." in text
     callback.refresh_from_db()
     assert callback.erased_at is None
 
@@ -377,7 +377,7 @@ def test_command_erases_and_prints_the_counts():
     out = io.StringIO()
     call_command("erase_personal_data", stdout=out)
     assert out.getvalue().strip() == (
-        "Erased the personal data of 1 callback request(s) and 2 complaint(s)."
+        "Erased the personal data of callback requests: 1, complaints: 2."
     )
     callback.refresh_from_db()
     assert callback.erased_at is not None

@@ -2,13 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from hotline import retention
-from hotline.models import CallbackRequest, Complaint
 
-LABELS = {"callback": CallbackRequest._meta.verbose_name, "complaint": Complaint._meta.verbose_name}
+LABELS = {"callback": "callback request", "complaint": "complaint"}
 
 
 class Command(BaseCommand):
@@ -33,34 +30,23 @@ class Command(BaseCommand):
             return
         counts = report.counts()
         self.stdout.write(
-            _(
-                "Erased the personal data of %(callbacks)d callback request(s) and "
-                "%(complaints)d complaint(s)."
-            )
-            % counts
+            f"Erased the personal data of callback requests: {counts['callbacks']}, "
+            f"complaints: {counts['complaints']}."
         )
         if report.failed:
             for item in report.failed:
-                self.stderr.write(
-                    _("Not erased: %(kind)s #%(id)s (see the log).")
-                    % {"kind": LABELS[item.kind], "id": item.pk}
-                )
+                self.stderr.write(f"Not erased: {LABELS[item.kind]} #{item.pk} (see the log).")
             raise CommandError(
-                ngettext(
-                    "%d item could not be erased; the next run tries again.",
-                    "%d items could not be erased; the next run tries again.",
-                    counts["failed"],
-                )
-                % counts["failed"],
+                f"Items not erased: {counts['failed']}; the next run tries again.",
                 returncode=1,
             )
 
     def _list(self, report):
         if not report.items:
-            self.stdout.write(_("Dry run: nothing is due for erasure."))
+            self.stdout.write("Dry run: nothing is due for erasure.")
             return
-        self.stdout.write(_("Dry run: nothing was changed. Due for erasure:"))
-        header = (_("kind"), _("id"), _("finished"), _("due"))
+        self.stdout.write("Dry run: nothing was changed. Due for erasure:")
+        header = ("kind", "id", "finished", "due")
         self.stdout.write(f"  {header[0]:<18} {header[1]:>8}  {header[2]:<10}  {header[3]}")
         for item in report.items:
             self.stdout.write(
@@ -70,9 +56,6 @@ class Command(BaseCommand):
             )
         counts = report.counts()
         self.stdout.write(
-            _(
-                "Total: %(total)d item(s) would be erased (%(callbacks)d callback request(s), "
-                "%(complaints)d complaint(s))."
-            )
-            % {"total": len(report.items), **counts}
+            f"Would be erased: {len(report.items)} (callback requests: {counts['callbacks']}, "
+            f"complaints: {counts['complaints']})."
         )

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -52,6 +53,14 @@ FORBIDDEN_TYPES = {
     "image/svg+xml",
 }
 ACCEPT_ATTRIBUTE = ",".join(sorted(ALLOWED))
+IMAGES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic"}
+# Inside an image: markup a browser could run, or a ZIP/JAR that a plug-in could open (GIFAR).
+# A photo has neither; a polyglot made to be read two ways does, behind a valid image header
+# that is all the type detection looks at.
+_SMUGGLED = re.compile(
+    rb"<\s*(?:script|html|body|svg|iframe|object|embed)\b|<!doctype\s+html|PK\x03\x04|PK\x05\x06",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -81,6 +90,15 @@ def _detected_types(head: bytes) -> set[str]:
     return {m.mime_type for m in matches if m.mime_type}
 
 
+def _smuggles_something(upload, head: bytes) -> bool:
+    if _SMUGGLED.search(head):
+        return True
+    if upload.size <= SNIFF_BYTES:
+        return False
+    upload.seek(upload.size - SNIFF_BYTES)  # a ZIP's directory sits at the end
+    return bool(_SMUGGLED.search(upload.read(SNIFF_BYTES)))
+
+
 def check_upload(upload) -> CheckedFile:
     """Validate one uploaded file; raises ValidationError with a message for the visitor."""
     name = safe_name(upload.name)
@@ -103,7 +121,11 @@ def check_upload(upload) -> CheckedFile:
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
     detected = _detected_types(head)
-    if detected & FORBIDDEN_TYPES or not detected & ALLOWED[ext]:
+    if (
+        detected & FORBIDDEN_TYPES
+        or not detected & ALLOWED[ext]
+        or (ext in IMAGES and _smuggles_something(upload, head))
+    ):
         raise ValidationError(
             _(
                 "“%(name)s” does not contain what its name says (%(ext)s). Please attach the original file."

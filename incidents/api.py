@@ -7,6 +7,8 @@ understand as an error and lists everything else, the API answers such a request
 Only public facts are served: no author, no victims, nothing from the hotline.
 """
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +21,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
@@ -35,6 +37,20 @@ class CountedCursorPagination(CursorPagination):
 
     ordering = ("-published_at", "-pk")
     page_size = 50
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # The position is the publication time this API wrote into the cursor; a cursor made
+        # by hand may hold anything, and the database must not be asked to compare with it
+        # (a malformed time was a 500, a naive one a warning).
+        if cursor is not None and cursor.position is not None:
+            try:
+                position = parse_datetime(cursor.position)
+            except ValueError:
+                position = None
+            if position is None or timezone.is_naive(position):
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def paginate_queryset(self, queryset, request, view=None):
         self.count = queryset.count()

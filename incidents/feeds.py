@@ -2,6 +2,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Incident
@@ -24,7 +25,9 @@ class LatestIncidentsFeed(Feed):
         return item.title
 
     def item_description(self, item: Incident):
-        return item.lead
+        # RSS descriptions and Atom summaries are HTML to a feed reader, and the lead is plain
+        # text: escaped, "<script>" in a lead is shown as typed, never run or dropped.
+        return escape(item.lead)
 
     def item_pubdate(self, item: Incident):
         return item.published_at

@@ -397,6 +397,13 @@ class SourceLink(models.Model):
     def __str__(self) -> str:
         return self.title or self.url
 
+    @property
+    def web_url(self) -> str:
+        """The address if it is a web page (http or https), else "": the page links only
+        to these. The admin validates addresses, but a row written another way (a shell, an
+        import) must not turn a "javascript:" address into a link that runs script."""
+        return self.url if re.match(r"\s*https?://", self.url, re.IGNORECASE) else ""
+
 
 class MethodNote(models.Model):
     """How the barometer counts: shown beside the statistics, edited by staff."""

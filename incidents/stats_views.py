@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from . import stats
-from .filters import IncidentFilter
+from .filters import MIN_YEAR, IncidentFilter
 from .models import MethodNote, current_language
 from .views import public_incidents
 
@@ -32,7 +32,14 @@ def period_of(filterset: IncidentFilter, today: datetime.date):
     filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
     data = getattr(filterset.form, "cleaned_data", {}) if filterset.is_bound else {}
     year, month = data.get("year"), data.get("month")
-    start, end = data.get("date_from"), data.get("date_to")
+    # The filters take any calendar date, but nothing in the record is older than MIN_YEAR
+    # or newer than this year: the chart goes no further, and the month arithmetic below
+    # stays inside the calendar (date_from=9999-12-01 or date_to=0001-01-01 was a 500).
+    lowest, highest = datetime.date(MIN_YEAR, 1, 1), datetime.date(today.year, 12, 31)
+    start, end = (
+        None if day is None else min(max(day, lowest), highest)
+        for day in (data.get("date_from"), data.get("date_to"))
+    )
     if year and month:
         start = datetime.date(int(year), int(month), 1)
         end = stats.add_months(start, 1) - datetime.timedelta(days=1)

@@ -27,7 +27,7 @@ def test_the_notice_covers_what_who_how_long_and_erasure(client):
     for heading in ["What we keep", "Who sees it", "How long", "Your rights"]:
         assert heading in page
     assert "erased 30 days after it is closed" in page  # the default
-    assert "erased 365 days after it is closed or declined" in page
+    assert "erased 365 days after it is closed or not taken up" in page
     assert "code from their phone" in page
     assert "tracking code" in page
 

@@ -12,6 +12,8 @@ from base64 import b32decode
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext, override
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -111,7 +113,12 @@ def test_new_staff_member_enrols_with_a_qr_code_and_then_reaches_the_admin(clien
     # No device yet: signed in with the password, sent on to enrolment, admin still closed.
     response = client.get(response.url, follow=True)
     assert response.redirect_chain[-1][0] == reverse("two_factor:setup")
-    assert "set up a second factor" in response.content.decode()
+    with override("uk"):
+        message = gettext(
+            "Before you can open the administration, set up a second factor: "
+            "an authenticator app on your phone."
+        )
+    assert escape(message) in response.content.decode()
     assert client.get("/admin/").status_code == 302
 
     setup = reverse("two_factor:setup")

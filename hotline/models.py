@@ -18,7 +18,51 @@ DESCRIPTION_MIN_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 20_000
 
 
-class CallbackRequest(models.Model):
+class TriageItem(models.Model):
+    """What a callback request and a complaint share: who handles it, its times, and the
+    rules for moving its status (each subclass has its own Status, TRANSITIONS and FINISHED,
+    the statuses whose personal data the retention job erases after the period)."""
+
+    TRANSITIONS: dict = {}
+    FINISHED: frozenset = frozenset()
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(
+        _("finished at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Set when the item is finished (a callback request closed, a complaint closed or "
+            "not taken up) and cleared if it is taken up again. The retention period of its "
+            "personal data counts from here."
+        ),
+    )
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def can_move_to(self, status: str) -> bool:
+        if self.erased_at is not None:
+            return False  # nothing is left to work on
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class CallbackRequest(TriageItem):
     """A visitor asks the hotline to call them back."""
 
     class Topic(models.TextChoices):
@@ -75,32 +119,8 @@ class CallbackRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assignee"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(
-        _("finished at"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_(
-            "Set when the request is closed. The retention period of its personal data "
-            "counts from here."
-        ),
-    )
-    erased_at = models.DateTimeField(
-        _("personal data erased at"), null=True, blank=True, editable=False
-    )
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
-    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["submission_key"])
 
@@ -128,13 +148,8 @@ class CallbackRequest(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("admin:hotline_callbackrequest_change", args=[self.pk])
 
-    def can_move_to(self, status: str) -> bool:
-        if self.erased_at is not None:
-            return False  # nothing is left to work on
-        return status in self.TRANSITIONS.get(self.status, set())
 
-
-class Complaint(models.Model):
+class Complaint(TriageItem):
     """A journalist reports a violation of their rights."""
 
     class Role(models.TextChoices):
@@ -246,14 +261,6 @@ class Complaint(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assignee"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     incident = models.OneToOneField(
         Incident,
         verbose_name=_("incident"),
@@ -262,22 +269,6 @@ class Complaint(models.Model):
         on_delete=models.SET_NULL,
         related_name="complaint",
     )
-    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
-    closed_at = models.DateTimeField(
-        _("finished at"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_(
-            "Set when the complaint is closed or not taken up, cleared if it is taken up "
-            "again. The retention period of its personal data counts from here."
-        ),
-    )
-    erased_at = models.DateTimeField(
-        _("personal data erased at"), null=True, blank=True, editable=False
-    )
-    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["tracking_code_hash", "submission_key"])
 
@@ -324,11 +315,6 @@ class Complaint(models.Model):
         if exclude:
             exclude = set(exclude) - {"erased_at"}
         super().validate_constraints(exclude=exclude)
-
-    def can_move_to(self, status: str) -> bool:
-        if self.erased_at is not None:
-            return False  # nothing is left to work on
-        return status in self.TRANSITIONS.get(self.status, set())
 
 
 def attachment_path(instance, filename):

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='callbackrequest',
             name='closed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the request is closed. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
+            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the item is finished (a callback request closed, a complaint closed or not taken up) and cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
         ),
         migrations.AddField(
             model_name='callbackrequest',
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='complaint',
             name='closed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the complaint is closed or not taken up, cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
+            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the item is finished (a callback request closed, a complaint closed or not taken up) and cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
         ),
         migrations.AddField(
             model_name='complaint',
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalcallbackrequest',
             name='closed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the request is closed. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
+            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the item is finished (a callback request closed, a complaint closed or not taken up) and cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
         ),
         migrations.AddField(
             model_name='historicalcallbackrequest',
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalcomplaint',
             name='closed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the complaint is closed or not taken up, cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
+            field=models.DateTimeField(blank=True, editable=False, help_text='Set when the item is finished (a callback request closed, a complaint closed or not taken up) and cleared if it is taken up again. The retention period of its personal data counts from here.', null=True, verbose_name='finished at'),
         ),
         migrations.AddField(
             model_name='historicalcomplaint',

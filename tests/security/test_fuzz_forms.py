@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.forms import _CONTROL
+from hotline.forms import _CONTROL, CallbackRequestForm, ComplaintForm
 from hotline.models import (
     AccessEvent,
     Attachment,
@@ -43,39 +43,12 @@ FUZZ = settings(
 )
 LANGUAGES = [("", "uk"), ("/en", "en")]
 
-CALLBACK_FIELDS = [
-    "name",
-    "phone",
-    "preferred_time",
-    "topic",
-    "message",
-    "consent",
-    "website",
-    "submission_key",
-]
-COMPLAINT_FIELDS = [
-    "reporter_name",
-    "outlet",
-    "role",
-    "anonymous",
-    "email",
-    "phone",
-    "preferred_channel",
-    "safe_times",
-    "occurred_on",
-    "occurred_on_approximate",
-    "region",
-    "place",
-    "category",
-    "perpetrator_type",
-    "description",
-    "links",
-    "consent_processing",
-    "consent_publish",
-    "website",
-    "submission_key",
-    "attachments",  # as a plain text field: no file at all
-]
+# Every field each form declares, plus the honeypot and the double-submit key the views add;
+# derived from the forms, so a field added later is fuzzed too. A complaint's "attachments"
+# arrives here as a plain text value: no file at all.
+EXTRA_FIELDS = ["website", "submission_key"]
+CALLBACK_FIELDS = [*CallbackRequestForm.base_fields, *EXTRA_FIELDS]
+COMPLAINT_FIELDS = [*ComplaintForm.base_fields, *EXTRA_FIELDS]
 MODELS = [CallbackRequest, Complaint, Attachment, Notification, Note, PublicUpdate, AccessEvent]
 
 

@@ -282,3 +282,13 @@ def test_every_admin_page_links_to_the_sign_in_security_page(client, staff):
     assert f'href="{reverse("two_factor:profile")}"' in page
     profile = client.get(reverse("two_factor:profile")).content.decode()
     assert reverse("two_factor:setup") in profile  # no device yet: it offers enrolment
+
+
+@pytest.mark.django_db
+def test_locally_the_demo_admin_signs_in_with_the_password_alone(client, settings, staff):
+    # `make run` (DEBUG on): the README's demo login must work without a phone.
+    settings.TWO_FACTOR_REQUIRED = False
+    response = password_step(client)
+    assert response.status_code == 302
+    assert client.get(response.url).status_code == 200
+    assert client.get("/admin/hotline/complaint/").status_code == 200

@@ -67,9 +67,9 @@ def assert_shown_as_text(html: str, *, expect_escaped=True):
         assert TEMPLATE in html  # shown as typed, not evaluated
 
 
-@pytest.fixture
-def hostile_record(db):
-    """A published incident whose every shown field carries the payloads."""
+def create_hostile_record() -> Incident:
+    """A published incident (and its English translation) whose every shown field carries
+    the payloads. A plain function, so live-server tests can call it too."""
     group = Category.objects.create(
         slug="xss-group", name_uk=ALL_PAYLOADS, name_en=ALL_PAYLOADS, position=1
     )
@@ -114,6 +114,11 @@ def hostile_record(db):
         SourceLinkFactory(incident=article, url=f"https://example.org/{IMG}", title="")
     IncidentFactory(slug="related", categories=[category], title="Related", region=region)
     return incident
+
+
+@pytest.fixture
+def hostile_record(db):
+    return create_hostile_record()
 
 
 # --- Public pages ---------------------------------------------------------------------------
@@ -369,7 +374,7 @@ def _own_assets_blocked(console, origin):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_no_payload_runs_in_chromium(live_server, live_reference_data, browser, client):
-    incident = _create_hostile_record_live()
+    incident = create_hostile_record()
     complaint, code = complaint_with_code(
         reporter_name=SHORT_PAYLOADS, outlet=ALL_PAYLOADS, description=ALL_PAYLOADS * 3
     )
@@ -428,29 +433,3 @@ def test_no_payload_runs_in_chromium(live_server, live_reference_data, browser, 
         print("Console errors (CSP reports among them):", *console, sep="\n  ")
     assert dialogs == []
     assert _own_assets_blocked(console, live_server.url) == []
-
-
-def _create_hostile_record_live() -> Incident:
-    """The hostile record for a live-server test (the `db` fixture cannot be mixed in)."""
-    category = Category.objects.create(
-        slug="xss-category",
-        name_uk=ALL_PAYLOADS,
-        name_en=ALL_PAYLOADS,
-        parent=Category.objects.get(slug="beating").parent,
-    )
-    region = Region.objects.create(
-        slug="xss-region", kind=Region.Kind.OBLAST, name_uk=ALL_PAYLOADS, name_en=ALL_PAYLOADS
-    )
-    incident = IncidentFactory(
-        slug="xss",
-        title=ALL_PAYLOADS,
-        lead=ALL_PAYLOADS,
-        body=BODY,
-        place=ALL_PAYLOADS,
-        perpetrator_detail=ALL_PAYLOADS,
-        region=region,
-        categories=[category],
-    )
-    VictimFactory(incident=incident, name=ALL_PAYLOADS, outlet=ALL_PAYLOADS, role=IMG)
-    SourceLinkFactory(incident=incident, url=JS_URL, title=ALL_PAYLOADS)
-    return incident

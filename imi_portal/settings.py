@@ -179,14 +179,16 @@ if not DEBUG and not TWO_FACTOR_REQUIRED:
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be switched off in production.")
 # The QR code is drawn here, as SVG: the secret never leaves for a QR service.
 TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+# No "remember this browser": every sign-in asks for the code.
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None
-OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="IMI Portal")
 # The admin never shows a device's secret or anyone's backup codes, not even to superusers:
 # a superuser removes a lost device, the owner enrols a new one.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
-# Staff sessions end when the browser closes and after two idle hours at most.
+# Staff sessions end when the browser closes and after two idle hours at most: every request
+# of a session that holds something moves its expiry on (empty sessions are never saved).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = True
 
 # Failed staff logins: five in a row for one account from one client lock that pair out for
 # an hour. Counted in the cache only (Redis in production), under hashed keys, so no address

@@ -8,10 +8,12 @@ and django-axes locking an account out after repeated wrong passwords.
 import logging
 import re
 from base64 import b32decode
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext, override
 from django_otp.oath import totp
@@ -292,3 +294,21 @@ def test_locally_the_demo_admin_signs_in_with_the_password_alone(client, setting
     assert response.status_code == 302
     assert client.get(response.url).status_code == 200
     assert client.get("/admin/hotline/complaint/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_staff_session_ends_after_two_idle_hours_not_two_busy_ones(client, staff, settings):
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE == 2 * 60 * 60
+    client.force_login(staff)
+    key = client.session.session_key
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert client.get("/admin/").status_code == 200  # working: the clock starts again
+    remaining = Session.objects.get(pk=key).expire_date - timezone.now()
+    assert remaining > timedelta(minutes=119)
+    # the cookie does not outlive the browser
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == ""
+
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/admin/").status_code == 302  # idle too long: signed out

@@ -71,6 +71,8 @@ def test_security_headers(production, path):
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+    for feature in ["camera", "microphone", "geolocation", "browsing-topics"]:
+        assert f"{feature}=()" in headers["Permissions-Policy"]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,6 @@ import re
 from django.utils.crypto import salted_hmac
 from django.views.debug import SafeExceptionReporterFilter
 
-REDACTED = "[redacted]"
-
 _PATTERNS = [
     # e-mail addresses
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),

@@ -56,7 +56,11 @@ def erases_on(obj) -> datetime.date | None:
     """The day the daily job erases this item's personal data; None while it is not finished."""
     if obj.closed_at is None:
         return None
-    return timezone.localdate(obj.closed_at) + datetime.timedelta(days=retention_days(type(obj)))
+    return _erase_day(type(obj), obj.closed_at)
+
+
+def _erase_day(model, closed_at: datetime.datetime) -> datetime.date:
+    return timezone.localdate(closed_at) + datetime.timedelta(days=retention_days(model))
 
 
 def _finished_before(model, today: datetime.date) -> datetime.datetime:
@@ -184,9 +188,8 @@ def erase_due(*, now: datetime.datetime | None = None, dry_run: bool = False) ->
     report = Report(dry_run=dry_run)
     for model, kind in KINDS.items():
         finished_before = _finished_before(model, today)
-        days = datetime.timedelta(days=retention_days(model))
         for pk, closed_at in _due(model, today).values_list("pk", "closed_at"):
-            item = Item(kind, pk, closed_at, timezone.localdate(closed_at) + days)
+            item = Item(kind, pk, closed_at, _erase_day(model, closed_at))
             if dry_run:
                 report.items.append(item)
                 continue

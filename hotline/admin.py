@@ -8,16 +8,22 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.urls import reverse
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import outbox, retention, services
+from incidents.admin import IncidentAdmin
+from incidents.models import Incident
+
+from . import notifications, outbox, retention, services
 from .audit import record_access
 from .models import (
     AccessEvent,
@@ -95,10 +101,28 @@ class NoteInline(admin.StackedInline):
 
 
 class PublicUpdateInline(admin.StackedInline):
+    """Public updates as sent; new ones are written on their own page, with a preview of
+    the mail (see ComplaintAdmin.public_update_view)."""
+
     model = PublicUpdate
     extra = 0
     fields = ["text", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PublicUpdateForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text for the reporter"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Shown on the tracking page and e-mailed to the reporter. No personal data."),
+    )
 
 
 class AttachmentInline(admin.TabularInline):
@@ -140,6 +164,10 @@ class TriageAdmin(SimpleHistoryAdmin):
         def action(modeladmin, request, queryset):
             if not modeladmin.has_change_permission(request):
                 return
+            if "confirm" not in request.POST:
+                previews = modeladmin.reporter_mail_previews(queryset, status)
+                if previews:
+                    return modeladmin.confirm_status_page(request, queryset, status, previews)
             moved, refused = 0, 0
             for obj in queryset:
                 try:
@@ -166,6 +194,24 @@ class TriageAdmin(SimpleHistoryAdmin):
                 )
 
         return action
+
+    def reporter_mail_previews(self, queryset, status):
+        """What reporters would be e-mailed if these items moved to `status` (none for
+        callback requests)."""
+        return []
+
+    def confirm_status_page(self, request, queryset, status, previews):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Send these messages to the reporters?"),
+            "opts": self.model._meta,
+            "status": status,
+            "previews": previews,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/hotline/confirm_status.html", context)
 
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
@@ -339,12 +385,14 @@ class ComplaintAdmin(TriageAdmin):
         "region",
         "assignee",
         "age",
+        "publication_consent",
         "incident_link",
         "erasure",
     ]
     list_filter = [
         "status",
         "priority",
+        "consent_publish",
         AssigneeFilter,
         OverdueFilter,
         ("category", admin.RelatedOnlyFieldListFilter),
@@ -366,6 +414,11 @@ class ComplaintAdmin(TriageAdmin):
         "language",
         "incident_link",
         "consent_processing",
+        # The reporter's own choices: staff read them, never make them.
+        "consent_publish",
+        "anonymous",
+        "publication_consent",
+        "reporter_mail_preview",
         "closed_at",
         "erasure",
     ]
@@ -395,13 +448,155 @@ class ComplaintAdmin(TriageAdmin):
 
     @admin.display(description=_("incident"))
     def incident_link(self, obj):
-        if not obj.incident_id:
+        if obj.incident_id:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:incidents_incident_change", args=[obj.incident_id]),
+                obj.incident.get_status_display(),
+            )
+        if obj.pk and not obj.consent_publish:
+            return format_html(
+                '<span class="no-consent">{}</span>', _("not to be published: no consent")
+            )
+        if obj.pk:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:hotline_complaint_draft", args=[obj.pk]),
+                _("Create incident draft"),
+            )
+        return "—"
+
+    @admin.display(description=_("publication"), boolean=False, ordering="consent_publish")
+    def publication_consent(self, obj):
+        if obj.consent_withdrawn_at:
+            return format_html(
+                '<strong class="no-consent">⚠ {}</strong>',
+                _("consent withdrawn %(date)s")
+                % {"date": timezone.localtime(obj.consent_withdrawn_at).strftime("%d.%m.%Y %H:%M")},
+            )
+        if not obj.consent_publish:
+            return format_html('<span class="no-consent">✗ {}</span>', _("no consent"))
+        if obj.anonymous:
+            return format_html("✓ {}", _("agreed, without the name"))
+        return format_html("✓ {}", _("agreed"))
+
+    @admin.display(description=_("what the reporter is told"))
+    def reporter_mail_preview(self, obj):
+        """The mail each next status would send, rendered by the code that sends it."""
+        if not obj.pk:
             return "—"
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:incidents_incident_change", args=[obj.incident_id]),
-            obj.incident.get_status_display(),
+        parts = []
+        for status in sorted(obj.TRANSITIONS.get(obj.status, ())):
+            notification = services.complainant_notification(obj, status=status)
+            if notification is None:
+                continue
+            subject, text, _html = notifications.render_complainant_email(notification)
+            parts.append(
+                format_html(
+                    '<div class="mail-preview"><p><strong>{}</strong></p>'
+                    "<p>{}: {}</p><pre>{}</pre></div>",
+                    _("If moved to “%(status)s”") % {"status": Complaint.Status(status).label},
+                    _("Subject"),
+                    subject,
+                    text,
+                )
+            )
+        links = format_html(
+            '<p><a class="button" href="{}">{}</a></p>',
+            reverse("admin:hotline_complaint_public_update", args=[obj.pk]),
+            _("Write to the reporter (public update, with a preview)"),
         )
+        if not obj.email:
+            return format_html(
+                "<p>{}</p>{}", _("The reporter gave no e-mail: nothing is mailed."), links
+            )
+        if not parts:
+            return format_html("<p>{}</p>{}", _("No status from here mails the reporter."), links)
+        return format_html("{}{}", format_html_join("", "{}", ((p,) for p in parts)), links)
+
+    def reporter_mail_previews(self, queryset, status):
+        previews = []
+        for complaint in queryset:
+            if not complaint.can_move_to(status):
+                continue
+            notification = services.complainant_notification(complaint, status=status)
+            if notification is not None:
+                subject, text, _html = notifications.render_complainant_email(notification)
+                previews.append({"item": complaint, "subject": subject, "text": text})
+        return previews
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/draft/",
+                self.admin_site.admin_view(self.draft_view),
+                name="hotline_complaint_draft",
+            ),
+            path(
+                "<int:object_id>/public-update/",
+                self.admin_site.admin_view(self.public_update_view),
+                name="hotline_complaint_public_update",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def draft_view(self, request, object_id):
+        """Confirm, then make the incident draft; or say why there can be none."""
+        if not self.has_create_incident_permission(request):
+            raise PermissionDenied
+        complaint = get_object_or_404(Complaint, pk=object_id)
+        refusal = services.incident_draft_refusal(complaint) if not complaint.incident_id else None
+        if request.method == "POST" and refusal is None:
+            incident = services.incident_draft_from_complaint(
+                complaint=complaint, user=request.user
+            )
+            return HttpResponseRedirect(
+                reverse("admin:incidents_incident_change", args=[incident.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Incident draft from %(complaint)s") % {"complaint": complaint},
+            "opts": self.model._meta,
+            "original": complaint,
+            "refusal": refusal,
+        }
+        return TemplateResponse(request, "admin/hotline/complaint_draft.html", context)
+
+    def public_update_view(self, request, object_id):
+        """Write a public update: preview exactly what the reporter will get, then send."""
+        complaint = get_object_or_404(Complaint, pk=object_id)
+        if not self.has_change_permission(request, complaint):
+            raise PermissionDenied
+        form = PublicUpdateForm(request.POST or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            text = form.cleaned_data["text"]
+            if "send" in request.POST:
+                services.public_update_add(complaint=complaint, text=text, author=request.user)
+                self.message_user(
+                    request,
+                    _("The update is on the tracking page")
+                    + (_(" and was e-mailed to the reporter.") if complaint.email else "."),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:hotline_complaint_change", args=[complaint.pk])
+                )
+            draft = PublicUpdate(complaint=complaint, text=text)
+            notification = services.complainant_notification(complaint, update=draft)
+            preview = {"text": text}
+            if notification is not None:
+                subject, body, _html = notifications.render_complainant_email(notification)
+                preview.update(subject=subject, body=body)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Public update for %(complaint)s") % {"complaint": complaint},
+            "opts": self.model._meta,
+            "original": complaint,
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/hotline/public_update.html", context)
 
     def _set_priority(self, request, queryset, priority):
         count = queryset.update(priority=priority, updated_at=timezone.now())
@@ -424,13 +619,8 @@ class ComplaintAdmin(TriageAdmin):
                 incident = services.incident_draft_from_complaint(
                     complaint=complaint, user=request.user
                 )
-            except services.TransitionError:
-                self.message_user(
-                    request,
-                    _("%(complaint)s is not verified yet: no draft was made.")
-                    % {"complaint": complaint},
-                    messages.WARNING,
-                )
+            except services.TransitionError as error:
+                self.message_user(request, f"{complaint}: {error}", messages.WARNING)
                 continue
             self.message_user(
                 request,
@@ -578,3 +768,72 @@ admin.site.unregister(get_user_model())
 @admin.register(get_user_model())
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffProfileInline]
+
+
+class StatementIncidentAdmin(IncidentAdmin):
+    """The incident editor, with the reporter's statement beside it when the incident was
+    made from a complaint: for reference, read-only, never copied into the article. After a
+    save or a publish action the complaint's status follows the incident's visibility."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if self._complaint(request, obj) is not None:
+            fieldsets.insert(
+                1,
+                (
+                    _("The reporter's statement (for reference only, never published)"),
+                    {"fields": ["reporter_statement"], "classes": ["reporter-statement"]},
+                ),
+            )
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._complaint(request, obj) is not None:
+            readonly.append("reporter_statement")
+        return readonly
+
+    def _complaint(self, request, obj):
+        if obj is None or not request.user.has_perm("hotline.view_complaint"):
+            return None
+        return Complaint.objects.filter(incident_id=obj.pk).first()
+
+    @admin.display(description=_("statement"))
+    def reporter_statement(self, obj):
+        complaint = Complaint.objects.filter(incident_id=obj.pk).first()
+        if complaint is None:
+            return "—"
+        if complaint.anonymous:
+            wish = _("The reporter agreed to publication WITHOUT their name or outlet.")
+        else:
+            wish = _("The reporter agreed to publication and may be named.")
+        if not complaint.consent_publish:
+            wish = _(
+                "The reporter did NOT agree to publication: this incident cannot be published."
+            )
+        return format_html(
+            '<p class="consent-wish"><strong>{}</strong></p>'
+            '<blockquote class="statement">{}</blockquote><p><a href="{}">{}</a></p>',
+            wish,
+            complaint.description,
+            complaint.get_absolute_url(),
+            complaint,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(services.complaint_publication_sync)
+
+    @admin.action(description=IncidentAdmin.publish.short_description, permissions=["change"])
+    def publish(self, request, queryset):
+        super().publish(request, queryset)
+        transaction.on_commit(services.complaint_publication_sync)
+
+    @admin.action(description=IncidentAdmin.unpublish.short_description, permissions=["change"])
+    def unpublish(self, request, queryset):
+        super().unpublish(request, queryset)
+        transaction.on_commit(services.complaint_publication_sync)
+
+
+admin.site.unregister(Incident)
+admin.site.register(Incident, StatementIncidentAdmin)

@@ -186,9 +186,13 @@ class Complaint(TriageItem):
         Status.VERIFYING: {Status.VERIFIED, Status.REJECTED},
         Status.VERIFIED: {Status.PUBLISHED, Status.CLOSED},
         Status.REJECTED: {Status.CLOSED, Status.TRIAGE},
-        Status.PUBLISHED: {Status.CLOSED},
+        # Back to verified when its incident stops being public (unpublished, archived).
+        Status.PUBLISHED: {Status.CLOSED, Status.VERIFIED},
         Status.CLOSED: set(),
     }
+    # What the reporter is told of, once each: every other step is internal and silent.
+    # (Receipt is confirmed when the complaint is sent.)
+    REPORTER_STAGES = frozenset({Status.VERIFYING, Status.PUBLISHED, Status.REJECTED})
     # Work on it is over: the retention period of its personal data starts. A rejected
     # complaint may still be taken up again (back to triage), and then it is not finished.
     FINISHED = frozenset({Status.CLOSED, Status.REJECTED})
@@ -254,6 +258,13 @@ class Complaint(TriageItem):
         default=False,
         help_text=_("IMI may publish an incident about it (without your name if you asked)."),
     )
+    consent_withdrawn_at = models.DateTimeField(
+        _("consent to publication withdrawn at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the reporter withdraws their consent on the tracking page."),
+    )
     # Staff
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
@@ -307,6 +318,10 @@ class Complaint(TriageItem):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:hotline_complaint_change", args=[self.pk])
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        return self.consent_withdrawn_at is not None
 
     def validate_constraints(self, exclude=None):
         # erased_at is on no form, so a form excludes it, and Django would then skip the
@@ -407,6 +422,8 @@ class Notification(models.Model):
         NEW_CALLBACK = "new_callback", _("New callback request")
         COMPLAINT_RECEIVED = "complaint_received", _("Confirmation to the complainant")
         STATUS_CHANGED = "status_changed", _("Status change, to the complainant")
+        PUBLIC_UPDATE = "public_update", _("Public update, to the complainant")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to publication withdrawn")
         ESCALATION = "escalation", _("Escalation")
 
     class Channel(models.TextChoices):

@@ -89,6 +89,7 @@ def staff_context(notification: Notification) -> dict:
         "age_minutes": int((timezone.now() - item.created_at).total_seconds() // 60),
         "admin_url": _admin_url(item),
         "escalation": notification.kind == Notification.Kind.ESCALATION,
+        "consent_withdrawn": notification.kind == Notification.Kind.CONSENT_WITHDRAWN,
     }
     if isinstance(item, Complaint):
         context.update(
@@ -114,12 +115,20 @@ def render_staff_email(notification: Notification, language: str) -> tuple[str, 
 
 
 def render_complainant_email(notification: Notification) -> tuple[str, str, str]:
+    """The reporter's mail, in their language; also what staff preview before it is sent."""
     complaint = notification.complaint
+    status = notification.payload.get("status", complaint.status)
+    incident = complaint.incident if status == Complaint.Status.PUBLISHED else None
     with translation.override(complaint.language):
         context = {
             "kind": notification.kind,
             "code": notification.payload.get("code"),
-            "status": Complaint.Status(notification.payload.get("status", complaint.status)).label,
+            "stage": status,
+            "status": Complaint.Status(status).label,
+            "update_text": notification.payload.get("text", ""),
+            "incident_url": (
+                settings.SITE_URL.rstrip("/") + incident.get_absolute_url() if incident else ""
+            ),
             "track_url": settings.SITE_URL.rstrip("/") + reverse("hotline:track"),
             "hotline_phone": settings.HOTLINE_PHONE,
         }
@@ -140,6 +149,7 @@ def send_email(notification: Notification) -> int:
     if notification.kind in (
         Notification.Kind.COMPLAINT_RECEIVED,
         Notification.Kind.STATUS_CHANGED,
+        Notification.Kind.PUBLIC_UPDATE,
     ):
         subject, text, html = render_complainant_email(notification)
         recipients = [Recipient(notification.complaint.email, notification.complaint.language)]

@@ -91,7 +91,9 @@ def deliver(notification_id: int) -> tuple[Outcome, int | None]:
             notification.status = Notification.Status.SENT
             notification.sent_at = timezone.now()
             notification.last_error = ""
-            notification.payload = {}  # the complainant's code leaves the database with the mail
+            # The complainant's code and the update's text leave the database with the mail;
+            # the status stays, so each stage is told only once.
+            notification.payload = {k: v for k, v in notification.payload.items() if k == "status"}
             outcome, delay = Outcome.SENT, None
         notification.save()
     return outcome, delay

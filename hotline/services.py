@@ -5,10 +5,11 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import outbox, tracking
 from .evidence import CheckedFile
-from .models import Attachment, CallbackRequest, Complaint, Notification
+from .models import Attachment, CallbackRequest, Complaint, Notification, PublicUpdate
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -45,20 +46,51 @@ def write_outbox(
     return rows
 
 
-def _notify_complainant_of_status(complaint: Complaint) -> None:
-    if complaint.email:
-        rows = Notification.objects.bulk_create(
-            [
-                Notification(
-                    kind=Notification.Kind.STATUS_CHANGED,
-                    channel=Notification.Channel.EMAIL,
-                    complaint=complaint,
-                    # The status this message is about, even if it moves on before sending.
-                    payload={"status": complaint.status},
-                )
-            ]
+COMPLAINANT_KINDS = frozenset(
+    {
+        Notification.Kind.COMPLAINT_RECEIVED,
+        Notification.Kind.STATUS_CHANGED,
+        Notification.Kind.PUBLIC_UPDATE,
+    }
+)
+
+
+def complainant_notification(complaint: Complaint, *, status: str | None = None, update=None):
+    """The message the reporter would get for this stage or public update, not yet saved.
+
+    One function builds it for sending and for the preview staff see before they send, so
+    the preview is exactly what goes out. None when the reporter gets nothing: no e-mail
+    given, an internal step, or a stage they were already told of.
+    """
+    if not complaint.email:
+        return None
+    if update is not None:
+        return Notification(
+            kind=Notification.Kind.PUBLIC_UPDATE,
+            channel=Notification.Channel.EMAIL,
+            complaint=complaint,
+            payload={"update": update.pk, "text": update.text},
         )
-        outbox.queue_on_commit(rows)
+    if status not in Complaint.REPORTER_STAGES:
+        return None
+    told = complaint.notifications.filter(
+        kind=Notification.Kind.STATUS_CHANGED, payload__status=status
+    ).exists()
+    if told:
+        return None
+    return Notification(
+        kind=Notification.Kind.STATUS_CHANGED,
+        channel=Notification.Channel.EMAIL,
+        complaint=complaint,
+        # The status this message is about, even if it moves on before sending.
+        payload={"status": status},
+    )
+
+
+def _notify_complainant(notification: Notification | None) -> None:
+    if notification is not None:
+        notification.save()
+        outbox.queue_on_commit([notification])
 
 
 def callback_request_submit(*, data: dict, language: str, submission_key) -> CallbackRequest:
@@ -183,9 +215,49 @@ def change_status(*, obj, status: str, user=None):
 
 
 def status_changed(obj) -> None:
-    """After a saved status change: a complainant who gave an e-mail hears of it."""
+    """After a saved status change: a complainant who gave an e-mail hears of a meaningful
+    stage, once (see Complaint.REPORTER_STAGES)."""
     if isinstance(obj, Complaint):
-        _notify_complainant_of_status(obj)
+        _notify_complainant(complainant_notification(obj, status=obj.status))
+
+
+def public_update_add(*, complaint: Complaint, text: str, author=None) -> PublicUpdate:
+    """Text for the reporter: shown on the tracking page and e-mailed to them if they gave
+    an address."""
+    with transaction.atomic():
+        update = PublicUpdate(complaint=complaint, text=text, author=author)
+        update.full_clean()
+        update.save()
+        _notify_complainant(complainant_notification(complaint, update=update))
+    return update
+
+
+class ConsentError(TransitionError):
+    """The reporter did not agree (or no longer agrees) to publication."""
+
+
+def complaint_withdraw_consent(*, complaint: Complaint) -> Complaint:
+    """The reporter takes back their consent to publication, from the tracking page.
+
+    Only before publication: a draft or scheduled incident goes back to draft at once, so it
+    never becomes public, and staff hear of it through the outbox.
+    """
+    from incidents.services import incident_unpublish
+
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if complaint.incident_id and complaint.incident.is_public:
+            raise ConsentError(_("The story is already published."))
+        if not complaint.consent_publish:
+            return complaint
+        complaint.consent_publish = False
+        complaint.consent_withdrawn_at = timezone.now()
+        complaint.save(update_fields=["consent_publish", "consent_withdrawn_at", "updated_at"])
+        incident = complaint.incident
+        if incident is not None and incident.status == incident.Status.PUBLISHED:
+            incident_unpublish(incident=incident)
+        write_outbox(kind=Notification.Kind.CONSENT_WITHDRAWN, complaint=complaint)
+    return complaint
 
 
 def assign(*, obj, user):
@@ -194,26 +266,47 @@ def assign(*, obj, user):
     return obj
 
 
-def incident_draft_from_complaint(*, complaint: Complaint, user=None):
-    """An Incident draft pre-filled from a verified complaint, linked both ways.
+def incident_draft_refusal(complaint: Complaint) -> str | None:
+    """Why this complaint cannot become an incident draft, or None when it can."""
+    if not complaint.consent_publish:
+        return _("the reporter did not agree to publication")
+    if complaint.status != Complaint.Status.VERIFIED:
+        return _("it is not verified yet")
+    missing = [
+        str(Complaint._meta.get_field(name).verbose_name)
+        for name in ("category", "region", "occurred_on")
+        if getattr(complaint, name if name == "occurred_on" else f"{name}_id", None) is None
+    ]
+    if missing:
+        return _("first fill in: %(fields)s") % {"fields": ", ".join(missing)}
+    return None
 
-    The reporter's name is left out when they asked not to be named, and contact details
-    never leave the complaint.
+
+def incident_draft_from_complaint(*, complaint: Complaint, user=None):
+    """An Incident draft pre-filled with a verified complaint's facts, linked both ways.
+
+    Refused (ConsentError) when the reporter did not agree to publication. The reporter's
+    statement is not copied: the editor writes the article and reads the statement beside
+    the editor in the admin. The name and outlet are left out when the reporter asked not to
+    be named, and contact details never leave the complaint.
     """
     from django.utils.crypto import get_random_string
 
     from incidents.models import Incident, Victim
 
-    if complaint.status != Complaint.Status.VERIFIED:
-        raise TransitionError("Only a verified complaint becomes an incident draft.")
     if complaint.incident_id:
         return complaint.incident
+    refusal = incident_draft_refusal(complaint)
+    if refusal is not None:
+        error = ConsentError if not complaint.consent_publish else TransitionError
+        raise error(_("No incident draft: %(reason)s.") % {"reason": refusal})
     with transaction.atomic():
         incident = Incident(
             title=f"{complaint.category.name}: {complaint.region.name}",
             slug=f"complaint-{complaint.pk}-{get_random_string(6).lower()}",
-            lead=complaint.description[:300],
-            body=complaint.description,
+            # Left for the editor: an empty lead and body cannot be published.
+            lead="",
+            body="",
             language=complaint.language,
             status=Incident.Status.DRAFT,
             occurred_on=complaint.occurred_on,
@@ -223,14 +316,14 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
             perpetrator_type=complaint.perpetrator_type,
             author=user,
         )
-        incident.full_clean(exclude=["categories"])
+        incident.full_clean(exclude=["categories", "lead", "body"])
         incident.save()
         incident.categories.set([complaint.category])
         Victim.objects.create(
             incident=incident,
             name="" if complaint.anonymous else complaint.reporter_name,
             is_anonymous=complaint.anonymous,
-            outlet=complaint.outlet,
+            outlet="" if complaint.anonymous else complaint.outlet,
             role=complaint.get_role_display(),
         )
         complaint.incident = incident
@@ -238,8 +331,28 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
     return incident
 
 
-def complaint_mark_published(*, incident) -> None:
-    """The incident made from a complaint went public: the complaint is now 'published'."""
-    complaint = Complaint.objects.filter(incident=incident).first()
-    if complaint and complaint.can_move_to(Complaint.Status.PUBLISHED):
+def complaint_publication_sync() -> dict[str, int]:
+    """Make each complaint's status follow its incident's real visibility. Idempotent.
+
+    A verified complaint whose incident is public (published and its time has come, so a
+    scheduled one only once its time comes) becomes published, and its reporter is told
+    once; a published complaint whose incident is no longer public goes back to verified.
+    Run every minute by Celery beat, and after staff publish or unpublish.
+    """
+    from incidents.models import Incident
+
+    public = Incident.objects.published().values("pk")
+    counts = {"published": 0, "withdrawn": 0}
+    to_publish = Complaint.objects.filter(
+        status=Complaint.Status.VERIFIED, incident__in=public, erased_at__isnull=True
+    )
+    for complaint in to_publish:
         change_status(obj=complaint, status=Complaint.Status.PUBLISHED)
+        counts["published"] += 1
+    to_withdraw = Complaint.objects.filter(status=Complaint.Status.PUBLISHED).exclude(
+        incident__in=public
+    )
+    for complaint in to_withdraw:
+        change_status(obj=complaint, status=Complaint.Status.VERIFIED)
+        counts["withdrawn"] += 1
+    return counts

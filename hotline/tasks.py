@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox, retention
+from . import outbox, retention, services
 
 
 @shared_task(
@@ -37,3 +37,8 @@ def escalate_overdue() -> int:
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=270)
 def erase_personal_data() -> dict[str, int]:
     return retention.erase_due().counts()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sync_published_complaints() -> dict[str, int]:
+    return services.complaint_publication_sync()

@@ -145,11 +145,30 @@ class TrackView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        complaint = services.complaint_find_by_code(form.cleaned_data["code"])
+        code = form.cleaned_data["code"]
+        complaint = services.complaint_find_by_code(code)
+        context = {"form": TrackingForm(), "complaint": complaint, "looked_up": True}
+        if complaint is not None and self.request.POST.get("action") == "withdraw_consent":
+            context.update(self._withdraw_consent(complaint))
+            complaint = context["complaint"] = services.complaint_find_by_code(code)
+        if complaint is not None:
+            # Posted again with the withdrawal form, never placed in a URL.
+            context["code"] = code
         # A wrong code and an unknown one get the same answer.
-        return self.render_to_response(
-            self.get_context_data(form=TrackingForm(), complaint=complaint, looked_up=True)
-        )
+        return self.render_to_response(self.get_context_data(**context))
+
+    def _withdraw_consent(self, complaint) -> dict:
+        if not self.request.POST.get("confirm"):
+            return {"withdraw_error": _("Tick the box to confirm that you withdraw your consent.")}
+        try:
+            services.complaint_withdraw_consent(complaint=complaint)
+        except services.ConsentError:
+            return {
+                "withdraw_error": _(
+                    "Your story is already published: call the hotline and we will help."
+                )
+            }
+        return {"withdrawn_now": True}
 
 
 def attachment_download(request, pk: int):

@@ -159,12 +159,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "hotline.tasks.sweep_outbox", "schedule": 60.0},
+    # A complaint is "published" exactly while its incident is public (scheduled ones too).
+    "sync-published-complaints": {
+        "task": "hotline.tasks.sync_published_complaints",
+        "schedule": 60.0,
+    },
     "escalate-overdue": {"task": "hotline.tasks.escalate_overdue", "schedule": 60.0},
     "erase-personal-data": {
         "task": "hotline.tasks.erase_personal_data",
         "schedule": crontab(hour=3, minute=17),
     },
 }
+
+# Run by incidents.services before an incident may become public; the hotline's consent rule
+# lives in the hotline, and only this wiring names it.
+INCIDENT_PUBLICATION_CHECKS = ["hotline.consent.check_incident_publication"]
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

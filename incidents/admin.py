@@ -1,12 +1,11 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
 from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
-from .signals import incident_published
 
 
 @admin.register(Category)
@@ -117,19 +116,38 @@ class IncidentAdmin(admin.ModelAdmin):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
-        if "status" in form.changed_data and obj.status == Incident.Status.PUBLISHED:
-            transaction.on_commit(lambda: incident_published.send(sender=Incident, incident=obj))
+
+    def save_related(self, request, form, formsets, change):
+        # The publication checks read the victims and sources too, so they run once the
+        # inlines are saved, in the same transaction: a refused incident is kept as a draft
+        # and is never public, not even for a moment.
+        super().save_related(request, form, formsets, change)
+        incident = form.instance
+        if incident.status != Incident.Status.PUBLISHED:
+            return
+        try:
+            services.incident_check_publication(incident=incident)
+        except ValidationError as error:
+            services.incident_unpublish(incident=incident)
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            self.message_user(request, _("The incident was saved as a draft."), messages.WARNING)
 
     @admin.action(description=_("Publish the selected incidents"), permissions=["change"])
     def publish(self, request, queryset):
         count = 0
         for incident in queryset:
-            services.incident_publish(incident=incident)
+            try:
+                services.incident_publish(incident=incident)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, f"{incident}: {message}", messages.ERROR)
+                continue
             count += 1
         self.message_user(
             request,
             ngettext("%d incident published.", "%d incidents published.", count) % count,
-            messages.SUCCESS,
+            messages.SUCCESS if count else messages.WARNING,
         )
 
     @admin.action(description=_("Unpublish the selected incidents"), permissions=["change"])

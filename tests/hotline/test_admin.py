@@ -28,12 +28,11 @@ def rows(response):
     return set(response.context["cl"].result_list)
 
 
-def act(client, url, action, objects, follow=True):
-    return client.post(
-        url,
-        {"action": action, "_selected_action": [o.pk for o in objects], "index": 0},
-        follow=follow,
-    )
+def act(client, url, action, objects, follow=True, confirm=False):
+    data = {"action": action, "_selected_action": [o.pk for o in objects], "index": 0}
+    if confirm:  # past the preview of the reporters' mails
+        data["confirm"] = "yes"
+    return client.post(url, data, follow=follow)
 
 
 def message_levels(response):
@@ -345,8 +344,8 @@ def test_export_needs_the_export_permission(client, operator, editor):
 @pytest.mark.django_db
 def test_incident_draft_action_for_someone_in_triage_and_editors(client, triage):
     triage.groups.add(Group.objects.get(name="Editors"))
-    verified = ComplaintFactory(status=Complaint.Status.VERIFIED)
-    new = ComplaintFactory()
+    verified = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
+    new = ComplaintFactory(consent_publish=True)
     client.force_login(triage)
     response = act(client, COMPLAINTS, "create_incident_draft", [verified, new])
     verified.refresh_from_db()
@@ -361,7 +360,7 @@ def test_incident_draft_action_for_someone_in_triage_and_editors(client, triage)
 
 @pytest.mark.django_db
 def test_an_editor_makes_the_incident_draft(client, editor):
-    verified = ComplaintFactory(status=Complaint.Status.VERIFIED)
+    verified = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
     client.force_login(editor)
     act(client, COMPLAINTS, "create_incident_draft", [verified])
     verified.refresh_from_db()

@@ -294,20 +294,65 @@ def test_no_confirmation_without_an_email(notify_settings):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_status_change_tells_the_complainant_the_new_status(notify_settings, language):
-    complaint = ComplaintFactory(language=language, email="reporter@example.org")
+def test_status_change_tells_the_complainant_the_new_stage(notify_settings, language):
+    complaint = ComplaintFactory(
+        language=language, email="reporter@example.org", status=Complaint.Status.TRIAGE
+    )
 
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    services.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
 
     row = complaint.notifications.get(kind=Notification.Kind.STATUS_CHANGED)
     outbox.deliver(row.pk)
     assert [m.to for m in mail.outbox] == [["reporter@example.org"]]
     subject, text, html = parts(mail.outbox[0])
     assert subject == said("Your complaint to IMI has a new status", language)
-    label = said("Being reviewed", language)
+    label = said("Being verified", language)
     assert label in text
     assert label in html
-    assert said("Received", language) not in text  # the old status is not named
+    assert said("Being reviewed", language) not in text  # the old status is not named
+
+
+@pytest.mark.django_db
+def test_verifying_a_complaint_mails_the_reporter_once_not_three_times(notify_settings):
+    complaint = ComplaintFactory(email="reporter@example.org")
+    for status in ("triage", "verifying", "verified"):
+        services.change_status(obj=complaint, status=status)
+    rows = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED)
+    assert [r.payload["status"] for r in rows] == ["verifying"]
+
+
+@pytest.mark.django_db
+def test_each_stage_is_told_once_even_when_the_complaint_comes_back(notify_settings):
+    complaint = ComplaintFactory(email="reporter@example.org")
+    path = ["triage", "verifying", "rejected", "triage", "verifying", "rejected", "closed"]
+    for status in path:
+        services.change_status(obj=complaint, status=status)
+    for row in complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED):
+        outbox.deliver(row.pk)  # sent rows keep the stage they told
+    rows = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).order_by("pk")
+    assert [r.payload["status"] for r in rows] == ["verifying", "rejected"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_a_public_update_is_mailed_to_the_reporter(notify_settings, mailoutbox, language):
+    complaint = ComplaintFactory(email="reporter@example.org", language=language)
+    services.public_update_add(complaint=complaint, text="A lawyer will call you tomorrow.")
+    row = complaint.notifications.get(kind=Notification.Kind.PUBLIC_UPDATE)
+    outbox.deliver(row.pk)
+    [message] = [m for m in mailoutbox if m.to == ["reporter@example.org"]]
+    assert message.subject == said("A message from IMI about your complaint", language)
+    assert "A lawyer will call you tomorrow." in message.body
+    row.refresh_from_db()
+    assert row.payload == {}  # the text leaves the outbox with the mail
+
+
+@pytest.mark.django_db
+def test_a_public_update_for_a_reporter_without_email_mails_nobody(notify_settings):
+    complaint = ComplaintFactory(email="", phone="+380671234567")
+    update = services.public_update_add(complaint=complaint, text="We called the police.")
+    assert update.pk
+    assert not complaint.notifications.filter(kind=Notification.Kind.PUBLIC_UPDATE).exists()
 
 
 @pytest.mark.django_db
@@ -323,11 +368,12 @@ def test_each_status_mail_names_the_status_it_was_written_for(notify_settings, m
     complaint = ComplaintFactory(email="reporter@example.org")
     services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
     services.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
+    services.change_status(obj=complaint, status=Complaint.Status.REJECTED)
     rows = Notification.objects.filter(kind=Notification.Kind.STATUS_CHANGED).order_by("pk")
     for row in rows:
         outbox.deliver(row.pk)
     with translation.override(complaint.language):
-        expected = [str(Complaint.Status.TRIAGE.label), str(Complaint.Status.VERIFYING.label)]
+        expected = [str(Complaint.Status.VERIFYING.label), str(Complaint.Status.REJECTED.label)]
     bodies = [m.body for m in mailoutbox if m.to == ["reporter@example.org"]]
     assert len(bodies) == 2
     assert expected[0] in bodies[0] and expected[1] not in bodies[0]

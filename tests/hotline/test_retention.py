@@ -480,7 +480,7 @@ def test_taking_a_rejected_complaint_up_again_on_the_admin_form_clears_the_time(
 def test_rejecting_by_admin_action_records_the_time(client, triage):
     complaint = ComplaintFactory()
     client.force_login(triage)
-    act(client, COMPLAINTS, "mark_rejected", [complaint])
+    act(client, COMPLAINTS, "mark_rejected", [complaint], confirm=True)
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.REJECTED
     assert complaint.closed_at is not None

@@ -12,7 +12,7 @@ from hotline import services, tracking
 from hotline.evidence import check_upload
 from hotline.models import Attachment, CallbackRequest, Complaint, Notification
 from incidents.models import Incident
-from incidents.services import incident_publish
+from incidents.services import incident_publish, incident_unpublish
 
 from .evidence_files import pdf_bytes, png_bytes
 from .factories import CallbackRequestFactory, ComplaintFactory, UserFactory
@@ -316,6 +316,7 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
     editor = UserFactory(is_staff=True)
     complaint = ComplaintFactory(
         status=Complaint.Status.VERIFIED,
+        consent_publish=True,
         reporter_name="Ivanna Koval",
         occurred_on=datetime.date(2024, 3, 8),
         occurred_on_approximate=True,
@@ -331,61 +332,116 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
     assert incident.occurred_on == datetime.date(2024, 3, 8)
     assert incident.occurred_on_approximate
     assert incident.perpetrator_type == "police"
-    assert incident.body == complaint.description
     assert incident.author == editor
     assert complaint.incident == incident
     assert incident.complaint == complaint
     [victim] = incident.victims.all()
     assert victim.name == "Ivanna Koval"
     assert not victim.is_anonymous
-    # Contact details never reach the incident.
+    # The reporter's statement is never copied into the public text: the editor writes it.
+    assert complaint.description not in f"{incident.title} {incident.lead} {incident.body}"
+    assert (incident.lead, incident.body) == ("", "")
     for field in ("title", "lead", "body"):
         assert complaint.email not in getattr(incident, field)
 
 
 @pytest.mark.django_db
-def test_draft_leaves_out_the_name_of_an_anonymous_reporter():
+@pytest.mark.parametrize("status", [Complaint.Status.VERIFIED, Complaint.Status.VERIFYING])
+def test_no_draft_without_consent_to_publish_and_the_reason_is_said(status):
+    complaint = ComplaintFactory(status=status, consent_publish=False)
+    with pytest.raises(services.ConsentError) as refused:
+        services.incident_draft_from_complaint(complaint=complaint)
+    assert "did not agree to publication" in str(refused.value)
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.django_db
+def test_draft_leaves_out_the_name_and_outlet_of_an_anonymous_reporter():
     complaint = ComplaintFactory(
-        status=Complaint.Status.VERIFIED, anonymous=True, reporter_name="Secret Person"
+        status=Complaint.Status.VERIFIED,
+        consent_publish=True,
+        anonymous=True,
+        reporter_name="Secret Person",
+        outlet="Hidden Gazette",
     )
     incident = services.incident_draft_from_complaint(complaint=complaint)
     [victim] = incident.victims.all()
     assert victim.name == ""
+    assert victim.outlet == ""
     assert victim.is_anonymous
     assert "Secret Person" not in f"{incident.title} {incident.lead} {incident.body}"
 
 
 @pytest.mark.django_db
 def test_second_draft_request_returns_the_same_incident():
-    complaint = ComplaintFactory(status=Complaint.Status.VERIFIED)
+    complaint = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
     first = services.incident_draft_from_complaint(complaint=complaint)
     assert services.incident_draft_from_complaint(complaint=complaint) == first
     assert Incident.objects.count() == 1
 
 
+def _written(incident, **fields):
+    """The editor's article: what the draft leaves for them to write."""
+    for name, value in {"lead": "A journalist was beaten.", "body": "The story.", **fields}.items():
+        setattr(incident, name, value)
+    incident.save()
+    return incident
+
+
 @pytest.mark.django_db
-def test_publishing_the_incident_marks_the_complaint_published(
-    django_capture_on_commit_callbacks,
-):
-    complaint = ComplaintFactory(status=Complaint.Status.VERIFIED)
-    incident = services.incident_draft_from_complaint(complaint=complaint)
-    with django_capture_on_commit_callbacks(execute=True):
-        incident_publish(incident=incident)
+def test_publishing_the_incident_marks_the_complaint_published_after_the_sync():
+    complaint = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
+    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident_publish(incident=incident)
+    services.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.PUBLISHED
 
 
 @pytest.mark.django_db
-def test_complaint_not_published_before_the_transaction_commits(
-    django_capture_on_commit_callbacks,
-):
-    complaint = ComplaintFactory(status=Complaint.Status.VERIFIED)
-    incident = services.incident_draft_from_complaint(complaint=complaint)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        incident_publish(incident=incident)
+def test_a_scheduled_publication_is_not_published_until_its_time(notify_settings):
+    complaint = ComplaintFactory(
+        status=Complaint.Status.VERIFIED, consent_publish=True, email="r@example.org"
+    )
+    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident_publish(incident=incident, at=timezone.now() + datetime.timedelta(hours=1))
+
+    services.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.VERIFIED
-    assert len(callbacks) == 1
+    assert not complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).exists()
+
+    # Its time comes: the job marks it published and tells the reporter, once.
+    Incident.objects.filter(pk=incident.pk).update(
+        published_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    services.complaint_publication_sync()
+    services.complaint_publication_sync()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.PUBLISHED
+    told = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED)
+    assert list(told.values_list("payload", flat=True)) == [{"status": "published"}]
+
+
+@pytest.mark.django_db
+def test_unpublishing_takes_the_published_status_back_silently(notify_settings):
+    complaint = ComplaintFactory(
+        status=Complaint.Status.VERIFIED, consent_publish=True, email="r@example.org"
+    )
+    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident_publish(incident=incident)
+    services.complaint_publication_sync()
+    incident_unpublish(incident=incident)
+    services.complaint_publication_sync()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.VERIFIED
+    assert complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).count() == 1
+    # Published again: the reporter was already told, so no second mail.
+    incident_publish(incident=incident)
+    services.complaint_publication_sync()
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.PUBLISHED
+    assert complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).count() == 1
 
 
 @pytest.mark.django_db

@@ -150,16 +150,18 @@ def test_tracking_page_shows_status_and_public_updates_only(client):
 
 @pytest.mark.django_db
 def test_tracking_page_links_the_published_incident(client, django_capture_on_commit_callbacks):
-    from hotline.services import incident_draft_from_complaint
+    from hotline.services import complaint_publication_sync, incident_draft_from_complaint
     from incidents.services import incident_publish
 
-    complaint, code = complaint_with_code(status=Complaint.Status.VERIFIED)
+    complaint, code = complaint_with_code(status=Complaint.Status.VERIFIED, consent_publish=True)
     incident = incident_draft_from_complaint(complaint=complaint)
+    incident.lead, incident.body = "A journalist was beaten.", "The story."
+    incident.save()
     page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
     assert incident.get_absolute_url() not in page  # a draft is not linked
 
-    with django_capture_on_commit_callbacks(execute=True):
-        incident_publish(incident=incident)
+    incident_publish(incident=incident)
+    complaint_publication_sync()
     page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
     assert incident.get_absolute_url() in page
     assert shown("Read the published incident") in page

@@ -9,6 +9,7 @@ import datetime
 import enum
 import logging
 import re
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -42,14 +43,27 @@ def _describe(error: Exception) -> str:
     return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))[:2000]
 
 
-def queue(notification_ids) -> None:
-    """Wake the worker for these rows. Never raises: a broker outage leaves them pending."""
+# While the broker is unreachable, publishing is skipped for a while: one failed attempt
+# (bounded by the broker's socket timeouts) per outage window, not one per row and request.
+BROKER_RETRY_SECONDS = 10
+_broker_down_until = 0.0
+
+
+def queue(notification_ids, *, outage_aware: bool = False) -> None:
+    """Wake the worker for these rows. Never raises: a broker outage leaves them pending,
+    and the sweeper queues them once the broker is back. `outage_aware` (a visitor's
+    request) skips publishing while the broker was found down moments ago."""
+    global _broker_down_until
     from .tasks import deliver_notification
 
     for notification_id in notification_ids:
+        if outage_aware and time.monotonic() < _broker_down_until:
+            logger.info("notification %s stays pending: broker recently down", notification_id)
+            continue
         try:
             deliver_notification.apply_async(args=[notification_id], retry=False)
         except Exception as error:  # noqa: BLE001 -- any broker failure means "later"
+            _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
             logger.warning(
                 "notification %s stays pending, broker unavailable: %s",
                 notification_id,
@@ -59,7 +73,7 @@ def queue(notification_ids) -> None:
 
 def queue_on_commit(notifications) -> None:
     ids = [n.pk for n in notifications]
-    transaction.on_commit(lambda: queue(ids))
+    transaction.on_commit(lambda: queue(ids, outage_aware=True))
 
 
 def deliver(notification_id: int) -> tuple[Outcome, int | None]:

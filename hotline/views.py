@@ -1,14 +1,17 @@
+import datetime
+import functools
 import logging
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from incidents.models import current_language
 
@@ -29,27 +32,62 @@ def _rate_limited(request, group: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
 
 
+def _limit_usage(request, group: str, rate: str, *, increment: bool) -> dict:
+    """How far this client is into the limit (the cache fails over to local memory, so this
+    answers even while Redis is down)."""
+    return get_usage(request, group=group, key="ip", rate=rate, method="POST", increment=increment)
+
+
 @method_decorator(never_cache, name="dispatch")
 class IntakeView(FormView):
-    """POST → redirect → thank-you, with a honeypot, a rate limit and double-submit safety."""
+    """POST → redirect → thank-you, with a honeypot, rate limits and double-submit safety.
+
+    Only accepted submissions count toward the limit (RATE_LIMIT_CALLBACK / _COMPLAINT): a
+    frightened person who gets the form wrong is never locked out by their own mistakes.
+    Refused posts count toward a separate, much higher limit (RATE_LIMIT_REFUSED) against
+    floods. When a limit is reached, the form comes back with everything typed, says when
+    it can be sent, and offers the hotline.
+    """
 
     rate_setting = "RATE_LIMIT_CALLBACK"
     success_url_name = ""
 
+    @property
+    def limit_group(self) -> str:
+        return f"intake-{self.__class__.__name__}"
+
+    def _limits(self):
+        return [
+            (self.limit_group, getattr(settings, self.rate_setting)),
+            (f"{self.limit_group}-refused", settings.RATE_LIMIT_REFUSED),
+        ]
+
     def post(self, request, *args, **kwargs):
-        rate = getattr(settings, self.rate_setting)
-        if _rate_limited(request, group=f"intake-{self.__class__.__name__}", rate=rate):
-            return render(
-                request,
-                "hotline/rate_limited.html",
-                status=429,
-            )
+        for group, rate in self._limits():
+            usage = _limit_usage(request, group, rate, increment=False)
+            if usage and usage["count"] >= usage["limit"]:
+                return self.limited(usage["time_left"])
         return super().post(request, *args, **kwargs)
+
+    def limited(self, seconds_left: int):
+        # Unvalidated, with what was typed: the person sees their text, not errors.
+        form = self.get_form_class()(initial=self.request.POST.dict())
+        context = self.get_context_data(
+            form=form,
+            limited_until=timezone.localtime() + datetime.timedelta(seconds=seconds_left),
+        )
+        return self.render_to_response(context, status=429)
+
+    def form_invalid(self, form):
+        _limit_usage(self.request, *self._limits()[1], increment=True)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         if form.is_spam:
             return redirect(self.success_url_name)
-        return self.submit(form)
+        response = self.submit(form)
+        _limit_usage(self.request, *self._limits()[0], increment=True)
+        return response
 
 
 class CallbackRequestView(IntakeView):
@@ -71,6 +109,20 @@ class CallbackRequestView(IntakeView):
         return redirect(self.success_url_name)
 
 
+def noindex(view):
+    """Thank-you, tracking and evidence pages stay out of search engines (robots.txt says so
+    too); the forms themselves are meant to be found."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = view(*args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+@method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class CallbackThanksView(TemplateView):
     template_name = "hotline/callback_thanks.html"
@@ -122,6 +174,7 @@ class ComplaintView(IntakeView):
         return redirect(self.success_url_name)
 
 
+@method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ComplaintThanksView(TemplateView):
     template_name = "hotline/complaint_thanks.html"
@@ -132,6 +185,7 @@ class ComplaintThanksView(TemplateView):
         return context
 
 
+@method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class TrackView(FormView):
     """Status of a complaint by its code. POST, so the code stays out of URLs and logs."""
@@ -171,6 +225,7 @@ class TrackView(FormView):
         return {"withdrawn_now": True}
 
 
+@noindex
 def attachment_download(request, pk: int):
     """Evidence, streamed to staff allowed to see it; 404 for everyone else."""
     user = request.user

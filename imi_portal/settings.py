@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -116,9 +118,19 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, with a local fallback while it is unreachable (imi_portal.cache): rate
+            # limits, lockouts and the API throttle never turn an outage into an error page.
+            "BACKEND": "imi_portal.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="imi"),
+            "FAILOVER_RETRY_SECONDS": env.float("CACHE_FAILOVER_RETRY_SECONDS", default=5.0),
+            "OPTIONS": {
+                # A Redis that accepts connections and never answers costs at most this.
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                # No silent retries: the fallback answers at once instead.
+                "retry": Retry(NoBackoff(), 0),
+            },
         }
     }
 else:
@@ -151,7 +163,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An unacknowledged task (its worker died) goes back to the queue after this long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
-    "socket_connect_timeout": 3,
+    # A broker that accepts connections and never answers holds a form post this long at
+    # most, once: hotline.outbox then leaves rows to the sweeper for a while. (Above the
+    # worker's 1 s BRPOP wait, which uses the same connection settings.)
+    "socket_connect_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=2.0),
+    "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=2.0),
     # One connection attempt when publishing, not kombu's default of retrying for seconds
     # (2 s, then 4 s): with the broker down a form post would otherwise hang ~6 s per row.
     # The worker's own consumer reconnects with its own retry settings.
@@ -331,6 +347,9 @@ INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
 RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
+# Refused (invalid) form posts count apart, toward a much higher limit: only accepted
+# submissions count toward RATE_LIMIT_CALLBACK / RATE_LIMIT_COMPLAINT.
+RATE_LIMIT_REFUSED = env("RATE_LIMIT_REFUSED", default="60/h")
 
 # Retention: personal data of finished items is erased after these many days (the item stays,
 # with its date, category, region and status, for the statistics). A daily Celery beat job

@@ -27,6 +27,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_known_down():
+    """Each test starts without the memory of an earlier test's broker outage."""
+    from hotline import outbox
+
+    outbox._broker_down_until = 0.0
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright. Missing in CI is a failure, locally a skip."""

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -249,19 +251,23 @@ def test_honeypot_on_complaint_looks_successful_but_saves_nothing(client):
 
 
 @pytest.mark.django_db
-def test_eleventh_callback_within_the_hour_is_refused(client):
+def test_eleventh_callback_within_the_hour_is_refused_and_keeps_what_was_typed(client):
     for _ in range(10):
         assert client.post(reverse("hotline:callback"), callback_post_data()).status_code == 302
-    response = client.post(reverse("hotline:callback"), callback_post_data())
+    data = callback_post_data(message="Мене не пускають на засідання суду.")
+    response = client.post(reverse("hotline:callback"), data)
     assert response.status_code == 429
-    assert shown("Too many attempts") in response.content.decode()
+    page = response.content.decode()
+    assert 'id="rate-limited"' in page
+    assert "Мене не пускають на засідання суду." in page  # the text is still in the form
+    assert 'href="tel:+380504477063"' in page  # the hotline, to call now
     assert CallbackRequest.objects.count() == 10
 
 
 @pytest.mark.django_db
 def test_rate_limit_is_per_client(client):
-    for _ in range(11):
-        client.post(reverse("hotline:callback"), callback_post_data(phone="12"))
+    for _ in range(10):
+        client.post(reverse("hotline:callback"), callback_post_data())
     other = Client(REMOTE_ADDR="203.0.113.9")
     assert other.post(reverse("hotline:callback"), callback_post_data()).status_code == 302
 
@@ -273,6 +279,47 @@ def test_sixth_complaint_within_the_hour_is_refused(client):
     response = client.post(reverse("hotline:complaint"), complaint_post_data())
     assert response.status_code == 429
     assert Complaint.objects.count() == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_ten_refused_complaints_then_a_valid_one_is_accepted(client, language):
+    url = "/en/complaint/" if language == "en" else "/complaint/"
+    for _ in range(10):
+        refused = client.post(url, complaint_post_data(email="", phone=""))
+        assert refused.status_code == 200
+    response = client.post(url, complaint_post_data())
+    assert response.status_code == 302
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_limit_page_says_when_it_can_be_sent(client, settings):
+    settings.RATE_LIMIT_COMPLAINT = "1/h"
+    client.post(reverse("hotline:complaint"), complaint_post_data())
+    data = complaint_post_data(
+        description="Інша історія, яку я хочу розповісти повністю і детально."
+    )
+    response = client.post(reverse("hotline:complaint"), data)
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Інша історія, яку я хочу розповісти повністю і детально." in page
+    assert (
+        shown("Not sent yet: too many submissions came from your connection in a short time.")
+        in page
+    )
+    assert re.search(r"\d\d:\d\d", page.split('id="rate-limited"')[1].split("</div>")[0])
+
+
+@pytest.mark.django_db
+def test_a_flood_of_refused_posts_is_limited_too(client, settings):
+    settings.RATE_LIMIT_REFUSED = "3/h"
+    for _ in range(3):
+        assert (
+            client.post(reverse("hotline:callback"), callback_post_data(phone="1")).status_code
+            == 200
+        )
+    assert client.post(reverse("hotline:callback"), callback_post_data()).status_code == 429
 
 
 @pytest.mark.django_db
@@ -351,3 +398,34 @@ def test_tracking_answer_is_never_cached(client):
     response = client.post(reverse("hotline:track"), {"code": code})
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
+
+
+# --- Findable help ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_forms_are_indexable_and_the_private_pages_are_not(client):
+    rules = [
+        line.split(":", 1)[1].strip()
+        for line in client.get("/robots.txt").content.decode().splitlines()
+        if line.startswith("Disallow:")
+    ]
+
+    def disallowed(path):
+        return any(path.startswith(rule) for rule in rules)
+
+    for path in ("/callback/", "/en/callback/", "/complaint/", "/en/complaint/"):
+        assert not disallowed(path), path
+        assert "X-Robots-Tag" not in client.get(path).headers
+    for path in (
+        "/callback/thanks/",
+        "/en/callback/thanks/",
+        "/complaint/thanks/",
+        "/en/complaint/thanks/",
+        "/complaint/status/",
+        "/en/complaint/status/",
+        "/evidence/1/",
+    ):
+        assert disallowed(path), path
+    for path in ("/callback/thanks/", "/complaint/thanks/", "/complaint/status/"):
+        assert client.get(path).headers["X-Robots-Tag"] == "noindex, nofollow"

@@ -317,9 +317,7 @@ def test_redis_down_changes_nothing_a_visitor_sees(tmp_path, smtp, fault):
                 site.rows("select count(*) from hotline_notification where status='sent'") == [(3,)]
             ),
             timeout=60,
-            message=lambda: (
-                f"{site.rows('select status, attempts, last_error from hotline_notification')}\n{worker.log_tail()}"
-            ),
+            message=lambda: f"{site.rows(OUTBOX)}\n{worker.log_tail()}",
         )
         # Exactly once per row: one mail to the duty address per submission, one receipt.
         assert sorted(m.to for m in smtp.handler.received()) == [
@@ -339,4 +337,5 @@ def test_redis_down_changes_nothing_a_visitor_sees(tmp_path, smtp, fault):
             redis.wait(timeout=10)
 
 
+OUTBOX = "select status, attempts, last_error from hotline_notification"
 SWEEP = "from hotline import outbox; print(len(outbox.sweep()), 'queued again')"

@@ -170,13 +170,19 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             % {"min": DESCRIPTION_MIN_LENGTH},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, held_files=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Files this visitor attached on an earlier try, kept for them (hotline.HeldFile).
+        self.held_files = list(held_files)
         self.add_intake_fields()
         self.fields["occurred_on"].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+        self.fields["occurred_on"].help_text = _("Leave it empty if you don't know the date.")
         self.fields["region"].queryset = Region.objects.all()
         self.fields["category"].queryset = Category.objects.leaves().select_related("parent")
         self.fields["category"].label_from_instance = lambda c: f"{c.parent.name} — {c.name}"
+        # "I don't know" is an answer, and the first choice: nobody is stopped by it.
+        for name in ("region", "category"):
+            self.fields[name].empty_label = _("I don't know")
         self.fields["consent_processing"].label = privacy_link_label()
         self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
         self.helper = FormHelper()
@@ -206,9 +212,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             ),
             Fieldset(
                 _("Evidence"),
-                HTML(
-                    '{% if form.is_bound and form.errors %}<p class="alert alert-warning py-2">{% load i18n %}{% translate "For your safety, files are not kept when the form has errors: please attach them again." %}</p>{% endif %}'
-                ),
+                HTML(HELD_FILES_TEMPLATE),
                 "attachments",
             ),
             Fieldset(_("Consent"), "consent_processing", "consent_publish"),
@@ -217,13 +221,42 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             Submit("submit", _("Send the complaint"), css_class="btn-lg btn-danger w-100"),
         )
 
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        total = len(files) + len(self.held_files)
+        if total > evidence.MAX_FILES:
+            raise ValidationError(
+                _("Attach at most %(max)d files (you attached %(count)d)."),
+                params={"max": evidence.MAX_FILES, "count": total},
+                code="too_many",
+            )
+        return files
+
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
+        if value is None:
+            return value
         if value > timezone.localdate():
             raise ValidationError(_("The date cannot be in the future."))
         if value < datetime.date(1991, 1, 1):
             raise ValidationError(_("Please check the year."))
         return value
+
+
+# The files held for this visitor, each with a remove button that works without JavaScript
+# (it submits the form; the view removes the file and gives the form back as typed).
+HELD_FILES_TEMPLATE = """{% load i18n %}{% if form.held_files %}
+<div class="held-files mb-3" id="held-files">
+<p class="mb-1">{% blocktranslate trimmed count counter=form.held_files|length %}
+Already attached (kept for you for one hour):{% plural %}Already attached (kept for you for one hour):
+{% endblocktranslate %}</p>
+<ul class="list-unstyled mb-0">{% for held in form.held_files %}
+<li class="d-flex align-items-center gap-2 mb-1"><span class="held-name text-break">{{ held.original_name }}</span>
+<span class="text-muted small">{{ held.size|filesizeformat }}</span>
+<button type="submit" name="remove_held" value="{{ held.token }}" formnovalidate
+ class="btn btn-sm btn-outline-secondary ms-auto">{% translate "Remove" %}<span class="visually-hidden"> {{ held.original_name }}</span></button></li>
+{% endfor %}</ul></div>{% endif %}
+{% if form.is_bound and form.errors.attachments %}<p class="alert alert-warning py-2">{% translate "For your safety, no file of this try was kept, because one was refused: please attach the others again." %}</p>{% elif form.is_bound and form.errors and form.held_files %}<p class="form-text">{% translate "The files listed above passed our checks and are kept for one hour while you correct the form: you do not need to attach them again." %}</p>{% endif %}"""
 
 
 class TrackingForm(forms.Form):

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -225,10 +226,16 @@ class Complaint(TriageItem):
         help_text=_("For example: weekdays after 18:00; never call, write only."),
     )
     # What happened
-    occurred_on = models.DateField(_("date of the incident"))
+    # Null: the reporter answered "I don't know" (to the date, region or category).
+    occurred_on = models.DateField(_("date of the incident"), null=True, blank=True)
     occurred_on_approximate = models.BooleanField(_("the date is approximate"), default=False)
     region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
     category = models.ForeignKey(
@@ -237,6 +244,8 @@ class Complaint(TriageItem):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"parent__isnull": False},
+        null=True,
+        blank=True,
     )
     perpetrator_type = models.CharField(
         _("who did it"),
@@ -356,6 +365,50 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("hotline:attachment-download", args=[self.pk])
+
+
+def held_file_path(instance, filename):
+    return f"held/{uuid.uuid4().hex}"
+
+
+class HeldFileQuerySet(models.QuerySet):
+    def current(self):
+        """Held less than HELD_FILE_MAX_AGE ago: older ones are no longer offered."""
+        return self.filter(created_at__gte=timezone.now() - HELD_FILE_MAX_AGE)
+
+    def expired(self):
+        return self.filter(created_at__lt=timezone.now() - HELD_FILE_MAX_AGE)
+
+
+HELD_FILE_MAX_AGE = datetime.timedelta(hours=1)
+
+
+class HeldFile(models.Model):
+    """An evidence file that passed the checks on a complaint form that was not sent yet
+    (a field was wrong, or the visitor is still writing): kept in private storage for at
+    most an hour, for the one browser session that attached it, so nobody has to attach
+    it again. Sent with the complaint, removed by the visitor, or deleted by a job."""
+
+    # Hash of a random token kept in the visitor's session: the session alone finds it.
+    holder = models.CharField(max_length=64, db_index=True, editable=False)
+    # What the form's "remove" button names: random, never a row id.
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(storage=private_storage, upload_to=held_file_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = HeldFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("held evidence file")
+        verbose_name_plural = _("held evidence files")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class PublicUpdate(models.Model):

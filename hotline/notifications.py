@@ -190,8 +190,9 @@ def webhook_payload(notification: Notification) -> dict:
     }
     if context["item_kind"] == "complaint":
         payload.update(
-            category=context["category"].slug,
-            region=context["region"].slug,
+            # None: the reporter answered "I don't know".
+            category=context["category"].slug if context["category"] else None,
+            region=context["region"].slug if context["region"] else None,
             priority=context["priority"],
         )
     else:

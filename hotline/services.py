@@ -3,13 +3,21 @@
 import logging
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import outbox, tracking
 from .evidence import CheckedFile
-from .models import Attachment, CallbackRequest, Complaint, Notification, PublicUpdate
+from .models import (
+    Attachment,
+    CallbackRequest,
+    Complaint,
+    HeldFile,
+    Notification,
+    PublicUpdate,
+)
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -113,15 +121,87 @@ def callback_request_submit(*, data: dict, language: str, submission_key) -> Cal
     return callback
 
 
+def held_files_hold(*, holder: str, files: list[CheckedFile]) -> list[HeldFile]:
+    """Keep checked evidence files of a form that was not sent, for that session only."""
+    from django.utils.crypto import get_random_string
+
+    held = []
+    for checked in files:
+        row = HeldFile(
+            holder=holder,
+            token=get_random_string(32),
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        row.file.save("held", checked.upload, save=False)
+        try:
+            row.save()
+        except BaseException:
+            private_storage.delete(row.file.name)
+            raise
+        held.append(row)
+    return held
+
+
+def held_files_of(holder: str | None) -> list[HeldFile]:
+    """The files this session holds, still within the hour (none for no session)."""
+    if not holder:
+        return []
+    return list(HeldFile.objects.current().filter(holder=holder))
+
+
+def held_file_remove(*, holder: str | None, token: str) -> bool:
+    """The visitor takes a file back. A token of another session or a forged one: nothing."""
+    row = HeldFile.objects.filter(holder=holder or "-", token=token).first()
+    if row is None:
+        return False
+    _delete_held([row])
+    return True
+
+
+def _delete_held(rows) -> None:
+    names = [row.file.name for row in rows]
+    HeldFile.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    transaction.on_commit(lambda: [private_storage.delete(name) for name in names])
+
+
+def held_files_purge() -> int:
+    """Delete held files older than an hour, rows and stored files (a periodic job)."""
+    rows = list(HeldFile.objects.expired())
+    _delete_held(rows)
+    return len(rows)
+
+
+def _checked_from_held(row: HeldFile) -> CheckedFile:
+    return CheckedFile(
+        upload=row.file.open("rb"),
+        name=row.original_name,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+    )
+
+
 def complaint_submit(
-    *, data: dict, files: list[CheckedFile], language: str, submission_key
+    *,
+    data: dict,
+    files: list[CheckedFile],
+    language: str,
+    submission_key,
+    held: list[HeldFile] = (),
 ) -> tuple[Complaint, str | None]:
     """Save a complaint, its evidence and its notifications, all or nothing.
 
+    `held` are files this visitor attached on an earlier try of the form: they become
+    evidence like the new `files`, and are no longer held once the complaint is saved.
     Returns the complaint and its tracking code. The code exists only here: the database
     keeps its hash. A repeated submission returns the first complaint and no code (it was
     already given out).
     """
+    if held:
+        files = [_checked_from_held(row) for row in held] + list(files)
     existing = Complaint.objects.filter(submission_key=submission_key).first()
     if existing:
         return existing, None
@@ -151,6 +231,8 @@ def complaint_submit(
             write_outbox(
                 kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint, tracking_code=code
             )
+            if held:
+                _delete_held(held)
     except BaseException as error:
         # Nothing was saved, so no file may stay behind either.
         for name in stored_files:
@@ -160,6 +242,10 @@ def complaint_submit(
             if existing is not None:
                 return existing, None
         raise
+    finally:
+        for checked in files:
+            if isinstance(checked.upload, File):
+                checked.upload.close()
     return complaint, code
 
 

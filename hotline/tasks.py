@@ -42,3 +42,8 @@ def erase_personal_data() -> dict[str, int]:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def sync_published_complaints() -> dict[str, int]:
     return services.complaint_publication_sync()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def delete_expired_held_files() -> int:
+    return services.held_files_purge()

@@ -1,6 +1,8 @@
 import datetime
 import functools
+import hashlib
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -70,13 +72,16 @@ class IntakeView(FormView):
         return super().post(request, *args, **kwargs)
 
     def limited(self, seconds_left: int):
-        # Unvalidated, with what was typed: the person sees their text, not errors.
-        form = self.get_form_class()(initial=self.request.POST.dict())
         context = self.get_context_data(
-            form=form,
+            form=self.form_as_typed(),
             limited_until=timezone.localtime() + datetime.timedelta(seconds=seconds_left),
         )
         return self.render_to_response(context, status=429)
+
+    def form_as_typed(self):
+        """The form with what was posted, unvalidated: the person sees their text, not
+        errors."""
+        return self.get_form_class()(initial=self.request.POST.dict())
 
     def form_invalid(self, form):
         _limit_usage(self.request, *self._limits()[1], increment=True)
@@ -141,6 +146,18 @@ class CallbackThanksView(TemplateView):
         return context
 
 
+HOLDER_SESSION_KEY = "evidence_holder"
+
+
+def _holder(request, *, create: bool = False) -> str | None:
+    """Who holds files: a hash of a random token in this visitor's session (the database
+    never sees the token itself, nor anything about the visitor)."""
+    token = request.session.get(HOLDER_SESSION_KEY)
+    if token is None and create:
+        token = request.session[HOLDER_SESSION_KEY] = secrets.token_urlsafe(24)
+    return hashlib.sha256(token.encode()).hexdigest() if token else None
+
+
 class ComplaintView(IntakeView):
     template_name = "hotline/complaint_form.html"
     form_class = ComplaintForm
@@ -154,7 +171,32 @@ class ComplaintView(IntakeView):
                 _("The files together are too large: at most 5 files of 10 MB each."),
             )
             return self.render_to_response(self.get_context_data(), status=413)
+        if "remove_held" in request.POST:
+            services.held_file_remove(holder=_holder(request), token=request.POST["remove_held"])
+            # Back to the form as typed, without judging it: the visitor is not done yet.
+            return self.render_to_response(self.get_context_data(form=self.form_as_typed()))
         return super().post(request, *args, **kwargs)
+
+    def held_files(self):
+        return services.held_files_of(_holder(self.request))
+
+    def form_as_typed(self):
+        return self.get_form_class()(initial=self.request.POST.dict(), held_files=self.held_files())
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["held_files"] = self.held_files()
+        return kwargs
+
+    def form_invalid(self, form):
+        # Files that passed their checks are kept for this visitor, so a wrong field never
+        # costs them their evidence. A refused file is never kept, nor are the others sent
+        # with it (the visitor sees which file and why).
+        checked = form.cleaned_data.get("attachments") if "attachments" not in form.errors else None
+        if checked:
+            services.held_files_hold(holder=_holder(self.request, create=True), files=checked)
+            form.held_files = self.held_files()
+        return super().form_invalid(form)
 
     def submit(self, form):
         data = {
@@ -165,6 +207,7 @@ class ComplaintView(IntakeView):
         complaint, code = services.complaint_submit(
             data=data,
             files=form.cleaned_data["attachments"],
+            held=form.held_files,
             language=current_language(),
             submission_key=form.cleaned_data["submission_key"],
         )

@@ -176,6 +176,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "hotline.tasks.sweep_outbox", "schedule": 60.0},
     # A complaint is "published" exactly while its incident is public (scheduled ones too).
+    # Evidence held for a complaint form that was never sent: gone within the hour.
+    "delete-expired-held-files": {
+        "task": "hotline.tasks.delete_expired_held_files",
+        "schedule": 600.0,
+    },
     "sync-published-complaints": {
         "task": "hotline.tasks.sync_published_complaints",
         "schedule": 60.0,

@@ -175,12 +175,6 @@ def test_validation_error_keeps_what_the_visitor_typed(client):
         "Too short.</textarea>",
     ):
         assert typed in page
-    assert (
-        shown(
-            "For your safety, files are not kept when the form has errors: please attach them again."
-        )
-        in page
-    )
     assert not Complaint.objects.exists()
 
 

@@ -31,7 +31,8 @@ EMPTY = "“%(name)s” is empty."
 TOO_BIG = "“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you."
 TOO_MANY = "Attach at most %(max)d files (you attached %(count)d)."
 FILES_AGAIN = (
-    "For your safety, files are not kept when the form has errors: please attach them again."
+    "For your safety, no file of this try was kept, because one was refused: please attach "
+    "the others again."
 )
 
 

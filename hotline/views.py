@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404
+from django.db import DatabaseError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -24,6 +25,7 @@ from .forms import CallbackRequestForm, ComplaintForm, TrackingForm
 from .models import AccessEvent, Attachment, CallbackRequest, Complaint
 
 access_log = logging.getLogger("hotline.access")
+logger = logging.getLogger(__name__)
 
 # Whole-request cap for the complaint form: the files plus room for the text fields.
 MAX_COMPLAINT_REQUEST_BYTES = MAX_FILES * MAX_FILE_SIZE + 1024 * 1024
@@ -64,12 +66,45 @@ class IntakeView(FormView):
             (f"{self.limit_group}-refused", settings.RATE_LIMIT_REFUSED),
         ]
 
+    # What the "not sent" page shows to copy, besides re-posting everything as it was.
+    main_text_fields = ("message",)
+
     def post(self, request, *args, **kwargs):
-        for group, rate in self._limits():
-            usage = _limit_usage(request, group, rate, increment=False)
-            if usage and usage["count"] >= usage["limit"]:
-                return self.limited(usage["time_left"])
+        try:
+            for group, rate in self._limits():
+                usage = _limit_usage(request, group, rate, increment=False)
+                if usage and usage["count"] >= usage["limit"]:
+                    return self.limited(usage["time_left"])
+            return self.accept(request, *args, **kwargs)
+        except DatabaseError:
+            # The database went away mid-submission (a restart, a failover): nothing was
+            # saved, since the submission is one transaction. Say so, keep every word, and
+            # let the same post be sent again (its submission key makes a repeat harmless).
+            logger.exception("intake: database unavailable, submission not saved")
+            return self.not_sent()
+
+    def accept(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+    def not_sent(self):
+        posted = [
+            (name, value)
+            for name, values in self.request.POST.lists()
+            if name not in ("csrfmiddlewaretoken", "remove_held")
+            for value in values
+        ]
+        context = {
+            "posted": posted,
+            "texts": [
+                self.request.POST[name]
+                for name in self.main_text_fields
+                if self.request.POST.get(name)
+            ],
+            "form_url": self.request.path,
+            # Nothing on this page may need the database (messages live in the session).
+            "messages": [],
+        }
+        return render(self.request, "hotline/not_sent.html", context, status=503)
 
     def limited(self, seconds_left: int):
         context = self.get_context_data(
@@ -163,8 +198,9 @@ class ComplaintView(IntakeView):
     form_class = ComplaintForm
     success_url_name = "hotline:complaint-thanks"
     rate_setting = "RATE_LIMIT_COMPLAINT"
+    main_text_fields = ("description", "place", "links")
 
-    def post(self, request, *args, **kwargs):
+    def accept(self, request, *args, **kwargs):
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_REQUEST_BYTES:
             messages.error(
                 request,
@@ -175,7 +211,7 @@ class ComplaintView(IntakeView):
             services.held_file_remove(holder=_holder(request), token=request.POST["remove_held"])
             # Back to the form as typed, without judging it: the visitor is not done yet.
             return self.render_to_response(self.get_context_data(form=self.form_as_typed()))
-        return super().post(request, *args, **kwargs)
+        return super().accept(request, *args, **kwargs)
 
     def held_files(self):
         return services.held_files_of(_holder(self.request))

@@ -1,0 +1,174 @@
+"""A live site for fault tests: gunicorn with production settings on its own database, a
+visitor that keeps cookies, and a socket that accepts connections and never answers."""
+
+import http.client
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+from tests.test_settings import ROOT, production_env
+
+from .worker_support import free_port, wait_for
+
+HOST = "portal.example.org"
+
+
+class Browser:
+    """A visitor: keeps its cookies (the site's are Secure; the proxy in front says https)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, path, data=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {
+            "Host": HOST,
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        body = None
+        if data is not None:
+            body = urlencode(data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"https://{HOST}"
+            headers["Referer"] = f"https://{HOST}{path}"
+        started = time.monotonic()
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode(errors="replace")
+        elapsed = time.monotonic() - started
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        connection.close()
+        return response.status, dict(response.getheaders()), text, elapsed
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post_form(self, path, data):
+        status, _headers, page, _ = self.get(path)
+        assert status == 200, (path, status)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        return self.request("POST", path, {**data, "csrfmiddlewaretoken": token})
+
+
+class HangingServer:
+    """Accepts TCP connections and never answers: a Redis that hangs."""
+
+    def __init__(self, port: int):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(64)
+        self.held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+                self.held.append(conn)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self.thread.join(timeout=5)
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+
+class Site:
+    """gunicorn (production settings) on a file database, with its own Redis address."""
+
+    def __init__(self, tmp: Path, redis_port: int, smtp_port: int, database_url: str = ""):
+        self.tmp = tmp
+        self.port = free_port()
+        self.db = tmp / "db.sqlite3"
+        self.env = production_env(
+            SECRET_KEY=secrets.token_urlsafe(50),
+            SECURE_PROXY_SSL_HEADER="1",
+            ALLOWED_HOSTS=HOST,
+            DATABASE_URL=database_url or f"sqlite:///{self.db}",
+            STATIC_ROOT=str(tmp / "static"),
+            PRIVATE_MEDIA_ROOT=str(tmp / "private"),
+            REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+            CELERY_BROKER_URL=None,
+            CACHE_KEY_PREFIX=f"outage-{uuid.uuid4().hex[:6]}",
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            STAFF_NOTIFY_EMAILS="duty@example.org",
+            NOTIFY_SWEEP_AFTER_SECONDS="0",
+            GUNICORN_BIND=f"127.0.0.1:{self.port}",
+            WEB_CONCURRENCY="2",
+        )
+        self.process = None
+
+    def manage(self, *args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def prepare(self):
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
+
+    def start(self):
+        self.log = open(self.tmp / "gunicorn.log", "wb")  # noqa: SIM115 -- closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:imi_portal.gunicorn"]
+            + ["imi_portal.wsgi"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+        def answers():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                return False
+
+        wait_for(answers, timeout=30, message=self.log_tail)
+
+    def log_tail(self):
+        return (self.tmp / "gunicorn.log").read_text(errors="replace")[-3000:]
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.log.close()
+
+    def rows(self, sql):
+        with sqlite3.connect(self.db) as db:
+            return db.execute(sql).fetchall()

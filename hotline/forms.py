@@ -212,7 +212,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             ),
             Fieldset(
                 _("Evidence"),
-                HTML(HELD_FILES_TEMPLATE),
+                HTML('{% include "hotline/includes/held_files.html" %}'),
                 "attachments",
             ),
             Fieldset(_("Consent"), "consent_processing", "consent_publish"),
@@ -241,22 +241,6 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
         if value < datetime.date(1991, 1, 1):
             raise ValidationError(_("Please check the year."))
         return value
-
-
-# The files held for this visitor, each with a remove button that works without JavaScript
-# (it submits the form; the view removes the file and gives the form back as typed).
-HELD_FILES_TEMPLATE = """{% load i18n %}{% if form.held_files %}
-<div class="held-files mb-3" id="held-files">
-<p class="mb-1">{% blocktranslate trimmed count counter=form.held_files|length %}
-Already attached (kept for you for one hour):{% plural %}Already attached (kept for you for one hour):
-{% endblocktranslate %}</p>
-<ul class="list-unstyled mb-0">{% for held in form.held_files %}
-<li class="d-flex align-items-center gap-2 mb-1"><span class="held-name text-break">{{ held.original_name }}</span>
-<span class="text-muted small">{{ held.size|filesizeformat }}</span>
-<button type="submit" name="remove_held" value="{{ held.token }}" formnovalidate
- class="btn btn-sm btn-outline-secondary ms-auto">{% translate "Remove" %}<span class="visually-hidden"> {{ held.original_name }}</span></button></li>
-{% endfor %}</ul></div>{% endif %}
-{% if form.is_bound and form.errors.attachments %}<p class="alert alert-warning py-2">{% translate "For your safety, no file of this try was kept, because one was refused: please attach the others again." %}</p>{% elif form.is_bound and form.errors and form.held_files %}<p class="form-text">{% translate "The files listed above passed our checks and are kept for one hour while you correct the form: you do not need to attach them again." %}</p>{% endif %}"""
 
 
 class TrackingForm(forms.Form):

@@ -6,8 +6,8 @@ import secrets
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
 from django.db import DatabaseError
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -163,11 +164,17 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             "reporter_name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
         help_texts = {
-            "description": _(
-                "Who did what, when and where; what you did; whether you were hurt or "
-                "equipment was damaged. At least %(min)d characters."
-            )
-            % {"min": DESCRIPTION_MIN_LENGTH},
+            # Lazy all the way: formatted in the language of the page that shows it.
+            "description": lazy(
+                lambda: (
+                    _(
+                        "Who did what, when and where; what you did; whether you were hurt or "
+                        "equipment was damaged. At least %(min)d characters."
+                    )
+                    % {"min": DESCRIPTION_MIN_LENGTH}
+                ),
+                str,
+            )(),
         }
 
     def __init__(self, *args, held_files=(), **kwargs):
@@ -191,9 +198,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             Fieldset(_("Who you are"), "reporter_name", "outlet", "role", "anonymous"),
             Fieldset(
                 _("How to reach you"),
-                HTML(
-                    '<p class="form-text">{% load i18n %}{% translate "Give an e-mail or a phone number, or both." %}</p>'
-                ),
+                HTML('{% include "hotline/includes/contact_hint.html" %}'),
                 "email",
                 "phone",
                 "preferred_channel",

@@ -110,8 +110,9 @@ def test_an_incident_linked_to_a_complaint_without_consent_is_never_published():
     complaint = verified()
     incident = draft_for(complaint)
     Complaint.objects.filter(pk=complaint.pk).update(consent_publish=False)
-    with pytest.raises(ValidationError, match="did not agree"):
+    with pytest.raises(ValidationError) as refused:
         incident_publish(incident=incident)
+    assert refused.value.code == "no_consent"
 
 
 @pytest.mark.django_db

@@ -423,3 +423,14 @@ def test_the_forms_are_indexable_and_the_private_pages_are_not(client):
         assert disallowed(path), path
     for path in ("/callback/thanks/", "/complaint/thanks/", "/complaint/status/"):
         assert client.get(path).headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+@pytest.mark.django_db
+def test_complaint_form_texts_are_in_the_page_language(client):
+    english = client.get("/en/complaint/").content.decode()
+    ukrainian = client.get("/complaint/").content.decode()
+    assert "Who did what, when and where" in english
+    assert "Give an e-mail or a phone number, or both." in english
+    assert "Who did what, when and where" not in ukrainian
+    assert "Give an e-mail or a phone number, or both." not in ukrainian
+    assert shown("Give an e-mail or a phone number, or both.") in ukrainian

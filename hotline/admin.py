@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -228,6 +228,8 @@ class TriageAdmin(SimpleHistoryAdmin):
     # paginator): that exact attribute, by its hash, is allowed on this page and nowhere else.
     @csp_update({"style-src-attr": ["'unsafe-hashes'", f"'sha256-{HISTORY_STYLE_HASH}'"]})
     def history_view(self, request, object_id, extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404  # simple_history would look the text up as an id and fail with 500
         response = super().history_view(request, object_id, extra_context)
         self._record(request, response, AccessEvent.Action.HISTORY, object_id)
         return response

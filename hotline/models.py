@@ -467,6 +467,10 @@ class Note(models.Model):
         return self.text[:60]
 
 
+def new_message_token() -> str:
+    return uuid.uuid4().hex
+
+
 class Notification(models.Model):
     """The outbox: written with the submission, delivered by Celery, the row is the truth."""
 
@@ -507,6 +511,11 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     # Only the complainant's confirmation uses it (the tracking code); emptied once sent.
     payload = models.JSONField(default=dict, blank=True, editable=False)
+    # Random per row and kept with it: the Message-ID of its mails is the same on every
+    # retry, and never the same as another row's, even in another database or a restore.
+    message_token = models.CharField(
+        max_length=32, default=new_message_token, editable=False, unique=True
+    )
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -139,9 +139,14 @@ def render_complainant_email(notification: Notification) -> tuple[str, str, str]
 
 
 def _message_id(notification: Notification, address: str) -> str:
-    # Stable per row and recipient: a resend after a crash is recognisable as the same mail.
-    token = hashlib.sha256(f"{notification.pk}:{address}".encode()).hexdigest()[:24]
-    return f"<imi-{notification.pk}-{token}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+    """Stable per row and recipient, so a resend after a crash is recognisable as the same
+    mail; globally unique, from the row's random token (not its id, which another database
+    or a restore reuses for other mails)."""
+    recipient = hashlib.sha256(address.lower().encode()).hexdigest()[:8]
+    return (
+        f"<imi-{notification.pk}-{notification.message_token}.{recipient}"
+        f"@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+    )
 
 
 def send_email(notification: Notification) -> int:

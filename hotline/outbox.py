@@ -76,8 +76,39 @@ def queue_on_commit(notifications) -> None:
     transaction.on_commit(lambda: queue(ids, outage_aware=True))
 
 
+def _claim(notification_id: int) -> bool:
+    """Count the attempt and commit it before anything is sent, so a message that kills the
+    worker still uses up its attempts and ends visibly failed instead of being retried
+    forever. False when the row is not to be sent (already sent, or out of attempts)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .first()
+        )
+        if notification is None:
+            return False
+        if notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+            notification.status = Notification.Status.FAILED
+            notification.last_error = (
+                notification.last_error or "the worker died while sending, every attempt"
+            )
+            notification.save(update_fields=["status", "last_error"])
+            logger.error("notification %s failed for good: out of attempts", notification.pk)
+            return False
+        notification.attempts += 1
+        # Until the outcome is recorded, the sweeper leaves the row to this attempt.
+        notification.next_attempt_at = timezone.now() + datetime.timedelta(
+            seconds=backoff(notification.attempts)
+        )
+        notification.save(update_fields=["attempts", "next_attempt_at"])
+    return True
+
+
 def deliver(notification_id: int) -> tuple[Outcome, int | None]:
     """Send one row, at most once. Returns the outcome and, for a retry, the delay."""
+    if not _claim(notification_id):
+        return Outcome.SKIPPED, None
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update()
@@ -86,7 +117,6 @@ def deliver(notification_id: int) -> tuple[Outcome, int | None]:
         )
         if notification is None:
             return Outcome.SKIPPED, None
-        notification.attempts += 1
         try:
             CHANNELS[notification.channel](notification)
         except Exception as error:  # noqa: BLE001 -- every failure is recorded and retried

@@ -1,4 +1,11 @@
-"""/health/: is the database answering, and the broker (when one is configured)?"""
+"""/health/: is the database answering, and the broker (when one is configured)?
+
+Which part is down is told only to the internal network (HEALTH_INTERNAL_NETWORKS, asking
+the web server directly, not through the proxy); everyone else gets a plain 200 or 503, so
+an attacker does not learn when the database or the broker is down.
+"""
+
+import ipaddress
 
 from django.conf import settings
 from django.db import connection
@@ -28,10 +35,24 @@ def _broker_ok() -> bool | None:
         return False
 
 
+def _internal(request) -> bool:
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False  # came through the proxy: from outside
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(net, strict=False)
+        for net in settings.HEALTH_INTERNAL_NETWORKS
+    )
+
+
 @never_cache
 def health(request):
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     healthy = all(value is not False for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "error"}
+    if _internal(request):
+        body.update(checks)
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -24,3 +24,32 @@ class SameOriginFormPostMiddleware:
         ):
             meta["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request whose declared body is larger than MAX_REQUEST_BODY_BYTES before
+    anything reads it, for deployments without the proxy in front (which refuses it first).
+
+    Django would otherwise read and spool a 1 GiB upload to disk before any view could say
+    no. The limit sits just above the complaint form's own (five files of 10 MB plus text),
+    so that form still answers with its own explanation up to there.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import HttpResponse
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
+        if length > settings.MAX_REQUEST_BODY_BYTES:
+            response = HttpResponse(
+                "Request body too large.", status=413, content_type="text/plain"
+            )
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

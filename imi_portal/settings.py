@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "imi_portal.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -192,6 +194,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The largest request body read at all (the complaint form: 5 × 10 MB files plus text, and a
+# margin). nginx in front refuses larger ones first (deploy/nginx, client_max_body_size).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=52 * 1024 * 1024)
+
+# Who may read which part of the site is down on /health/ (asking the web server directly).
+HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+
 # Run by incidents.services before an incident may become public; the hotline's consent rule
 # lives in the hotline, and only this wiring names it.
 INCIDENT_PUBLICATION_CHECKS = ["hotline.consent.check_incident_publication"]
@@ -290,6 +299,8 @@ REST_FRAMEWORK = {
     # number of trusted proxies in front of the site to read X-Forwarded-For instead.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": None,
+    # The API answers JSON for every error, an outage included (503), never an HTML page.
+    "EXCEPTION_HANDLER": "incidents.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IMI Portal API",

@@ -7,6 +7,9 @@ understand as an error and lists everything else, the API answers such a request
 Only public facts are served: no author, no victims, nothing from the hotline.
 """
 
+import logging
+
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
@@ -21,12 +24,16 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view, throttle_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
 
 from .filters import MIN_YEAR, IncidentFilter
 from .models import Category, Incident, Language, PerpetratorType, Region
+
+logger = logging.getLogger(__name__)
 
 LANGUAGES = [choice.value for choice in Language]
 DEFAULT_LANGUAGE = Language.UK.value
@@ -299,3 +306,27 @@ class SchemaView(SpectacularAPIView):
     def get(self, request, *args, **kwargs):
         with override(request.GET.get("lang") or "en"):
             return super().get(request, *args, **kwargs)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
+@throttle_classes([])
+def not_found(request):
+    raise NotFound()
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus JSON for what it leaves to Django's HTML pages: a database that is
+    down (503, so clients retry) and any other error (500)."""
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        return response
+    if isinstance(exc, DatabaseError):
+        logger.warning("api: database unavailable: %s", type(exc).__name__)
+        return Response(
+            {"detail": "The service is temporarily unavailable. Try again shortly."},
+            status=503,
+            headers={"Retry-After": "30"},
+        )
+    logger.exception("api: unhandled error", exc_info=exc)
+    return Response({"detail": "Server error."}, status=500)

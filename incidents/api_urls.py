@@ -1,10 +1,16 @@
 """/api/: the read-only public API, its OpenAPI schema and its self-hosted documentation."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import api
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    # The page is HTML only; DRF's OPTIONS answer would try to render it as a template.
+    metadata_class = None
+
 
 app_name = "api"
 
@@ -15,6 +21,8 @@ router.register("regions", api.RegionViewSet, basename="region")
 
 urlpatterns = [
     path("schema/", api.SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    # Anything else under /api/ is a JSON 404, never the site's HTML page.
+    re_path(r"^.*$", api.not_found, name="not-found"),
 ]

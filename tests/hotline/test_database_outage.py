@@ -7,6 +7,7 @@ free port), served by gunicorn with production settings, stopped with `pg_ctl -m
 PostgreSQL on 5432 is never touched.
 """
 
+import json
 import os
 import re
 import shutil
@@ -123,6 +124,11 @@ def test_postgres_restarted_mid_submission_keeps_the_statement(tmp_path):
         assert "Not sent: please try again" in page
         assert statement in page  # every word kept
         assert "Traceback" not in page and "OperationalError" not in page
+        # The API says so in JSON, with a hint to retry, not the site's HTML error page.
+        status, headers, body, _ = visitor.get("/api/incidents/")
+        assert status == 503
+        assert headers["Content-Type"].startswith("application/json")
+        assert json.loads(body)["detail"]
         resend = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
         assert resend["submission_key"] == data["submission_key"]
 

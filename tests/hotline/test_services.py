@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from hotline import services, tracking
 from hotline.evidence import check_upload
@@ -351,7 +352,8 @@ def test_no_draft_without_consent_to_publish_and_the_reason_is_said(status):
     complaint = ComplaintFactory(status=status, consent_publish=False)
     with pytest.raises(services.ConsentError) as refused:
         services.incident_draft_from_complaint(complaint=complaint)
-    assert "did not agree to publication" in str(refused.value)
+    with translation.override("uk"):
+        assert str(_("the reporter did not agree to publication")) in str(refused.value)
     assert not Incident.objects.exists()
 
 

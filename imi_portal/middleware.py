@@ -1,4 +1,6 @@
-"""Request plumbing that the security headers need."""
+"""Request plumbing: the security headers, the proxy in front, oversized bodies."""
+
+import contextlib
 
 
 class SameOriginFormPostMiddleware:
@@ -52,4 +54,40 @@ class RequestBodyLimitMiddleware:
             )
             response["Connection"] = "close"
             return response
+        return self.get_response(request)
+
+
+class TrustedProxyMiddleware:
+    """The client's address as the proxy in front saw it, when the request comes from that
+    proxy (TRUSTED_PROXY_NETWORKS); otherwise the connecting address, whatever the request
+    says. Rate limits, login lockouts and the API throttle all read REMOTE_ADDR.
+
+    nginx (deploy/nginx) replaces X-Forwarded-For with the address it saw, so the header
+    holds one address; a client talking to gunicorn directly cannot choose its own.
+    """
+
+    def __init__(self, get_response):
+        import ipaddress
+
+        from django.conf import settings
+
+        self.networks = [
+            ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_NETWORKS
+        ]
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import ipaddress
+
+        meta = request.META
+        forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+        if self.networks and forwarded:
+            try:
+                peer = ipaddress.ip_address(meta.get("REMOTE_ADDR", ""))
+            except ValueError:
+                peer = None
+            if peer is not None and any(peer in net for net in self.networks):
+                client = forwarded.split(",")[-1].strip()
+                with contextlib.suppress(ValueError):  # not an address: keep the peer's
+                    meta["REMOTE_ADDR"] = str(ipaddress.ip_address(client))
         return self.get_response(request)

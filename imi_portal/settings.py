@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: an oversized body is refused before anything reads it.
     "imi_portal.middleware.RequestBodyLimitMiddleware",
+    "imi_portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -197,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
 # The largest request body read at all (the complaint form: 5 × 10 MB files plus text, and a
 # margin). nginx in front refuses larger ones first (deploy/nginx, client_max_body_size).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=52 * 1024 * 1024)
+
+# The proxy in front (nginx): its X-Forwarded-For is the client's address. Empty: nobody's
+# is trusted. gunicorn trusts X-Forwarded-Proto from the same addresses (FORWARDED_ALLOW_IPS).
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=[])
 
 # Who may read which part of the site is down on /health/ (asking the web server directly).
 HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.0.0/8", "::1/128"])

@@ -4,7 +4,7 @@ details for the internal network only, oversized bodies refused unread, trustwor
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hotline import outbox
@@ -180,3 +180,27 @@ def test_a_message_that_kills_the_worker_ends_failed_not_retried_forever(setting
     row.refresh_from_db()
     assert row.status == Notification.Status.FAILED
     assert row.last_error
+
+
+# --- The client's address behind the proxy ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_client_address_comes_from_the_trusted_proxy_only(settings, client):
+    from django.http import HttpResponse
+
+    from imi_portal.middleware import TrustedProxyMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append(request.META["REMOTE_ADDR"])
+        return HttpResponse()
+
+    settings.TRUSTED_PROXY_NETWORKS = ["10.0.0.10/32"]
+    middleware = TrustedProxyMiddleware(view)
+    factory = RequestFactory()
+    middleware(factory.get("/", REMOTE_ADDR="10.0.0.10", HTTP_X_FORWARDED_FOR="203.0.113.9"))
+    middleware(factory.get("/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9"))
+    middleware(factory.get("/", REMOTE_ADDR="10.0.0.10", HTTP_X_FORWARDED_FOR="not-an-ip"))
+    assert seen == ["203.0.113.9", "198.51.100.4", "10.0.0.10"]

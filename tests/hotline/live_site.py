@@ -24,12 +24,13 @@ HOST = "portal.example.org"
 class Browser:
     """A visitor: keeps its cookies (the site's are Secure; the proxy in front says https)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, timeout: float = 30):
         self.port = port
+        self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
     def request(self, method, path, data=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         headers = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",

@@ -1,0 +1,252 @@
+"""The production front: nginx (deploy/nginx) in front of gunicorn, on loopback, for real.
+
+Shown here: slow-header and slow-body attackers holding hundreds of connections do not stop
+a visitor from loading the home page and sending the callback form; a 1 GiB upload is
+refused at once and nothing reaches the disk; a client that talks to gunicorn directly and
+claims HTTPS is not believed. Figures are printed (pytest -s), never asserted as times.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.hotline.live_site import HOST, Browser, Site
+from tests.hotline.worker_support import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(NGINX) and not os.environ.get("CI"),
+    reason="nginx not installed (apt-get install nginx-light); CI installs it",
+)
+
+MAIN = """
+worker_processes 1;
+user root;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include conf.d/imi.conf;
+}}
+"""
+
+
+def render(template: Path, values: dict) -> str:
+    text = template.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    assert not re.search(r"\$\{[A-Z_]+\}", text), "a template variable was left unfilled"
+    return text
+
+
+class Nginx:
+    def __init__(self, prefix: Path, upstream_port: int, static_root: Path):
+        self.prefix = prefix
+        self.port = free_port()
+        (prefix / "conf.d").mkdir(parents=True)
+        values = {
+            "WEB_UPSTREAM": f"127.0.0.1:{upstream_port}",
+            "NGINX_PORT": f"127.0.0.1:{self.port}",
+            "STATIC_ROOT": str(static_root),
+            "PUBLIC_SCHEME": "https",  # as behind a TLS balancer
+        }
+        deploy = ROOT / "deploy" / "nginx"
+        (prefix / "conf.d" / "imi.conf").write_text(render(deploy / "imi.conf.template", values))
+        (prefix / "conf.d" / "imi_proxy_params").write_text(
+            render(deploy / "imi_proxy_params.template", values)
+        )
+        (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix))
+        self.process = None
+
+    def start(self):
+        command = [NGINX, "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf")]
+        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+        self.process = subprocess.Popen([*command, "-g", "daemon off;"])
+
+        def up():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                return False
+
+        wait_for(up, timeout=10, message="nginx did not start")
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def body_temp_files(self) -> list[Path]:
+        root = self.prefix / "client_body"
+        return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture(scope="module")
+def front(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("front")
+    site = Site(tmp, redis_port=free_port(), smtp_port=free_port())
+    site.env.update(
+        WEB_CONCURRENCY="2",
+        # gunicorn takes the scheme from nginx only, and nginx connects from 127.0.0.1.
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+        TRUSTED_PROXY_NETWORKS="127.0.0.1/32",
+        TMPDIR=str(tmp / "gunicorn-tmp"),
+        RATE_LIMIT_CALLBACK="1000/h",
+    )
+    site.env.pop("SECURE_PROXY_SSL_HEADER", None)
+    (tmp / "gunicorn-tmp").mkdir()
+    site.prepare()
+    site.start()
+    nginx = Nginx(tmp / "nginx", site.port, tmp / "static")
+    nginx.start()
+    yield site, nginx
+    nginx.stop()
+    site.stop()
+
+
+def visitor_via(nginx) -> Browser:
+    return Browser(nginx.port)
+
+
+def callback_data():
+    return {
+        "phone": "(050) 447-70-63",
+        "preferred_time": "any",
+        "topic": "journalists_rights",
+        "consent": "on",
+        "submission_key": str(uuid.uuid4()),
+    }
+
+
+def test_pages_and_static_files_through_the_proxy(front):
+    site, nginx = front
+    status, headers, page, _ = visitor_via(nginx).get("/")
+    assert status == 200, page[-500:]
+    css = re.search(r'href="(/static/[^"]+\.css)"', page)[1]
+    status, headers, _body, _ = visitor_via(nginx).get(css)
+    assert status == 200
+    assert "immutable" in headers["Cache-Control"]
+    assert headers.get("Server") == "nginx"  # served by nginx, not gunicorn
+
+
+def test_https_claimed_directly_at_gunicorn_is_not_trusted(front):
+    site, nginx = front
+    connection_from_elsewhere = ("127.0.0.5", 0)
+    with socket.create_connection(
+        ("127.0.0.1", site.port), timeout=5, source_address=connection_from_elsewhere
+    ) as sock:
+        sock.sendall(
+            f"GET / HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        answer = sock.recv(4096).decode(errors="replace")
+    # Not believed: Django sees plain http and sends the client to https.
+    assert answer.startswith("HTTP/1.1 301"), answer[:200]
+    # Through nginx, which says https for everyone it serves, the page answers.
+    assert visitor_via(nginx).get("/")[0] == 200
+
+
+class Attackers:
+    """Slow clients from many addresses (127.0.1.x): slow headers, slow bodies."""
+
+    def __init__(self, port: int, slow_headers: int, slow_bodies: int):
+        self.port = port
+        self.plan = [("header", i) for i in range(slow_headers)] + [
+            ("body", i) for i in range(slow_bodies)
+        ]
+        self.sockets: list[socket.socket] = []
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        for kind, i in self.plan:
+            source = (f"127.0.1.{i % 50 + 1}", 0)
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.port), 5, source)
+            except OSError:
+                continue
+            if kind == "header":
+                sock.sendall(f"GET / HTTP/1.1\r\nHost: {HOST}\r\n".encode())
+            else:
+                sock.sendall(
+                    f"POST /callback/ HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 100000\r\n"
+                    "Content-Type: application/x-www-form-urlencoded\r\n\r\nphone=".encode()
+                )
+            self.sockets.append(sock)
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+        return self
+
+    def _trickle(self):
+        while not self.stop.wait(1.0):
+            for sock in list(self.sockets):
+                try:
+                    sock.sendall(b"X")  # a byte a second: never done, never quite idle
+                except OSError:
+                    self.sockets.remove(sock)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_slow_clients_do_not_take_the_site_down(front):
+    site, nginx = front
+    with Attackers(nginx.port, slow_headers=200, slow_bodies=200) as attack:
+        time.sleep(1.5)
+        held = len(attack.sockets)
+        timings = []
+        for _ in range(3):
+            visitor = visitor_via(nginx)
+            visitor.timeout = 2  # the failure mode: no answer within 2 s
+            status, _h, _page, elapsed = visitor.get("/")
+            assert status == 200
+            timings.append(("home", elapsed))
+            status, headers, _page, elapsed = visitor.post_form("/callback/", callback_data())
+            assert status == 302, _page[-500:]
+            timings.append(("callback POST", elapsed))
+    print(f"\nslow clients held: {held}; visitor answers under attack:", timings)
+    assert held >= 300
+
+
+def test_a_1_gib_upload_is_refused_at_once_and_nothing_is_written(front):
+    site, nginx = front
+    gunicorn_tmp = Path(site.env["TMPDIR"])
+    for port, who in ((nginx.port, "nginx"), (site.port, "gunicorn directly")):
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(
+                f"POST /complaint/ HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+                f"Content-Type: multipart/form-data; boundary=x\r\n"
+                f"Content-Length: {1024**3}\r\n\r\n".encode()
+            )
+            # The first megabyte of it (refused before we finish: all the better).
+            with contextlib.suppress(OSError):
+                sock.sendall(b"\0" * (1024 * 1024))
+            answer = sock.recv(4096).decode(errors="replace")
+        elapsed = time.monotonic() - started
+        print(f"\n1 GiB upload to {who}: {answer.splitlines()[0]!r} after {elapsed:.3f} s")
+        assert " 413 " in answer.splitlines()[0]
+    assert nginx.body_temp_files() == []
+    assert [p for p in gunicorn_tmp.rglob("*") if p.is_file()] == []

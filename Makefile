@@ -9,7 +9,7 @@ PORT ?= 8000
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench clean
+	worker beat lock bench bench-replicas clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
@@ -70,6 +70,9 @@ lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.tom
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/notify.py $(BENCH_ARGS)
+
+bench-replicas: $(VENV)/.dev ## 3 web + 2 workers behind nginx, one of each killed mid-run (needs DATABASE_URL, REDIS_URL, nginx)
+	$(BIN)/python bench/replicas.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -5,7 +5,7 @@ them, with one web instance and one worker killed (SIGKILL) mid-run.
     make bench-replicas                 (python bench/replicas.py --n 1000)
 
 Needs DATABASE_URL (PostgreSQL; a database named imi_replicas is made fresh beside it),
-REDIS_URL (its DB 7 is used and flushed) and nginx. Prints, and asserts nothing about time:
+REDIS_URL (its DB 11 is used and flushed) and nginx. Prints, and asserts nothing about time:
 accepted submissions, rows stored, staff notification rows and their state, mails received,
 and mails received more than once (same Message-ID: a worker killed after the SMTP server
 took the mail but before the row was marked sent; the receiver can drop the repeat).

@@ -9,6 +9,7 @@ Only public facts are served: no author, no victims, nothing from the hotline.
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -321,6 +322,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
+    if isinstance(exc, SuspiciousOperation):  # e.g. more query parameters than allowed
+        return Response({"detail": "Bad request."}, status=400)
     if isinstance(exc, DatabaseError):
         logger.warning("api: database unavailable: %s", type(exc).__name__)
         return Response(

@@ -62,7 +62,7 @@ def main():
 
     admin_url, db_url = database_urls()
     redis_url = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    redis_url = redis_url._replace(path="/7").geturl()
+    redis_url = redis_url._replace(path="/11").geturl()
     redis.Redis.from_url(redis_url).flushdb()
     fresh_database(admin_url)
     tmp = Path(tempfile.mkdtemp(prefix="imi-replicas-"))

@@ -22,6 +22,8 @@ from .test_hotline_forms import DESCRIPTION, fill_complaint_except_contacts
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANGUAGES = [("", "uk", "uk-UA"), ("/en", "en", "en-GB")]
+# A phone in Ukrainian, a laptop in English: both widths, both languages, across the tests.
+WIDTH = {"uk": 390, "en": 1280}
 
 
 def said(message, language):
@@ -35,7 +37,8 @@ def test_evidence_survives_a_wrong_field(
 ):
     photo = tmp_path / "photo.png"
     photo.write_bytes(tiny_png())
-    page = new_page(width=390, locale=locale)
+    width = WIDTH[language]
+    page = new_page(width=width, locale=locale)
     page.goto(f"{live_server.url}{prefix}/complaint/")
     fill_complaint_except_contacts(page)
     page.fill("#id_email", "oksana@example.org")
@@ -45,7 +48,9 @@ def test_evidence_survives_a_wrong_field(
 
     held = page.locator("#held-files")
     expect(held).to_contain_text("photo.png")
-    page.screenshot(path=screenshot_dir / f"complaint-held-file-{language}-390.png", full_page=True)
+    page.screenshot(
+        path=screenshot_dir / f"complaint-held-file-{language}-{width}.png", full_page=True
+    )
 
     page.fill("#id_description", DESCRIPTION)
     page.locator("form.intake-form [type=submit]").last.click()
@@ -81,19 +86,20 @@ def test_reporter_withdraws_consent(
     complaint, code = complaint_with_code(
         consent_publish=True, status=Complaint.Status.VERIFIED, language=language
     )
-    page = new_page(width=390, locale=locale)
+    width = WIDTH[language]
+    page = new_page(width=width, locale=locale)
     page.goto(f"{live_server.url}{prefix}/complaint/status/")
     page.fill("#id_code", code)
     page.locator("form [type=submit]").first.click()
     expect(page.locator("#publication-consent")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"track-consent-{language}-390.png", full_page=True)
+    page.screenshot(path=screenshot_dir / f"track-consent-{language}-{width}.png", full_page=True)
 
     page.locator(".withdraw-form button").click()  # forgot to tick the box
     expect(page.locator("#withdraw-error")).to_be_visible()
     page.check("#id_confirm_withdraw")
     page.locator(".withdraw-form button").click()
     expect(page.locator("#publication-consent .alert-success")).to_be_visible()
-    page.screenshot(path=screenshot_dir / f"track-withdrawn-{language}-390.png", full_page=True)
+    page.screenshot(path=screenshot_dir / f"track-withdrawn-{language}-{width}.png", full_page=True)
     complaint.refresh_from_db()
     assert not complaint.consent_publish
 

@@ -76,16 +76,21 @@ def queue_on_commit(notifications) -> None:
     transaction.on_commit(lambda: queue(ids, outage_aware=True))
 
 
+def _locked_pending(notification_id: int) -> Notification | None:
+    """The row, locked until the caller's transaction ends, if it still waits to be sent."""
+    return (
+        Notification.objects.select_for_update()
+        .filter(pk=notification_id, status=Notification.Status.PENDING)
+        .first()
+    )
+
+
 def _claim(notification_id: int) -> bool:
     """Count the attempt and commit it before anything is sent, so a message that kills the
     worker still uses up its attempts and ends visibly failed instead of being retried
     forever. False when the row is not to be sent (already sent, or out of attempts)."""
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
-            .first()
-        )
+        notification = _locked_pending(notification_id)
         if notification is None:
             return False
         if notification.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -110,11 +115,7 @@ def deliver(notification_id: int) -> tuple[Outcome, int | None]:
     if not _claim(notification_id):
         return Outcome.SKIPPED, None
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
-            .first()
-        )
+        notification = _locked_pending(notification_id)
         if notification is None:
             return Outcome.SKIPPED, None
         try:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hotline.live_site import HOST, Browser, Site
-from tests.hotline.worker_support import free_port, wait_for
+from tests.hotline.live_site import HOST, Browser, Site, wait_until_listening
+from tests.hotline.worker_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -82,14 +82,7 @@ class Nginx:
         assert checked.returncode == 0, checked.stderr
         self.process = subprocess.Popen([*command, "-g", "daemon off;"])
 
-        def up():
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return True
-            except OSError:
-                return False
-
-        wait_for(up, timeout=10, message="nginx did not start")
+        wait_until_listening(self.port, timeout=10, message="nginx did not start")
 
     def stop(self):
         if self.process:

@@ -70,3 +70,27 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def signed_in(live_server):
+    """signed_in(page, user): the page's browser holds that user's session (no login form:
+    the two-step sign-in has browser tests of its own)."""
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(page, user):
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return page
+
+    return sign_in

@@ -2,9 +2,7 @@
 nothing refused: no inline script or style, nothing from another host, in Chromium."""
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from hotline.models import CallbackRequest, Complaint, Note
 from incidents.models import Incident
@@ -66,24 +64,13 @@ def test_public_pages_break_no_rule_of_the_policy(live_server, demo, new_page):
     assert found == {}
 
 
-def test_admin_pages_break_no_rule_of_the_policy(live_server, demo, new_page):
+def test_admin_pages_break_no_rule_of_the_policy(live_server, demo, new_page, signed_in):
     boss = get_user_model().objects.create_superuser("boss", "boss@imi.example", "pw 12345678")
     complaint = ComplaintFactory()
     Note.objects.create(complaint=complaint, text="Called back, waiting for photos.", author=boss)
     callback = CallbackRequestFactory()
     incident = Incident.objects.filter(status=Incident.Status.PUBLISHED).first()
-    client = Client()
-    client.force_login(boss)
-    page = new_page(width=1280, locale="uk-UA")
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    page = signed_in(new_page(width=1280, locale="uk-UA"), boss)
     page.add_init_script(RECORD_VIOLATIONS)
     paths = [
         "/admin/",

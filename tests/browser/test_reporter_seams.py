@@ -6,9 +6,7 @@ publish, the preview of a reporter's mail). Screenshots at 390 px and 1280 px.""
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 
@@ -104,25 +102,9 @@ def test_reporter_withdraws_consent(
     assert not complaint.consent_publish
 
 
-def staff_page(live_server, new_page):
+def test_staff_see_consent_and_the_statement(live_server, new_page, signed_in, screenshot_dir):
     boss = get_user_model().objects.create_superuser("boss", "boss@imi.example", "pw 12345678")
-    client = Client()
-    client.force_login(boss)
-    page = new_page(width=1280, locale="uk-UA")
-    page.context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
-
-
-def test_staff_see_consent_and_the_statement(live_server, new_page, screenshot_dir):
-    page = staff_page(live_server, new_page)
+    page = signed_in(new_page(width=1280, locale="uk-UA"), boss)
     without = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=False)
     page.goto(f"{live_server.url}/admin/hotline/complaint/")
     page.screenshot(path=screenshot_dir / "admin-complaints-consent-uk-1280.png", full_page=True)

@@ -21,6 +21,35 @@ from .worker_support import free_port, wait_for
 HOST = "portal.example.org"
 
 
+def wait_until_listening(port: int, *, timeout: float, message) -> None:
+    def listening():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    wait_for(listening, timeout=timeout, message=message)
+
+
+def complaint_data(*, region, category, description, **extra) -> dict:
+    """A valid complaint as the English form posts it."""
+    return {
+        "reporter_name": "Ivanna Koval",
+        "role": "journalist",
+        "email": "ivanna@example.org",
+        "preferred_channel": "email",
+        "occurred_on": "2026-01-10",
+        "region": region,
+        "category": category,
+        "perpetrator_type": "police",
+        "description": description,
+        "consent_processing": "on",
+        "submission_key": str(uuid.uuid4()),
+        **extra,
+    }
+
+
 class Browser:
     """A visitor: keeps its cookies (the site's are Secure; the proxy in front says https)."""
 
@@ -152,14 +181,7 @@ class Site:
             start_new_session=True,
         )
 
-        def answers():
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return True
-            except OSError:
-                return False
-
-        wait_for(answers, timeout=30, message=self.log_tail)
+        wait_until_listening(self.port, timeout=30, message=self.log_tail)
 
     def log_tail(self):
         return (self.tmp / "gunicorn.log").read_text(errors="replace")[-3000:]

@@ -13,13 +13,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from .live_site import Browser, Site
+from .live_site import Browser, Site, complaint_data
 from .worker_support import free_port
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
@@ -102,20 +101,12 @@ def test_postgres_restarted_mid_submission_keeps_the_statement(tmp_path):
         region = re.search(r'<option value="(\d+)">Kyiv', form)[1]
         category = re.search(r'<option value="(\d+)">[^<]*Beating', form)
         statement = "They took my camera at the checkpoint and held me for three hours."
-        data = {
-            "csrfmiddlewaretoken": token,
-            "reporter_name": "Ivanna Koval",
-            "role": "journalist",
-            "email": "ivanna@example.org",
-            "preferred_channel": "email",
-            "occurred_on": "2026-01-10",
-            "region": region,
-            "category": category[1] if category else "",
-            "perpetrator_type": "police",
-            "description": statement,
-            "consent_processing": "on",
-            "submission_key": str(uuid.uuid4()),
-        }
+        data = complaint_data(
+            region=region,
+            category=category[1] if category else "",
+            description=statement,
+            csrfmiddlewaretoken=token,
+        )
 
         postgres.stop()  # the database goes away while the visitor is typing
         status, _h, page, _ = visitor.request("POST", "/en/complaint/", data)

@@ -19,7 +19,7 @@ import pytest
 
 from tests.test_settings import ROOT
 
-from .live_site import Browser, HangingServer, Site
+from .live_site import Browser, HangingServer, Site, complaint_data
 from .worker_support import SmtpSink, Worker, free_port, wait_for
 
 pytestmark = pytest.mark.skipif(
@@ -75,19 +75,11 @@ def walk_as_visitors(site: Site) -> dict:
     category = site.rows("select id from incidents_category where slug='beating'")[0][0]
     status, headers, _page, elapsed = visitor.post_form(
         "/en/complaint/",
-        {
-            "reporter_name": "Ivanna Koval",
-            "role": "journalist",
-            "email": "ivanna@example.org",
-            "preferred_channel": "email",
-            "occurred_on": "2026-01-10",
-            "region": region,
-            "category": category,
-            "perpetrator_type": "police",
-            "description": "Police officers pushed me away from the court and broke my camera.",
-            "consent_processing": "on",
-            "submission_key": str(uuid.uuid4()),
-        },
+        complaint_data(
+            region=region,
+            category=category,
+            description="Police officers pushed me away from the court and broke my camera.",
+        ),
     )
     assert status == 302, (status, site.log_tail())
     timings["POST /en/complaint/"] = elapsed

@@ -13,14 +13,17 @@ CLOSED_BROKER = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def broker_unreachable(settings):
     """Point Django's setting and the Celery app at a port nobody listens on, then restore."""
-    settings.CELERY_BROKER_URL = CLOSED_BROKER
     conf = celery_app.conf
-    saved = conf.get("broker_url")
-    conf.broker_url = CLOSED_BROKER
+    # Kept before the Django setting changes (the app reads its conf from it): read after,
+    # it was the closed port, which then outlived the test and later tests' /health/ found
+    # the broker down.
+    saved = conf["broker_url"]
+    settings.CELERY_BROKER_URL = CLOSED_BROKER
+    conf.update(broker_url=CLOSED_BROKER)
     celery_app.pool.force_close_all()
     celery_app._pool = None
     yield
-    conf.broker_url = saved
+    conf.update(broker_url=saved)
     celery_app.pool.force_close_all()
     celery_app._pool = None
 

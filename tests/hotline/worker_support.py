@@ -100,7 +100,8 @@ class SinkHandler:
             to=tuple(envelope.rcpt_tos),
             # Folded non-ASCII subjects come back with a leading space.
             subject=str(message["Subject"] or "").strip(),
-            message_id=str(message["Message-ID"] or ""),
+            # A long Message-ID is folded onto a second line; unfolded, it keeps a space.
+            message_id=str(message["Message-ID"] or "").strip(),
             text=body.get_content() if body is not None else "",
         )
         with self._lock:

@@ -9,7 +9,7 @@ PORT ?= 8000
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-replicas clean
+	worker beat lock bench bench-notify bench-replicas clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
@@ -68,7 +68,10 @@ lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.tom
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --extra dev -o requirements/dev.txt pyproject.toml
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev ## the public pages at 100,000 incidents, cache on and off (needs PostgreSQL, Redis, wrk)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+bench-notify: $(VENV)/.dev ## callback form to staff mail, with a real worker (needs PostgreSQL, Redis)
 	$(BIN)/python bench/notify.py $(BENCH_ARGS)
 
 bench-replicas: $(VENV)/.dev ## 3 web + 2 workers behind nginx, one of each killed mid-run (needs DATABASE_URL, REDIS_URL, nginx)

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag and Last-Modified answered with 304 Not Modified (feeds, lists, articles).
+    "django.middleware.http.ConditionalGetMiddleware",
     "imi_portal.middleware.SameOriginFormPostMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -144,6 +146,12 @@ else:
     if DEBUG:
         SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
+# Anonymous public pages (home, list, article, statistics, feeds) are kept whole in the
+# cache above, keyed by a content version the incident services bump on every change
+# (incidents.public_cache). The expiry only bounds a change missed while Redis was down.
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL) or None
 # Nothing configured: run tasks in-process so the local site needs no worker.
@@ -183,6 +191,13 @@ CELERY_BEAT_SCHEDULE = {
     "delete-expired-held-files": {
         "task": "hotline.tasks.delete_expired_held_files",
         "schedule": 600.0,
+    },
+    # Scheduled articles that went live: listed in both languages and counted.
+    "refresh-due-incidents": {"task": "incidents.tasks.refresh_due_incidents", "schedule": 60.0},
+    # The counts rebuilt from the incidents once a night, whatever happened during the day.
+    "rebuild-incident-counts": {
+        "task": "incidents.tasks.rebuild_incident_counts",
+        "schedule": crontab(hour=4, minute=7),
     },
     "sync-published-complaints": {
         "task": "hotline.tasks.sync_published_complaints",

@@ -11,6 +11,7 @@ from two_factor.views import ProfileView
 from hotline.views import PrivacyView
 from imi_portal.health import health
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
+from incidents.public_cache import cached_page
 from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.views import HomeView
 
@@ -44,11 +45,19 @@ urlpatterns = [
 
 # Ukrainian at the root, English under /en/.
 urlpatterns += i18n_patterns(
-    path("", HomeView.as_view(), name="home"),
+    path("", cached_page(HomeView.as_view()), name="home"),
     path("incidents/", include("incidents.urls")),
-    path("stats/", StatsView.as_view(), name="stats"),
-    path("stats/table/<slug:name>.csv", StatsTableCSVView.as_view(), name="stats-table"),
-    path("stats/<int:year>/<int:month>/", MonthlyReportView.as_view(), name="stats-month"),
+    path("stats/", cached_page(StatsView.as_view()), name="stats"),
+    path(
+        "stats/table/<slug:name>.csv",
+        cached_page(StatsTableCSVView.as_view()),
+        name="stats-table",
+    ),
+    path(
+        "stats/<int:year>/<int:month>/",
+        cached_page(MonthlyReportView.as_view()),
+        name="stats-month",
+    ),
     path("", include("hotline.urls")),
     path("support/", TemplateView.as_view(template_name="support.html"), name="support"),
     path("privacy/", PrivacyView.as_view(), name="privacy"),

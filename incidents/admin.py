@@ -8,8 +8,24 @@ from . import services
 from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
 
 
+class ContentChangeAdmin(admin.ModelAdmin):
+    """Reference data shown on the public pages: a change drops the cached pages."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.content_changed()
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ContentChangeAdmin):
     list_display = ["name_uk", "name_en", "parent", "is_wartime", "position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "is_wartime"]
     list_editable = ["position"]
@@ -19,7 +35,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ContentChangeAdmin):
     list_display = ["name_uk", "name_en", "kind", "iso_code", "position"]
     list_filter = ["kind"]
     list_editable = ["position"]
@@ -115,6 +131,13 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
             obj.author = request.user
+        # Where the incident was counted and listed before this edit: recounted after it.
+        # (On the instance, not on this admin, which all requests share.)
+        obj._before_edit = (
+            Incident.objects.filter(pk=obj.pk).values("occurred_on", "translation_of_id").first()
+            if change
+            else None
+        )
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -123,6 +146,11 @@ class IncidentAdmin(admin.ModelAdmin):
         # and is never public, not even for a moment.
         super().save_related(request, form, formsets, change)
         incident = form.instance
+        before = getattr(incident, "_before_edit", None) or {}
+        services.incidents_refresh(
+            ids=[incident.pk, before.get("translation_of_id")] if before else [incident.pk],
+            months=[before["occurred_on"]] if before else [],
+        )
         if incident.status != Incident.Status.PUBLISHED:
             return
         try:
@@ -132,6 +160,13 @@ class IncidentAdmin(admin.ModelAdmin):
             for message in error.messages:
                 self.message_user(request, message, messages.ERROR)
             self.message_user(request, _("The incident was saved as a draft."), messages.WARNING)
+
+    def delete_model(self, request, obj):
+        services.incident_delete(incident=obj)
+
+    def delete_queryset(self, request, queryset):
+        for incident in queryset:
+            services.incident_delete(incident=incident)
 
     @admin.action(description=_("Publish the selected incidents"), permissions=["change"])
     def publish(self, request, queryset):
@@ -165,7 +200,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(MethodNote)
-class MethodNoteAdmin(admin.ModelAdmin):
+class MethodNoteAdmin(ContentChangeAdmin):
     """One note, shown beside the statistics: staff edit it, nobody adds a second."""
 
     list_display = ["__str__", "updated_at"]

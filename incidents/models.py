@@ -4,8 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -135,6 +134,13 @@ class PerpetratorType(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown persons")
 
 
+def listed_field(language: str) -> str:
+    """The column that marks the rows listed in an interface language."""
+    if language not in Language.values:
+        raise ValueError(f"unknown language {language!r}")
+    return f"listed_{language}"
+
+
 class IncidentQuerySet(models.QuerySet):
     def published(self):
         """Live to the public: published, and its publication time has come."""
@@ -143,17 +149,11 @@ class IncidentQuerySet(models.QuerySet):
     def for_language(self, language: str):
         """One row per story: its version in `language` if published, otherwise the other one.
 
-        A story is an original and its translations (Coalesce of translation_of and id), so a
-        translated incident is listed and counted once in each interface language.
+        A story is an original and its translations. Which version is listed in each language
+        is stored on the rows (`listed_uk`, `listed_en`) by `services.incidents_refresh`, so
+        this is an indexed column, not a subquery per row (issue 13).
         """
-        story = Coalesce("translation_of_id", "id")
-        better_version = (
-            Incident.objects.published()
-            .filter(language=language)
-            .annotate(story=story)
-            .filter(story=OuterRef("story"))
-        )
-        return self.annotate(story=story).filter(Q(language=language) | ~Exists(better_version))
+        return self.filter(**{listed_field(language): True})
 
     def search(self, text: str):
         """Full-text search: ranked PostgreSQL search, or a plain substring match on SQLite."""
@@ -278,6 +278,10 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Filled by a database trigger on PostgreSQL (migration 0003); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Which row of a story each interface language lists: the published version in that
+    # language, or else the other one. Kept by services.incidents_refresh, never by hand.
+    listed_uk = models.BooleanField(default=False, editable=False)
+    listed_en = models.BooleanField(default=False, editable=False)
 
     objects = IncidentQuerySet.as_manager()
 
@@ -290,6 +294,18 @@ class Incident(models.Model):
             models.Index(fields=["occurred_on"], name="incident_occurred_idx"),
             models.Index(fields=["perpetrator_type"], name="incident_perpetrator_idx"),
             models.Index(fields=["language"], name="incident_language_idx"),
+            # The public list in each language, newest first: the page is read off the index.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(listed_uk=True),
+                name="incident_listed_uk_idx",
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(listed_en=True),
+                name="incident_listed_en_idx",
+            ),
+            models.Index(fields=["region", "-published_at"], name="incident_region_pub_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -304,8 +320,18 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # Written only by services.incidents_refresh: a save() of an instance loaded before the
+    # refresh must not write its stale copy of them back.
+    REFRESHED_FIELDS = ("listed_uk", "listed_en")
+
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.REFRESHED_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -425,3 +451,53 @@ class MethodNote(models.Model):
     @property
     def html(self) -> str:
         return render_markdown(self.text_en if current_language() == "en" else self.text_uk)
+
+
+class DailyCount(models.Model):
+    """Public incidents that occurred on a day, as listed in one interface language.
+
+    A summary of the incident table, rebuilt per month by services.incidents_refresh: the
+    barometer, the home page and the list's totals read it instead of counting 100,000 rows.
+    """
+
+    language = models.CharField(max_length=2, choices=Language.choices)
+    day = models.DateField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "day"], name="dailycount_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.day}: {self.count}"
+
+
+class MonthlyCount(models.Model):
+    """Public incidents per month and interface language, by one dimension.
+
+    An incident counts once under its region and its perpetrator, and once under each of its
+    categories and each of their groups (as the barometer counts them).
+    """
+
+    class Dimension(models.TextChoices):
+        REGION = "region"
+        PERPETRATOR = "perpetrator"
+        CATEGORY = "category"
+        GROUP = "group"
+
+    language = models.CharField(max_length=2, choices=Language.choices)
+    month = models.DateField(help_text="The first day of the month.")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["language", "dimension", "month", "key"], name="monthlycount_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.month:%Y-%m} {self.dimension}={self.key}: {self.count}"

@@ -1,11 +1,17 @@
 """Operations that change incidents. Views and admin actions call these."""
 
+import datetime
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import Incident
+from . import public_cache
+from .models import DailyCount, Incident, Language, MonthlyCount, listed_field
 
 
 def incident_check_publication(*, incident: Incident) -> None:
@@ -32,6 +38,7 @@ def incident_publish(*, incident: Incident, at=None) -> Incident:
     incident.full_clean()
     incident_check_publication(incident=incident)
     incident.save()
+    incidents_refresh(ids=[incident.pk])
     return incident
 
 
@@ -41,4 +48,208 @@ def incident_unpublish(*, incident: Incident) -> Incident:
     incident.status = Incident.Status.DRAFT
     incident.full_clean()
     incident.save()
+    incidents_refresh(ids=[incident.pk])
     return incident
+
+
+# --- What the public pages read off the incident table: listing flags and counts ---------
+
+
+def _month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date] = ()) -> None:
+    """Bring the listing flags and the counts up to date after incidents were written.
+
+    `ids`: incidents written (created, edited, (un)published, their categories changed);
+    every version of their stories is looked at, since a translation going live changes
+    which row the other language lists. `months`: months to recount besides the ones these
+    incidents occur in now (the month an edited date moved away from, a deleted incident's).
+    Every service that writes incidents calls this, in the writer's transaction; the cached
+    public pages are dropped once it commits.
+    """
+    ids = set(ids)
+    months = {_month(m) for m in months}
+    if ids:
+        stories = set(
+            Incident.objects.filter(pk__in=ids).values_list(
+                Coalesce("translation_of_id", "id"), flat=True
+            )
+        )
+        versions = list(
+            Incident.objects.filter(Q(pk__in=stories) | Q(translation_of__in=stories)).only(
+                "pk",
+                "translation_of_id",
+                "language",
+                "status",
+                "published_at",
+                "occurred_on",
+                "listed_uk",
+                "listed_en",
+            )
+        )
+        _set_listing_flags(versions)
+        months |= {_month(v.occurred_on) for v in versions}
+    if months:
+        _recount(months)
+    content_changed()
+
+
+def _set_listing_flags(versions: list[Incident]) -> None:
+    now = timezone.now()
+    live_languages: dict[int, set[str]] = {}
+    for version in versions:
+        if version.status == Incident.Status.PUBLISHED and version.published_at <= now:
+            story = version.translation_of_id or version.pk
+            live_languages.setdefault(story, set()).add(version.language)
+    changed = []
+    for version in versions:
+        story = version.translation_of_id or version.pk
+        published = version.status == Incident.Status.PUBLISHED
+        flags = {}
+        for language in Language.values:
+            flags[listed_field(language)] = published and (
+                version.language == language or language not in live_languages.get(story, ())
+            )
+        if any(getattr(version, name) != value for name, value in flags.items()):
+            for name, value in flags.items():
+                setattr(version, name, value)
+            changed.append(version)
+    Incident.objects.bulk_update(changed, [listed_field(lang) for lang in Language.values])
+
+
+def _month_filter(months: set[datetime.date] | None, field: str) -> Q:
+    if months is None:
+        return Q()
+    condition = Q(pk__in=[])
+    for month in months:
+        condition |= Q(**{f"{field}__gte": month, f"{field}__lt": _next_month(month)})
+    return condition
+
+
+def _recount(months: set[datetime.date] | None) -> None:
+    """Recount the given months (None: all of them) from the incident table."""
+    DailyCount.objects.filter(_month_filter(months, "day")).delete()
+    MonthlyCount.objects.filter(_month_filter(months, "month")).delete()
+    through = Incident.categories.through
+    daily, monthly = [], []
+    for language in Language.values:
+        public = (
+            Incident.objects.published()
+            .for_language(language)
+            .filter(_month_filter(months, "occurred_on"))
+        )
+        for row in public.order_by().values("occurred_on").annotate(n=Count("pk")):
+            daily.append(DailyCount(language=language, day=row["occurred_on"], count=row["n"]))
+        linked = through.objects.filter(incident__in=public.order_by().values("pk"))
+        sources = [
+            (MonthlyCount.Dimension.REGION, public, "occurred_on", "region_id", "pk"),
+            (MonthlyCount.Dimension.PERPETRATOR, public, "occurred_on", "perpetrator_type", "pk"),
+            (
+                MonthlyCount.Dimension.CATEGORY,
+                linked,
+                "incident__occurred_on",
+                "category_id",
+                "incident",
+            ),
+            (
+                MonthlyCount.Dimension.GROUP,
+                linked,
+                "incident__occurred_on",
+                "category__parent_id",
+                "incident",
+            ),
+        ]
+        for dimension, rows, date_field, key, counted in sources:
+            grouped = (
+                rows.order_by()
+                .annotate(m=TruncMonth(date_field))
+                .values("m", key)
+                .annotate(n=Count(counted, distinct=True))
+            )
+            for row in grouped:
+                month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
+                monthly.append(
+                    MonthlyCount(
+                        language=language,
+                        month=month,
+                        dimension=dimension,
+                        key=str(row[key]),
+                        count=row["n"],
+                    )
+                )
+    DailyCount.objects.bulk_create(daily, batch_size=2000)
+    MonthlyCount.objects.bulk_create(monthly, batch_size=2000)
+
+
+@transaction.atomic
+def incidents_rebuild() -> None:
+    """Every listing flag and every count anew: after a bulk import, or as a nightly check."""
+    story_ids = Incident.objects.values_list(Coalesce("translation_of_id", "id"), flat=True)
+    batch: list[int] = []
+    for story in story_ids.order_by().distinct().iterator(chunk_size=5000):
+        batch.append(story)
+        if len(batch) == 5000:
+            _refresh_stories(batch)
+            batch = []
+    _refresh_stories(batch)
+    _recount(None)
+    content_changed()
+
+
+def _refresh_stories(stories: list[int]) -> None:
+    versions = list(
+        Incident.objects.filter(Q(pk__in=stories) | Q(translation_of__in=stories)).only(
+            "pk",
+            "translation_of_id",
+            "language",
+            "status",
+            "published_at",
+            "listed_uk",
+            "listed_en",
+        )
+    )
+    _set_listing_flags(versions)
+
+
+def incidents_refresh_due(*, window: datetime.timedelta = datetime.timedelta(minutes=15)) -> int:
+    """Scheduled incidents whose time came within `window`: list and count them now.
+
+    Run every minute by Celery beat; overlapping windows make a missed run harmless.
+    """
+    now = timezone.now()
+    due = list(
+        Incident.objects.filter(
+            status=Incident.Status.PUBLISHED, published_at__gt=now - window, published_at__lte=now
+        ).values_list("pk", flat=True)
+    )
+    if due:
+        with transaction.atomic():
+            incidents_refresh(ids=due)
+    return len(due)
+
+
+@transaction.atomic
+def incident_delete(*, incident: Incident) -> None:
+    """Delete an incident; its other versions and its month are recounted."""
+    story = incident.translation_of_id or incident.pk
+    siblings = list(
+        Incident.objects.filter(Q(pk=story) | Q(translation_of=story))
+        .exclude(pk=incident.pk)
+        .values_list("pk", flat=True)
+    )
+    month = incident.occurred_on
+    incident.delete()
+    incidents_refresh(ids=siblings, months=[month])
+
+
+def content_changed() -> None:
+    """Drop every cached public page: now, and again once the current transaction commits
+    (see public_cache.bump_version). Also for a changed category, region or method note."""
+    public_cache.bump_version()
+    transaction.on_commit(public_cache.bump_version)

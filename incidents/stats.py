@@ -13,10 +13,10 @@ import hashlib
 import json
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
+from . import public_cache
 from .models import Category, Incident, PerpetratorType, Region
 
 CACHE_SECONDS = 60 * 60
@@ -62,6 +62,11 @@ def per_month_by_group(incidents, start: datetime.date, end: datetime.date) -> d
         .order_by()
     )
     counts = {(_as_date(r["month"]), r["category__parent"]): r["n"] for r in rows}
+    return monthly_series(counts, start, end)
+
+
+def monthly_series(counts: dict, start, end) -> dict:
+    """{(month, group id): n} as the chart's series, a zero for every month without any."""
     months = months_between(start, end)
     groups = list(Category.objects.groups())
     return {
@@ -91,6 +96,10 @@ def by_category(incidents) -> list[tuple[Category, int]]:
         .annotate(n=Count("incident", distinct=True))
         .order_by()
     )
+    return category_rows(counts)
+
+
+def category_rows(counts: dict) -> list[tuple[Category, int]]:
     categories = Category.objects.leaves().select_related("parent")
     return sorted(
         ((c, counts[c.pk]) for c in categories if counts.get(c.pk)), key=lambda row: -row[1]
@@ -104,11 +113,19 @@ def by_group(incidents) -> list[tuple[Category, int]]:
         .annotate(n=Count("incident", distinct=True))
         .order_by()
     )
+    return group_rows(counts)
+
+
+def group_rows(counts: dict) -> list[tuple[Category, int]]:
     return [(g, counts.get(g.pk, 0)) for g in Category.objects.groups()]
 
 
 def by_region(incidents) -> list[tuple[Region, int]]:
     counts = dict(incidents.order_by().values_list("region").annotate(n=Count("pk")))
+    return region_rows(counts)
+
+
+def region_rows(counts: dict) -> list[tuple[Region, int]]:
     return sorted(
         ((r, counts[r.pk]) for r in Region.objects.all() if counts.get(r.pk)),
         key=lambda row: -row[1],
@@ -117,14 +134,19 @@ def by_region(incidents) -> list[tuple[Region, int]]:
 
 def by_perpetrator(incidents) -> list[tuple[str, int]]:
     counts = dict(incidents.order_by().values_list("perpetrator_type").annotate(n=Count("pk")))
+    return perpetrator_rows(counts)
+
+
+def perpetrator_rows(counts: dict) -> list[tuple[str, int]]:
     return sorted(
         ((label, counts[value]) for value, label in PerpetratorType.choices if counts.get(value)),
         key=lambda row: -row[1],
     )
 
 
-def comparisons(incidents, today: datetime.date) -> dict:
-    """This month against last month, this year against last year, in one query."""
+def comparison_periods(today: datetime.date) -> dict:
+    """The periods compared: this month so far against last month to the same day, and so
+    on (inclusive start and end dates)."""
     this_month = month_start(today)
     last_month = add_months(this_month, -1)
     this_year = datetime.date(today.year, 1, 1)
@@ -133,27 +155,37 @@ def comparisons(incidents, today: datetime.date) -> dict:
     same_day_last_month = min(
         _same_day_of_month(last_month, today.day), this_month - datetime.timedelta(days=1)
     )
+    return {
+        "this_month": (this_month, today),
+        "last_month": (last_month, same_day_last_month),
+        "last_month_full": (last_month, this_month - datetime.timedelta(days=1)),
+        "this_year": (this_year, today),
+        "last_year": (last_year, same_day_last_year),
+    }
+
+
+def comparisons(incidents, today: datetime.date) -> dict:
+    """This month against last month, this year against last year, in one query."""
+    periods = comparison_periods(today)
     result = incidents.order_by().aggregate(
-        this_month=Count("pk", filter=Q(occurred_on__gte=this_month, occurred_on__lte=today)),
-        last_month=Count(
-            "pk", filter=Q(occurred_on__gte=last_month, occurred_on__lte=same_day_last_month)
-        ),
-        last_month_full=Count(
-            "pk", filter=Q(occurred_on__gte=last_month, occurred_on__lt=this_month)
-        ),
-        this_year=Count("pk", filter=Q(occurred_on__gte=this_year, occurred_on__lte=today)),
-        last_year=Count(
-            "pk", filter=Q(occurred_on__gte=last_year, occurred_on__lte=same_day_last_year)
-        ),
+        **{
+            name: Count("pk", filter=Q(occurred_on__gte=start, occurred_on__lte=end))
+            for name, (start, end) in periods.items()
+        }
     )
+    return comparison_figures(result, today)
+
+
+def comparison_figures(result: dict, today: datetime.date) -> dict:
+    periods = comparison_periods(today)
     return {
         "month": _change(result["this_month"], result["last_month"]),
         "last_month_full": result["last_month_full"],
         "year": _change(result["this_year"], result["last_year"]),
-        "this_month_start": this_month,
-        "last_month_start": last_month,
-        "same_day_last_month": same_day_last_month,
-        "same_day_last_year": same_day_last_year,
+        "this_month_start": periods["this_month"][0],
+        "last_month_start": periods["last_month"][0],
+        "same_day_last_month": periods["last_month"][1],
+        "same_day_last_year": periods["last_year"][1],
     }
 
 
@@ -184,20 +216,15 @@ def _change(current: int, previous: int) -> dict:
 
 
 def data_version() -> str:
-    """Changes whenever what the public can see changes: an edit, a (un)publication, a
-    scheduled article going live, a deletion."""
-    now = timezone.now()
-    result = Incident.objects.aggregate(
-        last=Max("updated_at"),
-        live=Count("pk", filter=Q(status=Incident.Status.PUBLISHED, published_at__lte=now)),
-        total=Count("pk"),
-    )
-    # Scheduled articles: the next one to go live also moves the version when it does.
-    return f"{result['last']}:{result['live']}:{result['total']}"
+    """Changes whenever what the public can see changes: the services bump it on every
+    edit, (un)publication, deletion and scheduled article going live."""
+    return public_cache.version()
 
 
 def cached(name: str, params, language: str, compute):
     """Memoise a computation per (name, parameters, language, data version)."""
+    if not public_cache.enabled():
+        return compute()
     key_source = json.dumps(
         [name, sorted((k, v) for k, v in params.items() if k != "page"), language, data_version()],
         default=str,

@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from . import stats
+from . import counts, stats
 from .filters import MIN_YEAR, IncidentFilter
 from .models import MethodNote, current_language
 from .views import public_incidents
@@ -62,8 +62,11 @@ def month_label(day: datetime.date) -> str:
 
 
 def compute(filterset: IncidentFilter, today: datetime.date) -> dict:
-    incidents = filterset.qs
     start, end = period_of(filterset, today)
+    summary = compute_from_counts(filterset, start, end, today)
+    if summary is not None:
+        return summary
+    incidents = filterset.qs
     monthly = stats.per_month_by_group(incidents, start, end)
     totals = stats.per_month_totals(incidents, start, end)
     # "This month / this year" ignore the visitor's dates but keep their other filters.
@@ -82,6 +85,64 @@ def compute(filterset: IncidentFilter, today: datetime.date) -> dict:
         "regions": stats.by_region(incidents),
         "perpetrators": stats.by_perpetrator(incidents),
         "comparisons": stats.comparisons(undated.qs, today),
+    }
+
+
+def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | None:
+    """compute(), read off the summary tables: for filters by date only (the default page,
+    this year, all time, a month). None when the tables can't answer exactly."""
+    language = current_language()
+    cleaned = {}
+    if filterset.is_bound:
+        filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
+        cleaned = {
+            k: v
+            for k, v in getattr(filterset.form, "cleaned_data", {}).items()
+            if v not in (None, "")
+        }
+    if set(cleaned) - set(DATE_KEYS):
+        return None
+    period = counts.date_range(cleaned)
+    if period is False:
+        return None
+    low, high = period
+    chart_start = start if low is None else max(start, low)
+    chart_end = end if high is None else min(end, high)
+    everything = counts.whole_months(language, low, high)
+    chart = counts.whole_months(language, chart_start, chart_end)
+    if everything is None or chart is None:
+        return None
+    if low is not None and high is not None and low > high:
+        return None
+    per_month = counts.per_month_totals(language, chart_start, chart_end)
+    by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS["group"], chart)
+    monthly = stats.monthly_series(
+        {
+            (month, int(key)): n
+            for (month, key), n in by_group.items()
+            if chart_start.replace(day=1) <= month <= chart_end
+        },
+        start,
+        end,
+    )
+
+    def by(name):
+        return counts.by_dimension(language, counts.DIMENSIONS[name], everything)
+
+    periods = stats.comparison_periods(today)
+    return {
+        "start": start,
+        "end": end,
+        "total": counts.total(language, low, high),
+        "months": [(m, per_month.get(m, 0)) for m in stats.months_between(start, end)],
+        "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
+        "groups": stats.group_rows({int(k): n for k, n in by("group").items()}),
+        "categories": stats.category_rows({int(k): n for k, n in by("category").items()}),
+        "regions": stats.region_rows({int(k): n for k, n in by("region").items()}),
+        "perpetrators": stats.perpetrator_rows(by("perpetrator")),
+        "comparisons": stats.comparison_figures(
+            {name: counts.total(language, a, b) for name, (a, b) in periods.items()}, today
+        ),
     }
 
 
@@ -226,15 +287,23 @@ class MonthlyReportView(TemplateView):
             raise Http404
         params = {"year": str(year), "month": str(month)}
         filterset = IncidentFilter(params, queryset=public_incidents())
+        language = current_language()
+        months = counts.whole_months(language, first, counts.month_end(first))
+
+        def by(name):
+            found = counts.by_dimension(language, counts.DIMENSIONS[name], months)
+            return {int(key): n for key, n in found.items()}
+
+        # Read off the summary tables: a whole month is always exactly there.
         data = stats.cached(
             "month-report",
             params,
-            current_language(),
+            language,
             lambda: {
-                "total": filterset.qs.count(),
-                "groups": stats.by_group(filterset.qs),
-                "categories": stats.by_category(filterset.qs),
-                "regions": stats.by_region(filterset.qs),
+                "total": counts.total(language, first, counts.month_end(first)),
+                "groups": stats.group_rows(by("group")),
+                "categories": stats.category_rows(by("category")),
+                "regions": stats.region_rows(by("region")),
             },
         )
         previous = stats.add_months(first, -1)

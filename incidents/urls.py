@@ -1,16 +1,25 @@
 from django.urls import path
 
 from . import exports, feeds, views
+from .public_cache import cached_page
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("", views.IncidentListView.as_view(), name="list"),
-    path("feed/rss/", feeds.LatestIncidentsFeed(), name="feed-rss"),
-    path("feed/atom/", feeds.LatestIncidentsAtomFeed(), name="feed-atom"),
-    path("feed/<slug:slug>/rss/", feeds.CategoryIncidentsFeed(), name="category-feed-rss"),
-    path("feed/<slug:slug>/atom/", feeds.CategoryIncidentsAtomFeed(), name="category-feed-atom"),
+    path("", cached_page(views.IncidentListView.as_view()), name="list"),
+    path("feed/rss/", cached_page(feeds.LatestIncidentsFeed()), name="feed-rss"),
+    path("feed/atom/", cached_page(feeds.LatestIncidentsAtomFeed()), name="feed-atom"),
+    path(
+        "feed/<slug:slug>/rss/",
+        cached_page(feeds.CategoryIncidentsFeed()),
+        name="category-feed-rss",
+    ),
+    path(
+        "feed/<slug:slug>/atom/",
+        cached_page(feeds.CategoryIncidentsAtomFeed()),
+        name="category-feed-atom",
+    ),
     path("export.csv", exports.export_csv, name="export-csv"),
     path("export.json", exports.export_json, name="export-json"),
-    path("<slug:slug>/", views.IncidentDetailView.as_view(), name="detail"),
+    path("<slug:slug>/", cached_page(views.IncidentDetailView.as_view()), name="detail"),
 ]

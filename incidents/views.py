@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import ExtractYear
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
+from . import counts
 from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 
@@ -22,30 +22,25 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        this_month = public_incidents().filter(
-            occurred_on__year=today.year, occurred_on__month=today.month
+        language = current_language()
+        month = today.replace(day=1)
+        # The numbers come from the summary tables: no page view counts the whole archive.
+        in_month = counts.by_dimension(
+            language, counts.DIMENSIONS["group"], (month, month)
         )
-        groups = Category.objects.groups().annotate(
-            month_count=Count(
-                "children__incidents",
-                filter=Q(children__incidents__in=this_month.values("pk")),
-                distinct=True,
-            )
-        )
+        groups = list(Category.objects.groups())
+        for group in groups:
+            group.month_count = in_month.get(str(group.pk), 0)
         context.update(
             featured=public_incidents().filter(is_featured=True).with_card_data()[:3],
             latest=public_incidents().filter(is_featured=False).with_card_data()[:6],
-            years=public_incidents()
-            .annotate(year=ExtractYear("occurred_on"))
-            .values("year")
-            .annotate(count=Count("pk"))
-            .order_by("-year"),
-            month_total=this_month.count(),
+            years=counts.per_year(language),
+            month_total=counts.total(language, month, counts.month_end(month)),
             month_groups=groups,
             today=today,
             # Ukrainian writes month names in lower case; Django's "F" capitalises them.
             month_label=date_format(today, "F Y").lower()
-            if current_language() == "uk"
+            if language == "uk"
             else date_format(today, "F Y"),
         )
         return context
@@ -63,6 +58,11 @@ class IncidentListView(ListView):
         # A page number that is not a number, or past the end, is answered with a real page
         # and a note, never an error: people share and edit these URLs by hand.
         paginator = Paginator(queryset, self.get_paginate_by(queryset))
+        # The total from the summary tables where they can answer it (no text search, one
+        # dimension): the count query over the whole archive was the list's main cost.
+        known = counts.filtered_total(self.filterset, current_language())
+        if known is not None:
+            paginator.count = known
         requested = self.request.GET.get("page")
         page = paginator.get_page(requested)
         self.page_adjusted = requested not in (None, "", str(page.number))

@@ -13,3 +13,7 @@ from imi_portal.settings import *  # noqa: E402,F403
 
 # Fast hashing: tests log users in often; nothing here protects a real password.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Whole-page caching of public pages is off, so a test sees the page it just changed whatever
+# way it changed the data; the page cache has tests of its own that turn it on.
+PUBLIC_PAGE_CACHE = False

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from incidents import services
 from incidents.models import Category, Incident, Region, SourceLink, Victim
 
 
@@ -40,6 +41,12 @@ class IncidentFactory(DjangoModelFactory):
         if extracted is None:
             extracted = [Category.objects.get(slug="beating")]
         self.categories.set(extracted)
+
+    @factory.post_generation
+    def listed(self, create, extracted, **kwargs):
+        """What every writer does: the listing flags and the counts follow (the service)."""
+        if create:
+            services.incidents_refresh(ids=[self.pk])
 
 
 class TranslationFactory(IncidentFactory):

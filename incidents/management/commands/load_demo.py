@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import services
 from incidents.models import Category, Incident, PerpetratorType, Region, SourceLink, Victim
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -1346,6 +1347,8 @@ class Command(BaseCommand):
             incident, outcome = self.sync(spec, leaves, pks)
             pks[spec.slug] = incident.pk
             counts[outcome] += 1
+        # The listing flags and the counts of the public pages, as every writer keeps them.
+        services.incidents_rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo incidents: {counts['created']} created, {counts['updated']} updated, "

@@ -1,0 +1,718 @@
+"""Benchmark: the public pages at 100,000 incidents, against a trivial view, cache on and off.
+
+    make bench                                   (100,000 incidents, 4 gunicorn workers)
+    .venv/bin/python bench/pages.py --incidents 20000 --duration 5
+
+Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL style URLs, defaults as in CI) and wrk
+(Debian's package). It generates a realistic archive once (bulk inserts with a progress bar;
+re-used by the next run), starts gunicorn with production settings and a Celery worker, and
+drives each page with wrk from a second process: requests/s, p50, p99, errors, and the ratio
+to /bench/trivial/ measured in the same run (before and after each page set). Queries per
+page are counted in-process on the 100k archive and on a 1k one. The table is printed and
+written to bench/results/ (not committed). A benchmark, not a test: it asserts nothing.
+"""
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psycopg
+import redis
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+HOST = "portal.example.org"
+RESULTS = BASE_DIR / "bench" / "results"
+
+# What is measured: (name, path, kind). Paths are filled in once the archive exists.
+PAGES = [
+    ("home", "/", "page"),
+    ("list", "/incidents/", "page"),
+    ("list, region + year", "/incidents/?region={region}&year={year}", "page"),
+    ("list, group + perpetrator", "/incidents/?group={group}&perpetrator=police", "page"),
+    ("search, common word", "/incidents/?q={common}", "search"),
+    ("search, rare word", "/incidents/?q={rare}", "search"),
+    ("detail", "/incidents/{slug}/", "page"),
+    ("stats, this year", "/stats/?year={this_year}", "page"),
+    ("stats, all time", "/stats/?date_from=1991-01-01&date_to={today}", "page"),
+    ("monthly report", "/stats/{year}/{month}/", "page"),
+    ("feed (RSS)", "/incidents/feed/rss/", "page"),
+    ("API list", "/api/incidents/?lang=uk", "api"),
+    ("CSV export, region + year", "/incidents/export.csv?region={region}&year={year}", "csv"),
+]
+
+
+# --- The archive ------------------------------------------------------------------------
+
+CITIES_UK = ["Київ", "Харків", "Одеса", "Львів", "Дніпро", "Запоріжжя", "Херсон", "Суми"]
+CITIES_EN = ["Kyiv", "Kharkiv", "Odesa", "Lviv", "Dnipro", "Zaporizhzhia", "Kherson", "Sumy"]
+OUTLETS = ["Суспільне", "Громадське", "Українська правда", "Ліга", "ZN.UA", "Детектор медіа"]
+NAMES = ["Олена Коваль", "Андрій Мельник", "Ірина Шевченко", "Максим Бойко", "Наталія Ткаченко"]
+SENTENCES_UK = [
+    "У місті {city} невідомі напали на журналістку видання «{outlet}» під час зйомки.",
+    "Поліція відкрила кримінальне провадження за статтею про перешкоджання журналістській "
+    "діяльності.",
+    "Журналіст повідомив Інституту масової інформації, що йому погрожували через публікацію "
+    "про місцеву владу.",
+    "Редакція «{outlet}» зазнала DDoS-атаки після розслідування про закупівлі.",
+    "Знімальній групі не дозволили пройти на засідання міської ради в місті {city}.",
+    "Російські військові обстріляли автомобіль з позначкою «Преса» поблизу міста {city}.",
+    "Представники ІМІ закликали правоохоронців розслідувати інцидент якнайшвидше.",
+    "Кореспондентці стерли відзняті матеріали та забрали посвідчення.",
+]
+SENTENCES_EN = [
+    "In {city}, unknown persons attacked a reporter of {outlet} while she was filming.",
+    "The police opened criminal proceedings for obstructing journalistic activity.",
+    "The journalist told the Institute of Mass Information he was threatened over a story "
+    "about the local authorities.",
+    "The newsroom of {outlet} suffered a DDoS attack after an investigation into procurement.",
+    "A film crew was not allowed into the city council session in {city}.",
+    "Russian troops shelled a car marked 'Press' near {city}.",
+    "IMI called on law enforcement to investigate the incident without delay.",
+    "The correspondent's footage was deleted and her press card taken away.",
+]
+RARE_WORD = "Щедрик"  # in one incident in every ten thousand
+
+
+def generate(total: int, seed: int) -> None:
+    """Published incidents (a quarter of the Ukrainian ones with an English translation),
+    with categories, victims and sources, in bulk; then the listing flags and counts."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from django.utils.html import escape
+    from tqdm import tqdm
+
+    from incidents import services
+    from incidents.models import (
+        Category,
+        Incident,
+        PerpetratorType,
+        Region,
+        SourceLink,
+        Victim,
+    )
+
+    have = Incident.objects.count()
+    if have >= total:
+        print(f"archive: {have} incidents already there, re-used", flush=True)
+        return
+    if have:
+        print(f"archive: {have} incidents, fewer than {total}: generated anew", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE incidents_incident, incidents_victim, incidents_sourcelink, "
+                "incidents_incident_categories, incidents_dailycount, incidents_monthlycount"
+            )
+    rng = random.Random(seed)
+    leaves = list(Category.objects.leaves())
+    regions = list(Region.objects.all())
+    weights = [8 if r.slug in ("kyiv", "kharkiv", "donetsk") else 1 for r in regions]
+    perpetrators = [value for value, _label in PerpetratorType.choices]
+    now = timezone.now()
+    start = datetime.date(2014, 1, 1)
+    span = (timezone.localdate() - start).days
+    through = Incident.categories.through
+    made = 0
+    batch = 1000
+    with tqdm(total=total, unit="incident", desc="archive", smoothing=0.1) as progress:
+        while made < total:
+            originals, translations = [], []
+            for _ in range(min(batch, total - made)):
+                made += 1
+                day = start + datetime.timedelta(days=rng.randrange(span))
+                original = made % 4 != 0 or made == 1
+                language = "uk" if original else "en"
+                city = rng.randrange(len(CITIES_UK))
+                outlet = rng.choice(OUTLETS)
+                sentences = SENTENCES_UK if language == "uk" else SENTENCES_EN
+                cities = CITIES_UK if language == "uk" else CITIES_EN
+                body = [
+                    rng.choice(sentences).format(city=cities[city], outlet=outlet)
+                    for _ in range(rng.randint(4, 9))
+                ]
+                if made % 10_000 == 7:
+                    body.append(f"{RARE_WORD} {RARE_WORD}.")
+                title = body[0][:120]
+                published = datetime.datetime.combine(
+                    day, datetime.time(12), tzinfo=datetime.UTC
+                ) + datetime.timedelta(hours=rng.randint(1, 400))
+                incident = Incident(
+                    title=title,
+                    slug=f"bench-{made}",
+                    lead=" ".join(body[:2]),
+                    body="\n\n".join(body),
+                    body_html="".join(f"<p>{escape(p)}</p>" for p in body),
+                    language=language,
+                    status=Incident.Status.PUBLISHED,
+                    published_at=min(published, now),
+                    occurred_on=day,
+                    region=rng.choices(regions, weights)[0],
+                    perpetrator_type=rng.choice(perpetrators),
+                )
+                if incident.region.kind == Region.Kind.ABROAD:
+                    incident.country = "Poland"
+                (originals if original else translations).append(incident)
+            with transaction.atomic():
+                Incident.objects.bulk_create(originals)
+                # Each translation translates the last original made before it.
+                for translation in translations:
+                    source = rng.choice(originals)
+                    translation.translation_of = source
+                    translation.occurred_on = source.occurred_on
+                    translation.region = source.region
+                    translation.country = source.country
+                    translation.perpetrator_type = source.perpetrator_type
+                seen, unique = set(), []
+                for translation in translations:
+                    if translation.translation_of.pk not in seen:
+                        seen.add(translation.translation_of.pk)
+                        unique.append(translation)
+                    else:
+                        translation.translation_of = None
+                        translation.language = "uk"
+                        unique.append(translation)
+                Incident.objects.bulk_create(unique)
+                rows = originals + unique
+                links, victims, sources = [], [], []
+                chosen = {}
+                for incident in rows:
+                    key = incident.translation_of.pk if incident.translation_of else incident.pk
+                    picked = chosen.setdefault(key, rng.sample(leaves, rng.choice([1, 1, 2, 3])))
+                    links += [through(incident_id=incident.pk, category_id=c.pk) for c in picked]
+                    for _ in range(rng.choice([1, 1, 2])):
+                        victims.append(
+                            Victim(
+                                incident=incident,
+                                name=rng.choice(NAMES),
+                                is_anonymous=rng.random() < 0.1,
+                                outlet=rng.choice(OUTLETS),
+                                role="журналіст",
+                            )
+                        )
+                    sources.append(
+                        SourceLink(
+                            incident=incident,
+                            url=f"https://example.org/news/{incident.slug}",
+                            title="Джерело",
+                        )
+                    )
+                through.objects.bulk_create(links)
+                Victim.objects.bulk_create(victims)
+                SourceLink.objects.bulk_create(sources)
+            progress.update(len(rows))
+    started = time.monotonic()
+    services.incidents_rebuild()
+    print(f"listing flags and counts rebuilt in {time.monotonic() - started:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def targets() -> dict:
+    """Values for the page addresses, read off the archive."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from incidents.models import Category, Incident
+
+    today = timezone.localdate()
+    busiest = (
+        Incident.objects.published()
+        .filter(listed_uk=True, region__slug="kyiv")
+        .order_by("-occurred_on")
+        .first()
+    )
+    day = busiest.occurred_on if busiest else today
+    return {
+        "region": "kyiv",
+        "year": str(day.year - 1),
+        "month": str(day.month),
+        "this_year": str(today.year),
+        "today": today.isoformat(),
+        "group": Category.objects.groups().first().slug,
+        "common": "журналіст",
+        "rare": RARE_WORD,
+        "slug": Incident.objects.published().filter(listed_uk=True).order_by("pk").first().slug,
+    }
+
+
+def count_queries(paths: dict) -> dict:
+    """Queries each page runs (Django's test client, this process, DEBUG-style capture)."""
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()
+    client = Client(HTTP_HOST=HOST, headers={"X-Forwarded-Proto": "https"})
+    result = {}
+    for name, path in paths.items():
+        cache.clear()
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path, secure=True)
+        result[name] = (
+            len(context) if response.status_code == 200 else f"HTTP {response.status_code}"
+        )
+    return result
+
+
+# --- Running the site and loading it ----------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="imi-bench-pages-"))
+        self.processes: list[subprocess.Popen] = []
+        self.redis_url = args.redis
+
+    def env(self, database: str, **extra) -> dict:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_", "REDIS_", "EMAIL_"))
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.settings",
+            DEBUG="0",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS=HOST,
+            SECURE_PROXY_SSL_HEADER="1",
+            DATABASE_URL=f"{self.args.postgres}/{database}",
+            REDIS_URL=self.redis_url,
+            CACHE_KEY_PREFIX="bench-pages",
+            STATIC_ROOT=str(self.tmp / "static"),
+            PRIVATE_MEDIA_ROOT=str(self.tmp / "private"),
+            EMAIL_URL=f"smtp://127.0.0.1:{self.args.smtp_port}",
+            STAFF_NOTIFY_EMAILS="duty@example.org",
+            RATE_LIMIT_CALLBACK="100000000/h",
+            API_ANON_RATE="100000000/min",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(extra)
+        return env
+
+    def manage(self, env, *argv):
+        subprocess.run([sys.executable, "manage.py", *argv], cwd=BASE_DIR, env=env, check=True)
+
+    def helper(self, env, command, *argv) -> str:
+        result = subprocess.run(
+            [sys.executable, __file__, command, *argv],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return result.stdout
+
+    def start(self, name, argv, env):
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 -- lives with the process
+        process = subprocess.Popen(
+            argv,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def stop(self, process):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self.processes.remove(process)
+
+    def stop_all(self):
+        for process in list(self.processes):
+            self.stop(process)
+
+
+def ensure_database(args, name: str) -> None:
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_for_http(port: int, path: str, timeout: float = 60) -> None:
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path, headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+            if connection.getresponse().status < 500:
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"nothing answered on port {port}")
+
+
+WRK_HEADERS = f"""
+wrk.headers["Host"] = "{HOST}"
+wrk.headers["X-Forwarded-Proto"] = "https"
+"""
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout + summary.errors.status
+  io.write(string.format("JSON {\\"requests\\": %d, \\"seconds\\": %f, \\"bytes\\": %d, "
+    .. "\\"p50\\": %f, \\"p99\\": %f, \\"errors\\": %d, \\"status_errors\\": %d}\\n",
+    summary.requests, summary.duration / 1e6, summary.bytes,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors,
+    summary.errors.status))
+end
+"""
+
+
+def wrk(args, port: int, path: str, script: str = "") -> dict:
+    lua = Path(tempfile.mkstemp(suffix=".lua")[1])
+    lua.write_text(WRK_HEADERS + script + WRK_REPORT)
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                f"-t{args.threads}",
+                f"-c{args.connections}",
+                f"-d{args.duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(lua),
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        lua.unlink()
+    line = next(x for x in result.stdout.splitlines() if x.startswith("JSON "))
+    data = json.loads(line[5:])
+    data["rps"] = data["requests"] / data["seconds"] if data["seconds"] else 0.0
+    return data
+
+
+def callback_script(port: int) -> str:
+    """A wrk script that posts the callback form, each post with its own submission key."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/callback/", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = next(
+        value.split(";", 1)[0]
+        for name, value in response.getheaders()
+        if name.lower() == "set-cookie" and value.startswith("csrftoken=")
+    )
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    fields = urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "name": "Bench Visitor",
+            "phone": "(050) 447-70-63",
+            "preferred_time": "any",
+            "topic": "journalists_rights",
+            "message": "Benchmark submission.",
+            "consent": "on",
+            "website": "",
+        }
+    )
+    return f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "{cookie}"
+wrk.headers["Origin"] = "https://{HOST}"
+wrk.headers["Referer"] = "https://{HOST}/callback/"
+local counter = 0
+request = function()
+  counter = counter + 1
+  local key = string.format("%08x-%04x-4%03x-8%03x-%012x", math.random(0, 0x7fffffff),
+    counter % 0x10000, math.random(0, 0xfff), math.random(0, 0xfff),
+    math.random(0, 0x7fffffff) * 4096 + counter % 4096)
+  return wrk.format(nil, nil, nil, "{fields}&submission_key=" .. key)
+end
+"""
+
+
+def measure_mode(args, run: Run, env: dict, paths: dict, cache: bool) -> list[dict]:
+    port = free_port()
+    mode_env = {**env, "PUBLIC_PAGE_CACHE": "1" if cache else "0"}
+    gunicorn = run.start(
+        f"gunicorn-cache-{'on' if cache else 'off'}",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "imi_portal.wsgi:application",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+        ],
+        mode_env,
+    )
+    rows = []
+    try:
+        wait_for_http(port, "/bench/trivial/")
+        for path in paths.values():  # warm: imports, templates, connections, the cache
+            subprocess.run(
+                [
+                    "wrk",
+                    "-t1",
+                    "-c2",
+                    "-d1s",
+                    "-H",
+                    f"Host: {HOST}",
+                    "-H",
+                    "X-Forwarded-Proto: https",
+                    f"http://127.0.0.1:{port}{path}",
+                ],
+                capture_output=True,
+                check=False,
+            )
+        baseline = []
+        for name, path in [("trivial view (baseline)", "/bench/trivial/"), *paths.items()]:
+            result = wrk(args, port, path)
+            result.update(page=name, cache="on" if cache else "off")
+            if name.startswith("trivial"):
+                baseline.append(result["rps"])
+            rows.append(result)
+            print(f"  {name:32} cache {result['cache']:3}  {result['rps']:8.1f} req/s", flush=True)
+        after = wrk(args, port, "/bench/trivial/")
+        baseline.append(after["rps"])
+        base = sum(baseline) / len(baseline)
+        rows[0]["rps_after"] = after["rps"]
+        for row in rows:
+            row["ratio"] = row["rps"] / base if base else 0.0
+        # The callback form, posted by wrk, with the worker delivering the staff mails.
+        before = callback_rows(args)
+        posted = wrk(args, port, "/callback/", callback_script(port))
+        posted.update(page="callback POST (real worker)", cache="on" if cache else "off")
+        posted["ratio"] = posted["rps"] / base if base else 0.0
+        posted["stored"] = callback_rows(args) - before
+        rows.append(posted)
+        print(
+            f"  callback POST                    cache {posted['cache']:3}  "
+            f"{posted['rps']:8.1f} req/s, {posted['stored']} stored",
+            flush=True,
+        )
+    finally:
+        run.stop(gunicorn)
+    return rows
+
+
+def callback_rows(args) -> int:
+    with psycopg.connect(f"{args.postgres}/{args.database}") as connection:
+        return connection.execute("SELECT count(*) FROM hotline_callbackrequest").fetchone()[0]
+
+
+def notifications(args) -> dict:
+    with psycopg.connect(f"{args.postgres}/{args.database}") as connection:
+        rows = connection.execute(
+            "SELECT status, count(*) FROM hotline_notification WHERE kind = 'callback' "
+            "GROUP BY status"
+        ).fetchall()
+    return dict(rows)
+
+
+def report(args, rows, queries_small, queries_large, mails, started) -> str:
+    lines = [
+        f"# Pages benchmark, {datetime.datetime.now():%Y-%m-%d %H:%M}",
+        "",
+        f"{args.incidents} incidents on PostgreSQL; gunicorn {args.workers} sync workers; "
+        f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s per "
+        f"row; {os.cpu_count()} CPUs shared by everything. Ratio: requests/s over the trivial "
+        "view's in the same run (mean of before and after).",
+        "",
+        "| page | cache | req/s | p50 ms | p99 ms | errors | ratio | queries 1k | queries "
+        f"{args.incidents // 1000}k |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        name = row["page"]
+        extra = ""
+        if name.startswith("CSV"):
+            extra = f" ({row['rps'] * row.get('csv_rows', 0):.0f} rows/s)"
+        lines.append(
+            f"| {name}{extra} | {row['cache']} | {row['rps']:.1f} | {row['p50']:.1f} | "
+            f"{row['p99']:.1f} | {row['errors']} | {row['ratio']:.3f} | "
+            f"{queries_small.get(name, '')} | {queries_large.get(name, '')} |"
+        )
+    posted = sum(r["stored"] for r in rows if r["page"].startswith("callback"))
+    lines += [
+        "",
+        f"Callback POSTs stored: {posted}; their staff notifications: {mails}.",
+        f"Whole run: {time.monotonic() - started:.0f} s.",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "command", nargs="?", default="run", choices=["run", "_generate", "_targets", "_queries"]
+    )
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="imi_bench_pages")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--paths", default="{}")
+    parser.add_argument("--smtp-port", type=int, default=0)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.command == "_generate":
+        generate(args.incidents, args.seed)
+        return
+    if args.command == "_targets":
+        print(json.dumps(targets()))
+        return
+    if args.command == "_queries":
+        print(json.dumps(count_queries(json.loads(args.paths))))
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    started = time.monotonic()
+    from tests.hotline.worker_support import SmtpSink
+
+    sink = SmtpSink()
+    sink.__enter__()
+    args.smtp_port = sink.port
+    run = Run(args)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        redis.Redis.from_url(args.redis).flushdb()
+        small_db = f"{args.database}_small"
+        for name, size in [(small_db, args.small), (args.database, args.incidents)]:
+            ensure_database(args, name)
+            env = run.env(name)
+            print(f"{name}: migrate, then {size} incidents", flush=True)
+            run.manage(env, "migrate", "--noinput", "-v0")
+            subprocess.run(
+                [sys.executable, __file__, "_generate", "--incidents", str(size)],
+                cwd=BASE_DIR,
+                env=env,
+                check=True,
+            )
+        env = run.env(args.database)
+        run.manage(env, "collectstatic", "--noinput", "-v0")
+        values = json.loads(run.helper(env, "_targets"))
+        paths = {name: path.format(**values) for name, path, _kind in PAGES}
+        print("counting queries per page", flush=True)
+        queries_large = json.loads(run.helper(env, "_queries", "--paths", json.dumps(paths)))
+        small_env = run.env(small_db)
+        small_values = json.loads(run.helper(small_env, "_targets"))
+        small_paths = {name: path.format(**small_values) for name, path, _kind in PAGES}
+        queries_small = json.loads(
+            run.helper(small_env, "_queries", "--paths", json.dumps(small_paths))
+        )
+        worker = run.start(
+            "celery",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "imi_portal",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={args.concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            env,
+        )
+        rows = []
+        for cache in (True, False):
+            print(f"load, cache {'on' if cache else 'off'}", flush=True)
+            rows += measure_mode(args, run, env, paths, cache)
+        csv_rows = export_rows(args, paths)
+        for row in rows:
+            if row["page"].startswith("CSV"):
+                row["csv_rows"] = csv_rows
+        deadline = time.monotonic() + 300
+        stored = sum(r["stored"] for r in rows if r["page"].startswith("callback"))
+        while time.monotonic() < deadline and notifications(args).get("sent", 0) < stored:
+            time.sleep(1)
+        mails = notifications(args)
+        run.stop(worker)
+        text = report(args, rows, queries_small, queries_large, mails, started)
+        RESULTS.mkdir(exist_ok=True)
+        out = RESULTS / f"pages-{datetime.datetime.now():%Y%m%d-%H%M%S}.md"
+        out.write_text(text + "\n")
+        print("\n" + text + f"\n\nwritten to {out.relative_to(BASE_DIR)}; logs in {run.tmp}")
+    finally:
+        run.stop_all()
+        sink.__exit__(None, None, None)
+
+
+def export_rows(args, paths) -> int:
+    """Rows in the CSV export that was measured: its requests/s times this is rows/s."""
+    query = urlsplit(paths["CSV export, region + year"]).query
+    year = int(re.search(r"year=(\d+)", query)[1])
+    with psycopg.connect(f"{args.postgres}/{args.database}") as db:
+        return db.execute(
+            "SELECT count(*) FROM incidents_incident i JOIN incidents_region r ON r.id = "
+            "i.region_id WHERE i.listed_uk AND i.status = 'published' AND r.slug = 'kyiv' "
+            "AND i.occurred_on >= %s AND i.occurred_on < %s",
+            [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)],
+        ).fetchone()[0]
+
+
+if __name__ == "__main__":
+    main()

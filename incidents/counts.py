@@ -1,0 +1,151 @@
+"""Selectors over the summary tables (DailyCount, MonthlyCount): counts without a scan.
+
+services.incidents_refresh keeps the tables exact, so every function here answers what
+counting the public incidents would answer, or None where the question falls outside what
+the tables hold (a text search, two dimensions at once, a month in every year, a range that
+cuts a month in which incidents happened); the caller then counts the incidents instead.
+"""
+
+import datetime
+
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
+
+from .models import Category, DailyCount, MonthlyCount
+
+DIMENSIONS = {
+    "region": MonthlyCount.Dimension.REGION,
+    "perpetrator": MonthlyCount.Dimension.PERPETRATOR,
+    "category": MonthlyCount.Dimension.CATEGORY,
+    "group": MonthlyCount.Dimension.GROUP,
+}
+DATE_FILTERS = {"year", "month", "date_from", "date_to"}
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of the month `day` is in."""
+    if (day.year, day.month) == (datetime.MAXYEAR, 12):
+        return datetime.date.max
+    following = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def _days(language: str, start=None, end=None):
+    rows = DailyCount.objects.filter(language=language)
+    if start is not None:
+        rows = rows.filter(day__gte=start)
+    if end is not None:
+        rows = rows.filter(day__lte=end)
+    return rows
+
+
+def total(language: str, start=None, end=None) -> int:
+    """Public incidents that occurred between start and end (inclusive; None: open)."""
+    return _days(language, start, end).aggregate(n=Sum("count"))["n"] or 0
+
+
+def per_year(language: str) -> list[dict]:
+    rows = (
+        _days(language)
+        .annotate(year=ExtractYear("day"))
+        .values("year")
+        .annotate(count=Sum("count"))
+        .order_by("-year")
+    )
+    return list(rows)
+
+
+def per_month_totals(language: str, start, end) -> dict[datetime.date, int]:
+    counts: dict[datetime.date, int] = {}
+    for day, n in _days(language, start, end).values_list("day", "count"):
+        month = day.replace(day=1)
+        counts[month] = counts.get(month, 0) + n
+    return counts
+
+
+def whole_months(language: str, start=None, end=None):
+    """(first month, last month) whose monthly counts are exactly [start, end], or None.
+
+    A range that starts or ends inside a month is exact only if nothing happened in the
+    cut-off part of that month (the daily counts tell).
+    """
+    first = last = None
+    if start is not None:
+        first = start.replace(day=1)
+        if start != first and _days(language, first, start - datetime.timedelta(days=1)).exists():
+            return None
+    if end is not None:
+        last = end.replace(day=1)
+        last_day = month_end(end)
+        if end != last_day and _days(language, end + datetime.timedelta(days=1), last_day).exists():
+            return None
+    return first, last
+
+
+def by_dimension(language: str, dimension: str, months) -> dict[str, int]:
+    """{key: incidents} over the months returned by whole_months."""
+    rows = _months(language, dimension, months).values("key").annotate(n=Sum("count"))
+    return {row["key"]: row["n"] for row in rows}
+
+
+def per_month_by_dimension(language: str, dimension: str, months) -> dict:
+    """{(month, key): incidents} over the months returned by whole_months."""
+    rows = _months(language, dimension, months).values_list("month", "key", "count")
+    return {(month, key): n for month, key, n in rows}
+
+
+def _months(language, dimension, months):
+    first, last = months
+    rows = MonthlyCount.objects.filter(language=language, dimension=dimension)
+    if first is not None:
+        rows = rows.filter(month__gte=first)
+    if last is not None:
+        rows = rows.filter(month__lte=last)
+    return rows
+
+
+def date_range(cleaned: dict):
+    """The period the date filters select, as (start, end) with None for open; or False for
+    a selection that is no single period (a month in every year)."""
+    year, month = cleaned.get("year"), cleaned.get("month")
+    if month and not year:
+        return False
+    start, end = cleaned.get("date_from"), cleaned.get("date_to")
+    if year:
+        first = datetime.date(int(year), int(month) if month else 1, 1)
+        last = month_end(first) if month else datetime.date(int(year), 12, 31)
+        start = first if start is None else max(start, first)
+        end = last if end is None else min(end, last)
+    return start, end
+
+
+def filtered_total(filterset, language: str):
+    """What `filterset.qs.count()` answers, from the summary tables; None if they can't."""
+    cleaned = {}
+    if filterset.is_bound:
+        filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
+        cleaned = {
+            name: value
+            for name, value in getattr(filterset.form, "cleaned_data", {}).items()
+            if value not in (None, "")
+        }
+    if cleaned.get("q"):
+        return None
+    period = date_range(cleaned)
+    if period is False:
+        return None
+    start, end = period
+    if start is not None and end is not None and start > end:
+        return 0
+    dimensions = [name for name in DIMENSIONS if name in cleaned]
+    if not dimensions:
+        return total(language, start, end)
+    if len(dimensions) > 1:
+        return None
+    name = dimensions[0]
+    months = whole_months(language, start, end)
+    if months is None:
+        return None
+    value = cleaned[name]
+    key = str(value.pk) if isinstance(value, Category) or hasattr(value, "pk") else str(value)
+    return by_dimension(language, DIMENSIONS[name], months).get(key, 0)

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import psycopg
 import redis
@@ -247,8 +247,8 @@ def targets() -> dict:
         "this_year": str(today.year),
         "today": today.isoformat(),
         "group": Category.objects.groups().first().slug,
-        "common": "журналіст",
-        "rare": RARE_WORD,
+        "common": quote("журналіст"),
+        "rare": quote(RARE_WORD),
         "slug": Incident.objects.published().filter(listed_uk=True).order_by("pk").first().slug,
     }
 

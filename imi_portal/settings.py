@@ -146,6 +146,9 @@ else:
     if DEBUG:
         SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
+# A full-text search lists at most this many of the newest matches, best match first.
+SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=1000)
+
 # Anonymous public pages (home, list, article, statistics, feeds) are kept whole in the
 # cache above, keyed by a content version the incident services bump on every change
 # (incidents.public_cache). The expiry only bounds a change missed while Redis was down.

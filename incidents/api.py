@@ -247,7 +247,8 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         incidents = Incident.objects.published()
         if self.action == "list":
             incidents = incidents.for_language(self.language())
-        return incidents.with_card_data()
+        # The API gives the article's text too; only the search vector stays unread.
+        return incidents.with_card_data().defer(None).defer("search_vector")
 
     def language(self) -> str:
         if getattr(self, "swagger_fake_view", False):

@@ -1,9 +1,10 @@
 """Whole public pages in the shared cache, for anonymous visitors, dropped on every change.
 
-Every cached page's key holds the current *content version*, a token in the cache that the
-incident services replace (`bump_version`) once a write commits: a published, edited or
-deleted incident, a category, region or method note changed, a scheduled article gone live.
-The old pages are then never read again and expire on their own.
+Every cached page is stored with the *content version* it was rendered at, a token in the
+cache that the incident services replace (`bump_version`) when a write commits: a published,
+edited or deleted incident, a category, region or method note changed, a scheduled article
+gone live. A page of an older version is never served; it is rendered anew. The version and
+the page come back from Redis in one round trip.
 
 What is never cached: anything for a signed-in user (staff preview drafts), a request that
 carries a session or pending messages, a response that sets a cookie or used the CSRF token
@@ -83,8 +84,8 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def _key(request, token: str) -> str:
-    source = "\n".join([token, translation.get_language() or "", request.get_full_path()])
+def _key(request) -> str:
+    source = "\n".join([translation.get_language() or "", request.get_full_path()])
     return "public-page:" + hashlib.sha256(source.encode()).hexdigest()
 
 
@@ -95,11 +96,14 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if not (_cacheable_request(request) and enabled()):
             return view(request, *args, **kwargs)
-        token = version()
-        key = _key(request, token)
-        stored = cache.get(key)
-        if stored is not None:
-            response = stored
+        key = _key(request)
+        # One round trip: the current version and the page, stored with the version it was
+        # rendered at; a page of an older version is rendered anew and replaces it.
+        found = cache.get_many([VERSION_KEY, key])
+        token = found.get(VERSION_KEY) or version()
+        stored = found.get(key)
+        if stored is not None and stored[0] == token:
+            response = stored[1]
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
@@ -111,7 +115,7 @@ def cached_page(view):
             response.setdefault("Last-Modified", last_modified(token))
             set_response_etag(response)
             patch_cache_control(response, no_cache=True)
-            cache.set(key, response, settings.PUBLIC_PAGE_CACHE_SECONDS)
+            cache.set(key, (token, response), settings.PUBLIC_PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -18,6 +18,7 @@ from .views import public_incidents
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
 MAX_MONTHS = 240
+MONTH_CARDS = 24
 TABLES = ("months", "groups", "categories", "regions", "perpetrators")
 
 
@@ -167,12 +168,13 @@ def tables(data: dict) -> list[dict]:
     """Each chart's numbers as a table: shown under the chart and downloaded as CSV."""
     groups = [group for group, _counts in data["monthly_series"]]
     month_rows = []
+    stats_url = reverse("stats")  # "<year>/<month>/" under it: one reverse, not one a row
     for index, (month, total) in enumerate(data["months"]):
         month_rows.append(
             {
                 "label": month_label(month),
                 "key": month.strftime("%Y-%m"),
-                "url": reverse("stats-month", args=[month.year, month.month]),
+                "url": f"{stats_url}{month.year}/{month.month}/",
                 "values": [total, *[counts[index] for _g, counts in data["monthly_series"]]],
             }
         )
@@ -311,7 +313,8 @@ class MonthlyReportView(TemplateView):
         context.update(
             first=first,
             data=data,
-            incidents=filterset.qs.with_card_data(),
+            # The newest of the month: the whole month is one click away in the list.
+            incidents=filterset.qs.with_card_data()[:MONTH_CARDS],
             previous=previous if previous.year >= 1991 else None,
             following=following if following <= today else None,
             list_url=f"{reverse('incidents:list')}?year={year}&month={month}",

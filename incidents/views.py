@@ -25,9 +25,7 @@ class HomeView(TemplateView):
         language = current_language()
         month = today.replace(day=1)
         # The numbers come from the summary tables: no page view counts the whole archive.
-        in_month = counts.by_dimension(
-            language, counts.DIMENSIONS["group"], (month, month)
-        )
+        in_month = counts.by_dimension(language, counts.DIMENSIONS["group"], (month, month))
         groups = list(Category.objects.groups())
         for group in groups:
             group.month_count = in_month.get(str(group.pk), 0)
@@ -73,9 +71,12 @@ class IncidentListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        total = context["paginator"].count
         context.update(
             filter=self.filterset,
-            total=context["paginator"].count,
+            total=total,
+            # A search lists the newest SEARCH_MAX_RESULTS matches (IncidentQuerySet.search).
+            search_capped=bool(self.request.GET.get("q")) and total >= settings.SEARCH_MAX_RESULTS,
             page_adjusted=self.page_adjusted,
             page_range=context["paginator"].get_elided_page_range(
                 context["page_obj"].number, on_each_side=1, on_ends=1

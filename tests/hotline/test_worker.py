@@ -42,6 +42,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 pytestmark = [
     pytest.mark.worker,
+    # One xdist process runs all of these: their Celery workers share one broker database.
+    pytest.mark.xdist_group("celery-worker"),
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not REDIS_URL,
         reason=(

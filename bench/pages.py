@@ -253,6 +253,39 @@ def targets() -> dict:
     }
 
 
+def explain() -> str:
+    """EXPLAIN ANALYZE of the queries behind the main pages, on this archive."""
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    from incidents.filters import IncidentFilter
+    from incidents.models import Incident
+    from incidents.views import public_incidents
+
+    translation.activate("uk")
+    cases = {
+        "list, page 1": public_incidents().with_card_data()[:20],
+        "list, region + year": IncidentFilter(
+            {"region": "kyiv", "year": "2024"}, queryset=public_incidents()
+        ).qs[:20],
+        "list, group": IncidentFilter(
+            {"group": "physical-aggression"}, queryset=public_incidents()
+        ).qs[:20],
+        "featured": public_incidents().filter(is_featured=True)[:3],
+        "search, common word": IncidentFilter({"q": "журналіст"}, queryset=public_incidents()).qs[
+            :20
+        ],
+        "detail": Incident.objects.published().filter(slug="bench-1"),
+    }
+    parts = []
+    for name, queryset in cases.items():
+        plan = queryset.explain(analyze=True)
+        parts.append(f"### {name}\n\n" + "\n".join("    " + line for line in plan.splitlines()))
+    return "\n\n".join(parts)
+
+
 def count_queries(paths: dict) -> dict:
     """Queries each page runs (Django's test client, this process, DEBUG-style capture)."""
     import django
@@ -553,7 +586,7 @@ def callback_rows(args) -> int:
 def notifications(args) -> dict:
     with psycopg.connect(f"{args.postgres}/{args.database}") as connection:
         rows = connection.execute(
-            "SELECT status, count(*) FROM hotline_notification WHERE kind = 'callback' "
+            "SELECT status, count(*) FROM hotline_notification WHERE kind = 'new_callback' "
             "GROUP BY status"
         ).fetchall()
     return dict(rows)
@@ -594,7 +627,10 @@ def report(args, rows, queries_small, queries_large, mails, started) -> str:
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "command", nargs="?", default="run", choices=["run", "_generate", "_targets", "_queries"]
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "_generate", "_targets", "_queries", "_explain"],
     )
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
@@ -619,6 +655,9 @@ def main():
         return
     if args.command == "_targets":
         print(json.dumps(targets()))
+        return
+    if args.command == "_explain":
+        print(explain())
         return
     if args.command == "_queries":
         print(json.dumps(count_queries(json.loads(args.paths))))
@@ -689,9 +728,11 @@ def main():
         stored = sum(r["stored"] for r in rows if r["page"].startswith("callback"))
         while time.monotonic() < deadline and notifications(args).get("sent", 0) < stored:
             time.sleep(1)
-        mails = notifications(args)
+        mails = {**notifications(args), "mails at the SMTP sink": len(sink.handler.mails)}
         run.stop(worker)
+        plans = run.helper(env, "_explain")
         text = report(args, rows, queries_small, queries_large, mails, started)
+        text += "\n\n## Query plans at this size\n\n" + plans
         RESULTS.mkdir(exist_ok=True)
         out = RESULTS / f"pages-{datetime.datetime.now():%Y%m%d-%H%M%S}.md"
         out.write_text(text + "\n")

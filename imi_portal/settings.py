@@ -138,11 +138,22 @@ if REDIS_URL:
             },
         }
     }
+    # Whole public pages and computed statistics (incidents.public_cache): by default on the
+    # same Redis; in production on one that may evict them (compose: the `cache` service,
+    # allkeys-lru), so pages never crowd out rate limits, lockouts or queued tasks.
+    CACHES["pages"] = {
+        **CACHES["default"],
+        "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
+        "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + "-pages",
+    }
 else:
     # One process, locally: rate limits and login lockouts (django-axes) live in its memory.
     # That is why axes warns (axes.W001); production runs several workers and needs REDIS_URL,
     # so the warning is silenced for local mode only and `check --deploy` keeps it.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    }
     if DEBUG:
         SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 

@@ -23,7 +23,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import translation
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
@@ -34,8 +34,15 @@ VERSION_KEY = "public-pages:version"
 SKIP_COOKIES = ("sessionid", "messages")
 
 
+def page_cache():
+    """The cache for pages: settings.CACHES["pages"] (an evicting Redis in production)."""
+    return caches["pages"]
+
+
 def enabled() -> bool:
-    return getattr(settings, "PUBLIC_PAGE_CACHE", True) and not getattr(cache, "is_down", False)
+    return getattr(settings, "PUBLIC_PAGE_CACHE", True) and not getattr(
+        page_cache(), "is_down", False
+    )
 
 
 def bump_version() -> None:
@@ -45,12 +52,13 @@ def bump_version() -> None:
     shell, never sees an older page) and after commit (so a page rendered by another request
     between the two, from the data before the commit, is dropped too)."""
     try:
-        cache.set(VERSION_KEY, str(time.time_ns()), None)
+        page_cache().set(VERSION_KEY, str(time.time_ns()), None)
     except Exception:  # a cache outage must not fail the write that already committed
         logger.warning("Could not drop the cached public pages", exc_info=True)
 
 
 def version() -> str:
+    cache = page_cache()
     token = cache.get(VERSION_KEY)
     if token is None:
         token = str(time.time_ns())
@@ -67,6 +75,8 @@ def last_modified(token: str) -> str:
 def _cacheable_request(request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
+    if request.GET.get("q"):
+        return False  # searches: endless addresses, each rarely asked twice
     if any(name in request.COOKIES for name in SKIP_COOKIES):
         return False
     user = getattr(request, "user", None)
@@ -96,6 +106,7 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if not (_cacheable_request(request) and enabled()):
             return view(request, *args, **kwargs)
+        cache = page_cache()
         key = _key(request)
         # One round trip: the current version and the page, stored with the version it was
         # rendered at; a page of an older version is rendered anew and replaces it.

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import json
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
@@ -230,4 +229,4 @@ def cached(name: str, params, language: str, compute):
         default=str,
     )
     key = "stats:" + hashlib.sha256(key_source.encode()).hexdigest()
-    return cache.get_or_set(key, compute, CACHE_SECONDS)
+    return public_cache.page_cache().get_or_set(key, compute, CACHE_SECONDS)

@@ -31,5 +31,6 @@ if _XDIST_WORKER and REDIS_URL:  # noqa: F405
     _parts = urlsplit(REDIS_URL)  # noqa: F405
     REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    CACHES["pages"]["LOCATION"] = REDIS_URL  # noqa: F405
     if os.environ.get("REDIS_URL") == CELERY_BROKER_URL:  # noqa: F405
         CELERY_BROKER_URL = REDIS_URL

@@ -7,7 +7,7 @@ import random
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,7 +19,7 @@ from incidents.models import Category, DailyCount, Incident, MonthlyCount, Perpe
 from incidents.views import public_incidents
 
 from .factories import IncidentFactory, TranslationFactory, UserFactory
-from .pages import card_titles, result_count, url_of
+from .pages import card_titles, parse, result_count, url_of
 
 
 def listed(language: str) -> list[str]:
@@ -253,7 +253,7 @@ def test_an_edit_in_the_admin_moves_the_count_to_the_new_month(admin_client, cli
 
 
 def queries(client, url) -> int:
-    cache.clear()
+    caches["pages"].clear()
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -292,9 +292,9 @@ def test_every_public_page_runs_as_many_queries_at_any_size(client):
 @pytest.fixture
 def page_cache(settings):
     settings.PUBLIC_PAGE_CACHE = True
-    cache.clear()
+    caches["pages"].clear()
     yield
-    cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.mark.django_db
@@ -356,14 +356,13 @@ def test_pages_render_without_the_cache_when_redis_is_down(client, settings):
     from tests.hotline.worker_support import free_port
 
     settings.PUBLIC_PAGE_CACHE = True
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "imi_portal.cache.FailoverRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-            "FAILOVER_RETRY_SECONDS": 30,
-            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
-        }
+    down = {
+        "BACKEND": "imi_portal.cache.FailoverRedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        "FAILOVER_RETRY_SECONDS": 30,
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
     }
+    settings.CACHES = {"default": down, "pages": down}
     IncidentFactory(title="Visible while Redis is down")
     for url in ["/", "/incidents/", "/stats/?year=2024", "/incidents/feed/atom/"]:
         response = client.get(url)
@@ -383,3 +382,34 @@ def test_list_totals_from_the_tables_match_the_cards(client, settings):
         for prefix in ("", "/en"):
             response = client.get(f"{prefix}/incidents/?{urlencode(params)}")
             assert result_count(response) == len(card_titles(response)), params
+
+
+@pytest.mark.django_db
+def test_a_search_lists_the_newest_matches_among_the_filtered_ones(client, settings, lviv):
+    """On PostgreSQL a search ranks the newest SEARCH_MAX_RESULTS matches, after the other
+    filters chose (a region's old matches are not crowded out by newer ones elsewhere)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("ranked full-text search needs PostgreSQL")
+    settings.SEARCH_MAX_RESULTS = 3
+    now = timezone.now()
+    for days in range(5):
+        IncidentFactory(
+            title=f"Press card taken {days}", published_at=now - datetime.timedelta(days=days)
+        )
+    for days in (30, 31):
+        IncidentFactory(
+            title=f"Press card taken in Lviv {days}",
+            region=lviv,
+            published_at=now - datetime.timedelta(days=days),
+        )
+    everywhere = client.get("/en/incidents/", {"q": "press card"})
+    assert result_count(everywhere) == 3
+    assert parse(everywhere).by_id("search-capped") is not None
+    assert sorted(card_titles(everywhere)) == [f"Press card taken {d}" for d in range(3)]
+
+    in_lviv = client.get("/en/incidents/", {"q": "press card", "region": "lviv"})
+    assert sorted(card_titles(in_lviv)) == [
+        "Press card taken in Lviv 30",
+        "Press card taken in Lviv 31",
+    ]
+    assert parse(in_lviv).by_id("search-capped") is None

@@ -117,7 +117,7 @@ def generate(total: int, seed: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "TRUNCATE incidents_incident, incidents_victim, incidents_sourcelink, "
-                "incidents_incident_categories, incidents_dailycount, incidents_monthlycount"
+                "incidents_incident_categories, incidents_dailycount, incidents_monthlycount CASCADE"
             )
     rng = random.Random(seed)
     leaves = list(Category.objects.leaves())

@@ -31,6 +31,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import counts
 from .filters import MIN_YEAR, IncidentFilter
 from .models import Category, Incident, Language, PerpetratorType, Region
 
@@ -61,7 +62,13 @@ class CountedCursorPagination(CursorPagination):
         return cursor
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.count = queryset.count()
+        # The total from the summary tables where they answer it exactly (as the list page
+        # does): counting 75,000 listed rows took a quarter of a second (issue 13).
+        known = None
+        if view is not None and getattr(view, "action", None) == "list":
+            filterset = IncidentFilter(request.query_params or None, queryset=queryset)
+            known = counts.filtered_total(filterset, view.language())
+        self.count = known if known is not None else queryset.count()
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

@@ -674,6 +674,13 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         redis.Redis.from_url(args.redis).flushdb()
+        for name in (f"{args.database}_small", args.database):
+            with (
+                contextlib.suppress(psycopg.Error),
+                psycopg.connect(f"{args.postgres}/{name}") as db,
+            ):
+                # This run's callbacks and mails only: the archive is re-used, they are not.
+                db.execute("TRUNCATE hotline_callbackrequest, hotline_notification CASCADE")
         small_db = f"{args.database}_small"
         for name, size in [(small_db, args.small), (args.database, args.incidents)]:
             ensure_database(args, name)

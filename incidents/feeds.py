@@ -11,7 +11,17 @@ from .views import public_incidents
 FEED_SIZE = 30
 
 
-class LatestIncidentsFeed(Feed):
+class OnePieceFeed(Feed):
+    """Django's feed writes its XML into the response in hundreds of small pieces, and a
+    WSGI server sends each with its own system call: joined, the feed is sent at once."""
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        response.content = response.content
+        return response
+
+
+class LatestIncidentsFeed(OnePieceFeed):
     title = _("IMI Portal: violations of journalists' rights")
     description = _("The latest incidents recorded by the Institute of Mass Information.")
 

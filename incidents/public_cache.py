@@ -121,6 +121,9 @@ def cached_page(view):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _cacheable_response(request, response):
+            # One piece: a feed is written in hundreds of small pieces, and gunicorn sends
+            # each with its own system call (a cached feed served at a fifth of a list's rate).
+            response.content = response.content
             # Validators, so a browser or a feed reader asks again with If-None-Match or
             # If-Modified-Since and gets a 304 (ConditionalGetMiddleware answers those).
             response.setdefault("Last-Modified", last_modified(token))

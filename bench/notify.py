@@ -115,6 +115,18 @@ class Processes:
                 tail = "\n".join(self.log(name).splitlines()[-30:])
                 raise SystemExit(f"{name} exited ({process.returncode}):\n{tail}")
 
+    def stop(self, process) -> None:
+        """Stop one process started here (TERM, then KILL after 15 s)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        self.started = [(n, p) for n, p in self.started if p is not process]
+
     def stop_all(self):
         for _name, process in reversed(self.started):
             if process.poll() is None:
@@ -130,6 +142,24 @@ class Processes:
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         self.started.clear()
+
+
+def celery_worker(concurrency: int, loglevel: str = "INFO") -> list[str]:
+    """The command of one Celery worker as the benchmarks run it (prefork, no chatter)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "imi_portal",
+        "worker",
+        "--pool=prefork",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
 
 
 def run(command, env, what):
@@ -433,24 +463,7 @@ def main():
             ],
             env,
         )
-        processes.start(
-            "celery",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "imi_portal",
-                "worker",
-                "--pool=prefork",
-                f"--concurrency={args.concurrency}",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            env,
-        )
+        processes.start("celery", celery_worker(args.concurrency), env)
         wait_until(lambda: http_ok(web_port, "/health/"), 60, "gunicorn", processes)
         wait_until(lambda: " ready." in processes.log("celery"), 60, "the Celery worker", processes)
         print(f"submitting {args.n} callback requests ...", flush=True)

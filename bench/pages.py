@@ -34,6 +34,10 @@ import redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.notify import Processes, celery_worker, free_port  # noqa: E402
+from tests.hotline.live_site import wait_until_listening  # noqa: E402
+
 HOST = "portal.example.org"
 RESULTS = BASE_DIR / "bench" / "results"
 
@@ -312,19 +316,11 @@ def count_queries(paths: dict) -> dict:
 # --- Running the site and loading it ----------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Run:
     def __init__(self, args):
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="imi-bench-pages-"))
-        self.processes: list[subprocess.Popen] = []
+        self.processes = Processes(self.tmp)
         self.redis_url = args.redis
 
     def env(self, database: str, **extra) -> dict:
@@ -367,34 +363,6 @@ class Run:
         )
         return result.stdout
 
-    def start(self, name, argv, env):
-        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 -- lives with the process
-        process = subprocess.Popen(
-            argv,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.processes.append(process)
-        return process
-
-    def stop(self, process):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        self.processes.remove(process)
-
-    def stop_all(self):
-        for process in list(self.processes):
-            self.stop(process)
-
 
 def ensure_database(args, name: str) -> None:
     with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as connection:
@@ -403,20 +371,6 @@ def ensure_database(args, name: str) -> None:
         ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def wait_for_http(port: int, path: str, timeout: float = 60) -> None:
-    import http.client
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", path, headers={"Host": HOST, "X-Forwarded-Proto": "https"})
-            if connection.getresponse().status < 500:
-                return
-        time.sleep(0.3)
-    raise SystemExit(f"nothing answered on port {port}")
 
 
 WRK_HEADERS = f"""
@@ -510,8 +464,9 @@ end
 def measure_mode(args, run: Run, env: dict, paths: dict, cache: bool) -> list[dict]:
     port = free_port()
     mode_env = {**env, "PUBLIC_PAGE_CACHE": "1" if cache else "0"}
-    gunicorn = run.start(
-        f"gunicorn-cache-{'on' if cache else 'off'}",
+    name = f"gunicorn-cache-{'on' if cache else 'off'}"
+    gunicorn = run.processes.start(
+        name,
         [
             sys.executable,
             "-m",
@@ -530,7 +485,7 @@ def measure_mode(args, run: Run, env: dict, paths: dict, cache: bool) -> list[di
     )
     rows = []
     try:
-        wait_for_http(port, "/bench/trivial/")
+        wait_until_listening(port, timeout=60, message=lambda: run.processes.log(name))
         for path in paths.values():  # warm: imports, templates, connections, the cache
             subprocess.run(
                 [
@@ -574,7 +529,7 @@ def measure_mode(args, run: Run, env: dict, paths: dict, cache: bool) -> list[di
             flush=True,
         )
     finally:
-        run.stop(gunicorn)
+        run.processes.stop(gunicorn)
     return rows
 
 
@@ -705,23 +660,8 @@ def main():
         queries_small = json.loads(
             run.helper(small_env, "_queries", "--paths", json.dumps(small_paths))
         )
-        worker = run.start(
-            "celery",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "imi_portal",
-                "worker",
-                "--pool=prefork",
-                f"--concurrency={args.concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=WARNING",
-            ],
-            env,
+        worker = run.processes.start(
+            "celery", celery_worker(args.concurrency, loglevel="WARNING"), env
         )
         rows = []
         for cache in (True, False):
@@ -736,7 +676,7 @@ def main():
         while time.monotonic() < deadline and notifications(args).get("sent", 0) < stored:
             time.sleep(1)
         mails = {**notifications(args), "mails at the SMTP sink": len(sink.handler.mails)}
-        run.stop(worker)
+        run.processes.stop(worker)
         plans = run.helper(env, "_explain")
         text = report(args, rows, queries_small, queries_large, mails, started)
         text += "\n\n## Query plans at this size\n\n" + plans
@@ -745,7 +685,7 @@ def main():
         out.write_text(text + "\n")
         print("\n" + text + f"\n\nwritten to {out.relative_to(BASE_DIR)}; logs in {run.tmp}")
     finally:
-        run.stop_all()
+        run.processes.stop_all()
         sink.__exit__(None, None, None)
 
 

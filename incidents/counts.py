@@ -11,7 +11,7 @@ import datetime
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 
-from .models import Category, DailyCount, MonthlyCount
+from .models import DailyCount, MonthlyCount
 
 DIMENSIONS = {
     "region": MonthlyCount.Dimension.REGION,
@@ -82,16 +82,22 @@ def whole_months(language: str, start=None, end=None):
     return first, last
 
 
-def by_dimension(language: str, dimension: str, months) -> dict[str, int]:
-    """{key: incidents} over the months returned by whole_months."""
+def _typed(dimension: str, key: str):
+    """The stored key as the value it stands for: a primary key, or a perpetrator value."""
+    return key if dimension == MonthlyCount.Dimension.PERPETRATOR else int(key)
+
+
+def by_dimension(language: str, dimension: str, months) -> dict:
+    """{key: incidents} over the months returned by whole_months (or one month: (m, m));
+    keys are primary keys of regions, categories and groups, or perpetrator values."""
     rows = _months(language, dimension, months).values("key").annotate(n=Sum("count"))
-    return {row["key"]: row["n"] for row in rows}
+    return {_typed(dimension, row["key"]): row["n"] for row in rows}
 
 
 def per_month_by_dimension(language: str, dimension: str, months) -> dict:
     """{(month, key): incidents} over the months returned by whole_months."""
     rows = _months(language, dimension, months).values_list("month", "key", "count")
-    return {(month, key): n for month, key, n in rows}
+    return {(month, _typed(dimension, key)): n for month, key, n in rows}
 
 
 def _months(language, dimension, months):
@@ -121,14 +127,7 @@ def date_range(cleaned: dict):
 
 def filtered_total(filterset, language: str):
     """What `filterset.qs.count()` answers, from the summary tables; None if they can't."""
-    cleaned = {}
-    if filterset.is_bound:
-        filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
-        cleaned = {
-            name: value
-            for name, value in getattr(filterset.form, "cleaned_data", {}).items()
-            if value not in (None, "")
-        }
+    cleaned = filterset.chosen()
     if cleaned.get("q"):
         return None
     period = date_range(cleaned)
@@ -147,5 +146,5 @@ def filtered_total(filterset, language: str):
     if months is None:
         return None
     value = cleaned[name]
-    key = str(value.pk) if isinstance(value, Category) or hasattr(value, "pk") else str(value)
+    key = getattr(value, "pk", value)  # a region or category, or a perpetrator value
     return by_dimension(language, DIMENSIONS[name], months).get(key, 0)

@@ -9,17 +9,13 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Incident, PerpetratorType, Region
-from .widgets import FastSelect, ListedChoiceIterator
+from .widgets import FastSelect, ListedModelChoiceField
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):
     """django-filter's, its choices read by one plain query (see widgets.py)."""
 
-    @property
-    def field(self):
-        field = super().field
-        field.iterator = ListedChoiceIterator
-        return field
+    field_class = ListedModelChoiceField
 
 
 MIN_YEAR = 1991  # Ukraine's independence: nothing in the record is older.
@@ -114,6 +110,15 @@ class IncidentFilter(django_filters.FilterSet):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
 
+    def chosen(self) -> dict:
+        """The filters that were understood, by name, as cleaned values (a slug filter gives
+        its model object); values that failed validation are left out, as `qs` leaves them."""
+        if not self.is_bound:
+            return {}
+        self.errors  # noqa: B018 -- runs validation so cleaned_data exists
+        cleaned = getattr(self.form, "cleaned_data", {})
+        return {name: value for name, value in cleaned.items() if value not in (None, "")}
+
     @property
     def fields_for_display(self):
         """The bound fields, a field that failed validation marked for Bootstrap and for
@@ -154,13 +159,8 @@ class IncidentFilter(django_filters.FilterSet):
     @property
     def active_filters(self):
         """The filters that were understood and applied, for the "N incidents match" line."""
-        if not self.is_bound:
-            return []
-        self.errors  # noqa: B018 -- runs validation so cleaned_data exists
         active = []
-        for name, value in getattr(self.form, "cleaned_data", {}).items():
-            if value in (None, ""):
-                continue
+        for name, value in self.chosen().items():
             field = self.form.fields[name]
             if hasattr(field, "choices") and not hasattr(value, "pk"):
                 value = dict(field.choices).get(value, value)
@@ -183,15 +183,12 @@ def filter_incidents(params, queryset):
 
 def applied_filters(filterset: IncidentFilter) -> dict[str, str]:
     """The filters that were understood and applied, as URL parameter values, in form order."""
-    if not filterset.is_bound:
-        return {}
-    filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
     applied = {}
-    cleaned = getattr(filterset.form, "cleaned_data", {})
+    chosen = filterset.chosen()
     for name in filterset.filters:
-        value = cleaned.get(name)
-        if value in (None, ""):
+        if name not in chosen:
             continue
+        value = chosen[name]
         if hasattr(value, "slug"):
             value = value.slug
         elif hasattr(value, "isoformat"):

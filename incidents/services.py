@@ -100,6 +100,17 @@ def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date
     content_changed()
 
 
+def listing_flags(*, status: str, language: str, live_in_story: set[str]) -> dict[str, bool]:
+    """The one-version-per-language rule for one row: each interface language lists a
+    published row if it is in that language, or if its story has no live version in it.
+    `live_in_story`: the languages of the story's published versions whose time has come."""
+    published = status == Incident.Status.PUBLISHED
+    return {
+        listed_field(wanted): published and (language == wanted or wanted not in live_in_story)
+        for wanted in Language.values
+    }
+
+
 def _set_listing_flags(versions: list[Incident]) -> None:
     now = timezone.now()
     live_languages: dict[int, set[str]] = {}
@@ -109,13 +120,11 @@ def _set_listing_flags(versions: list[Incident]) -> None:
             live_languages.setdefault(story, set()).add(version.language)
     changed = []
     for version in versions:
-        story = version.translation_of_id or version.pk
-        published = version.status == Incident.Status.PUBLISHED
-        flags = {}
-        for language in Language.values:
-            flags[listed_field(language)] = published and (
-                version.language == language or language not in live_languages.get(story, ())
-            )
+        flags = listing_flags(
+            status=version.status,
+            language=version.language,
+            live_in_story=live_languages.get(version.translation_of_id or version.pk, set()),
+        )
         if any(getattr(version, name) != value for name, value in flags.items()):
             for name, value in flags.items():
                 setattr(version, name, value)
@@ -191,31 +200,28 @@ def _recount(months: set[datetime.date] | None) -> None:
 def incidents_rebuild() -> None:
     """Every listing flag and every count anew: after a bulk import, or as a nightly check.
 
-    The rule of _set_listing_flags over the whole table: the live (story, language) pairs
-    in one query, then one UPDATE per combination of flags (100,000 rows: seconds).
+    listing_flags over the whole table: the live languages of every story in one query,
+    then one UPDATE per combination of flags (100,000 rows: seconds).
     """
     now = timezone.now()
     story = Coalesce("translation_of_id", "id")
-    live = set(
+    live: dict[int, set[str]] = {}
+    for story_id, language in (
         Incident.objects.filter(status=Incident.Status.PUBLISHED, published_at__lte=now)
         .annotate(story=story)
         .values_list("story", "language")
-    )
-    wanted: dict[tuple[bool, ...], list[int]] = {}
+    ):
+        live.setdefault(story_id, set()).add(language)
+    wanted: dict[tuple[tuple[str, bool], ...], list[int]] = {}
     rows = Incident.objects.annotate(story=story).values_list("pk", "story", "language", "status")
     for pk, story_id, language, status in rows.iterator(chunk_size=10_000):
-        flags = tuple(
-            status == Incident.Status.PUBLISHED
-            and (language == wanted_language or (story_id, wanted_language) not in live)
-            for wanted_language in Language.values
+        flags = listing_flags(
+            status=status, language=language, live_in_story=live.get(story_id, set())
         )
-        wanted.setdefault(flags, []).append(pk)
-    names = [listed_field(language) for language in Language.values]
+        wanted.setdefault(tuple(flags.items()), []).append(pk)
     for flags, pks in wanted.items():
         for start in range(0, len(pks), 5_000):
-            Incident.objects.filter(pk__in=pks[start : start + 5_000]).update(
-                **dict(zip(names, flags, strict=True))
-            )
+            Incident.objects.filter(pk__in=pks[start : start + 5_000]).update(**dict(flags))
     _recount(None)
     content_changed()
 

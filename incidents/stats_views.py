@@ -30,8 +30,7 @@ def period_of(filterset: IncidentFilter, today: datetime.date):
     """The months the per-month chart covers, from the filters the visitor chose."""
     # The values that were understood, as filterset.qs applies them (an invalid one is left
     # out there, and must not drop the valid dates here).
-    filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
-    data = getattr(filterset.form, "cleaned_data", {}) if filterset.is_bound else {}
+    data = filterset.chosen()
     year, month = data.get("year"), data.get("month")
     # The filters take any calendar date, but nothing in the record is older than MIN_YEAR
     # or newer than this year: the chart goes no further, and the month arithmetic below
@@ -93,39 +92,24 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | 
     """compute(), read off the summary tables: for filters by date only (the default page,
     this year, all time, a month). None when the tables can't answer exactly."""
     language = current_language()
-    cleaned = {}
-    if filterset.is_bound:
-        filterset.errors  # noqa: B018 -- runs validation so cleaned_data exists
-        cleaned = {
-            k: v
-            for k, v in getattr(filterset.form, "cleaned_data", {}).items()
-            if v not in (None, "")
-        }
+    cleaned = filterset.chosen()
     if set(cleaned) - set(DATE_KEYS):
         return None
     period = counts.date_range(cleaned)
     if period is False:
         return None
     low, high = period
+    if low is not None and high is not None and low > high:
+        return None
     chart_start = start if low is None else max(start, low)
     chart_end = end if high is None else min(end, high)
     everything = counts.whole_months(language, low, high)
     chart = counts.whole_months(language, chart_start, chart_end)
     if everything is None or chart is None:
         return None
-    if low is not None and high is not None and low > high:
-        return None
     per_month = counts.per_month_totals(language, chart_start, chart_end)
     by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS["group"], chart)
-    monthly = stats.monthly_series(
-        {
-            (month, int(key)): n
-            for (month, key), n in by_group.items()
-            if chart_start.replace(day=1) <= month <= chart_end
-        },
-        start,
-        end,
-    )
+    monthly = stats.monthly_series(by_group, start, end)
 
     def by(name):
         return counts.by_dimension(language, counts.DIMENSIONS[name], everything)
@@ -137,9 +121,9 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | 
         "total": counts.total(language, low, high),
         "months": [(m, per_month.get(m, 0)) for m in stats.months_between(start, end)],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": stats.group_rows({int(k): n for k, n in by("group").items()}),
-        "categories": stats.category_rows({int(k): n for k, n in by("category").items()}),
-        "regions": stats.region_rows({int(k): n for k, n in by("region").items()}),
+        "groups": stats.group_rows(by("group")),
+        "categories": stats.category_rows(by("category")),
+        "regions": stats.region_rows(by("region")),
         "perpetrators": stats.perpetrator_rows(by("perpetrator")),
         "comparisons": stats.comparison_figures(
             {name: counts.total(language, a, b) for name, (a, b) in periods.items()}, today
@@ -290,11 +274,9 @@ class MonthlyReportView(TemplateView):
         params = {"year": str(year), "month": str(month)}
         filterset = IncidentFilter(params, queryset=public_incidents())
         language = current_language()
-        months = counts.whole_months(language, first, counts.month_end(first))
 
         def by(name):
-            found = counts.by_dimension(language, counts.DIMENSIONS[name], months)
-            return {int(key): n for key, n in found.items()}
+            return counts.by_dimension(language, counts.DIMENSIONS[name], (first, first))
 
         # Read off the summary tables: a whole month is always exactly there.
         data = stats.cached(

@@ -28,7 +28,7 @@ class HomeView(TemplateView):
         in_month = counts.by_dimension(language, counts.DIMENSIONS["group"], (month, month))
         groups = list(Category.objects.groups())
         for group in groups:
-            group.month_count = in_month.get(str(group.pk), 0)
+            group.month_count = in_month.get(group.pk, 0)
         context.update(
             featured=public_incidents().filter(is_featured=True).with_card_data()[:3],
             latest=public_incidents().filter(is_featured=False).with_card_data()[:6],

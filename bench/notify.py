@@ -119,29 +119,27 @@ class Processes:
         """Stop one process started here (TERM, then KILL after 15 s)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        _reap(process)
         self.started = [(n, p) for n, p in self.started if p is not process]
 
     def stop_all(self):
         for _name, process in reversed(self.started):
             if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-        for _name, process in reversed(self.started):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+                    os.killpg(process.pid, signal.SIGTERM)
+        for _name, process in reversed(self.started):
+            _reap(process)
         self.started.clear()
+
+
+def _reap(process) -> None:
+    """Wait for a process told to stop; after 15 s, kill its group."""
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def celery_worker(concurrency: int, loglevel: str = "INFO") -> list[str]:

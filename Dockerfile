@@ -10,6 +10,7 @@ RUN pip install --no-cache-dir --require-hashes -r requirements/base.txt
 COPY . .
 # collectstatic reads settings; this throwaway key is never used to sign anything.
 RUN DEBUG=0 SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(secrets.token_hex(32))')" \
+    EVIDENCE_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
     python manage.py collectstatic --noinput \
  && useradd --system --home /app imi \
  && mkdir -p /data/private_media && chown imi /data/private_media

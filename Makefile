@@ -55,6 +55,7 @@ compilemessages: $(VENV)/.base
 deploy-check: $(VENV)/.base ## Django's deployment checklist with production-like settings
 	DEBUG=0 ALLOWED_HOSTS=portal.example.org REDIS_URL=redis://redis:6379/0 \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	EVIDENCE_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 worker: $(VENV)/.base ## a Celery worker (needs REDIS_URL or CELERY_BROKER_URL)

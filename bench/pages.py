@@ -333,6 +333,7 @@ class Run:
             DJANGO_SETTINGS_MODULE="bench.settings",
             DEBUG="0",
             SECRET_KEY=secrets.token_urlsafe(50),
+            EVIDENCE_KEY=secrets.token_urlsafe(32),
             ALLOWED_HOSTS=HOST,
             SECURE_PROXY_SSL_HEADER="1",
             DATABASE_URL=f"{self.args.postgres}/{database}",

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -29,10 +30,10 @@ from .models import (
     AccessEvent,
     Attachment,
     CallbackRequest,
+    CaseMessage,
     Complaint,
     Note,
     Notification,
-    PublicUpdate,
     StaffProfile,
 )
 
@@ -75,6 +76,19 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnreadRepliesFilter(admin.SimpleListFilter):
+    title = _("replies from the reporter")
+    parameter_name = "unread"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Unread replies"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(unread_replies__gt=0)
+        return queryset
+
+
 class TransitionAdminForm(forms.ModelForm):
     """The change form refuses a status the item cannot move to from where it is."""
 
@@ -98,46 +112,77 @@ class NoteInline(admin.StackedInline):
     extra = 0
     fields = ["text", "author", "created_at"]
     readonly_fields = ["author", "created_at"]
+    verbose_name = _("internal note")
+    verbose_name_plural = _("Internal notes (staff only, never shown to the reporter)")
 
 
-class PublicUpdateInline(admin.StackedInline):
-    """Public updates as sent; new ones are written on their own page, with a preview of
-    the mail (see ComplaintAdmin.public_update_view)."""
-
-    model = PublicUpdate
-    extra = 0
-    fields = ["text", "author", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class PublicUpdateForm(forms.Form):
+class CaseMessageForm(forms.Form):
     text = forms.CharField(
-        label=_("Text for the reporter"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Shown on the tracking page and e-mailed to the reporter. No personal data."),
+        label=_("Message to the reporter"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "The reporter reads it in their case inbox, behind their tracking code. If they gave"
+            " an e-mail, they get a mail saying only that there is a message."
+        ),
     )
+    # The newest message the writer had seen: another one since then is shown before sending.
+    seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
     can_delete = False
-    fields = ["download", "content_type", "size", "sha256", "created_at"]
+    fields = ["download", "content_type", "size", "created_at", "custody"]
     readonly_fields = fields
+    verbose_name_plural = _("evidence (encrypted; decrypted and checked at each download)")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("message")
+
     @admin.display(description=_("file"))
     def download(self, obj):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+    @admin.display(description=_("chain of custody"))
+    def custody(self, obj):
+        """What was recorded at receipt, and every download since, from the access audit."""
+        source = (
+            _("with the complaint")
+            if obj.message_id is None
+            else _("with a reply in the case inbox")
+        )
+        events = AccessEvent.objects.filter(
+            attachment_id=obj.pk,
+            action__in=[AccessEvent.Action.DOWNLOAD, AccessEvent.Action.REFUSED],
+        ).order_by("created_at")
+        lines = format_html_join(
+            "",
+            "<li>{} · {} · {}</li>",
+            (
+                (
+                    timezone.localtime(event.created_at).strftime("%d.%m.%Y %H:%M"),
+                    event.username,
+                    _("SHA-256 verified, downloaded")
+                    if event.action == AccessEvent.Action.DOWNLOAD
+                    else _("REFUSED: the file failed its check"),
+                )
+                for event in events
+            ),
+        )
+        stored = _("encrypted") if obj.encrypted else _("NOT encrypted yet: run evidence_rekey")
+        return format_html(
+            '<div class="custody"><p>{} {} · {} · SHA-256 <code>{}</code></p><ul>{}</ul></div>',
+            _("Received"),
+            timezone.localtime(obj.created_at).strftime("%d.%m.%Y %H:%M"),
+            f"{source}, {stored}",
+            obj.sha256,
+            lines,
+        )
 
 
 class TriageAdmin(SimpleHistoryAdmin):
@@ -388,11 +433,13 @@ class ComplaintAdmin(TriageAdmin):
         "assignee",
         "age",
         "publication_consent",
+        "replies",
         "incident_link",
         "erasure",
     ]
     list_filter = [
         "status",
+        UnreadRepliesFilter,
         "priority",
         "consent_publish",
         AssigneeFilter,
@@ -402,12 +449,14 @@ class ComplaintAdmin(TriageAdmin):
     ]
     search_fields = ["=id", "reporter_name", "outlet", "email", "phone", "description", "place"]
     list_select_related = ["category", "region", "assignee", "incident"]
-    inlines = [AttachmentInline, PublicUpdateInline, NoteInline]
+    inlines = [AttachmentInline, NoteInline]
+    change_form_template = "admin/hotline/complaint/change_form.html"
     actions = [
         "assign_to_me",
         "set_priority_high",
         "set_priority_urgent",
         "create_incident_draft",
+        "erase_now",
         "export_csv",
     ]
     readonly_fields = [
@@ -421,6 +470,7 @@ class ComplaintAdmin(TriageAdmin):
         "anonymous",
         "publication_consent",
         "reporter_mail_preview",
+        "erasure_requested_at",
         "closed_at",
         "erasure",
     ]
@@ -445,8 +495,58 @@ class ComplaintAdmin(TriageAdmin):
 
     def get_inlines(self, request, obj):
         if not request.user.has_perm("hotline.view_attachment"):
-            return [PublicUpdateInline, NoteInline]
+            return [NoteInline]
         return super().get_inlines(request, obj)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                unread_replies=Count(
+                    "messages",
+                    filter=Q(
+                        messages__sender=CaseMessage.Sender.REPORTER,
+                        messages__read_at__isnull=True,
+                    ),
+                )
+            )
+        )
+
+    @admin.display(description=_("replies"), ordering="-unread_replies")
+    def replies(self, obj):
+        count = getattr(obj, "unread_replies", 0)
+        if not count:
+            return "—"
+        return format_html(
+            '<strong class="unread">✉ {}</strong>',
+            ngettext("%d unread", "%d unread", count) % count,
+        )
+
+    def can_converse(self, request, obj=None) -> bool:
+        """Who reads and writes the conversation: staff who may change complaints (editors
+        read complaints without the reporter's contacts, and without their messages)."""
+        return request.user.has_perm("hotline.change_complaint")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        complaint = self.get_object(request, object_id) if str(object_id).isdigit() else None
+        if (
+            complaint is not None
+            and request.method == "GET"
+            and self.can_converse(request, complaint)
+        ):
+            # Read now, by this staff member: still marked "new" on this page only.
+            newly_read = services.case_replies_read(complaint=complaint, user=request.user)
+            extra_context["conversation"] = {
+                "messages": complaint.messages.select_related("author", "read_by")
+                .prefetch_related("attachments")
+                .all(),
+                "newly_read": set(newly_read),
+                "write_url": reverse("admin:hotline_complaint_message", args=[complaint.pk]),
+                "can_write": complaint.erased_at is None,
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("incident"))
     def incident_link(self, obj):
@@ -470,6 +570,16 @@ class ComplaintAdmin(TriageAdmin):
 
     @admin.display(description=_("publication"), boolean=False, ordering="consent_publish")
     def publication_consent(self, obj):
+        erasure = ""
+        if obj.erasure_requested_at and obj.erased_at is None:
+            erasure = format_html(
+                '<br><strong class="no-consent">⚠ {}</strong>',
+                _("erasure requested %(date)s")
+                % {"date": timezone.localtime(obj.erasure_requested_at).strftime("%d.%m.%Y %H:%M")},
+            )
+        return format_html("{}{}", self._publication_consent(obj), erasure)
+
+    def _publication_consent(self, obj):
         if obj.consent_withdrawn_at:
             return format_html(
                 '<strong class="no-consent">⚠ {}</strong>',
@@ -505,8 +615,8 @@ class ComplaintAdmin(TriageAdmin):
             )
         links = format_html(
             '<p><a class="button" href="{}">{}</a></p>',
-            reverse("admin:hotline_complaint_public_update", args=[obj.pk]),
-            _("Write to the reporter (public update, with a preview)"),
+            reverse("admin:hotline_complaint_message", args=[obj.pk]),
+            _("Message to the reporter (with a preview)"),
         )
         if not obj.email:
             return format_html(
@@ -535,9 +645,9 @@ class ComplaintAdmin(TriageAdmin):
                 name="hotline_complaint_draft",
             ),
             path(
-                "<int:object_id>/public-update/",
-                self.admin_site.admin_view(self.public_update_view),
-                name="hotline_complaint_public_update",
+                "<int:object_id>/message/",
+                self.admin_site.admin_view(self.message_view),
+                name="hotline_complaint_message",
             ),
         ]
         return urls + super().get_urls()
@@ -564,41 +674,48 @@ class ComplaintAdmin(TriageAdmin):
         }
         return TemplateResponse(request, "admin/hotline/complaint_draft.html", context)
 
-    def public_update_view(self, request, object_id):
-        """Write a public update: preview exactly what the reporter will get, then send."""
+    def message_view(self, request, object_id):
+        """Write to the reporter's case inbox: preview exactly what they will see and be
+        mailed, then send. If someone else wrote meanwhile, their message is shown first."""
         complaint = get_object_or_404(Complaint, pk=object_id)
         if not self.has_change_permission(request, complaint):
             raise PermissionDenied
-        form = PublicUpdateForm(request.POST or None)
-        preview = None
+        newest = complaint.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
+        form = CaseMessageForm(request.POST or None, initial={"seen": newest})
+        preview, newer = None, []
         if request.method == "POST" and form.is_valid():
             text = form.cleaned_data["text"]
-            if "send" in request.POST:
-                services.public_update_add(complaint=complaint, text=text, author=request.user)
+            seen = form.cleaned_data["seen"] or 0
+            newer = list(complaint.messages.filter(pk__gt=seen).select_related("author"))
+            if "send" in request.POST and not newer:
+                services.case_message_send(complaint=complaint, text=text, author=request.user)
                 self.message_user(
                     request,
-                    _("The update is on the tracking page")
-                    + (_(" and was e-mailed to the reporter.") if complaint.email else "."),
+                    _("The message is in the reporter's case inbox")
+                    + (_(" and they were e-mailed that it is there.") if complaint.email else "."),
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(
                     reverse("admin:hotline_complaint_change", args=[complaint.pk])
                 )
-            draft = PublicUpdate(complaint=complaint, text=text)
-            notification = services.complainant_notification(complaint, update=draft)
+            # Preview (again): what the reporter will see, and the mail that tells them.
+            form = CaseMessageForm(initial={"text": text, "seen": newest})
+            draft = CaseMessage(complaint=complaint, sender=CaseMessage.Sender.STAFF, text=text)
+            notification = services.complainant_notification(complaint, message=draft)
             preview = {"text": text}
             if notification is not None:
                 subject, body, _html = notifications.render_complainant_email(notification)
                 preview.update(subject=subject, body=body)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Public update for %(complaint)s") % {"complaint": complaint},
+            "title": _("Message to the reporter of %(complaint)s") % {"complaint": complaint},
             "opts": self.model._meta,
             "original": complaint,
             "form": form,
             "preview": preview,
+            "newer": newer,
         }
-        return TemplateResponse(request, "admin/hotline/public_update.html", context)
+        return TemplateResponse(request, "admin/hotline/case_message.html", context)
 
     def _set_priority(self, request, queryset, priority):
         count = queryset.update(priority=priority, updated_at=timezone.now())
@@ -634,6 +751,25 @@ class ComplaintAdmin(TriageAdmin):
                 ),
                 messages.SUCCESS,
             )
+
+    @admin.action(
+        description=_("Erase the personal data now (the reporter asked)"), permissions=["erase"]
+    )
+    def erase_now(self, request, queryset):
+        erased = sum(retention.erase_complaint(complaint=c) for c in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%d complaint erased: its statement, contacts, messages and files are gone.",
+                "%d complaints erased: their statements, contacts, messages and files are gone.",
+                erased,
+            )
+            % erased,
+            messages.SUCCESS,
+        )
+
+    def has_erase_permission(self, request):
+        return request.user.has_perm("hotline.delete_complaint")
 
     def has_create_incident_permission(self, request):
         # Editors write incidents; they read complaints without the reporter's contacts.

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class HotlineConfig(AppConfig):
     name = "hotline"
     verbose_name = _("Hotline")
+
+    def ready(self):
+        from . import checks  # noqa: F401 -- registers the evidence key checks

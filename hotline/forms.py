@@ -257,7 +257,7 @@ class TrackingForm(forms.Form):
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "XXXX-XXXX-XXXX",
+                "placeholder": "XXXX-XXXX-XXXX-XXXX",
             }
         ),
     )
@@ -266,7 +266,58 @@ class TrackingForm(forms.Form):
         value = self.cleaned_data["code"]
         if tracking.normalise(value) is None:
             raise ValidationError(
-                _("A tracking code has 12 letters and digits, like K7Q4-9XMD-2RHP."),
+                _(
+                    "A tracking code has 16 letters and digits, like K7Q4-9XMD-2RHP-5WNA"
+                    " (codes given out before December 2026 have 12)."
+                ),
                 code="shape",
             )
         return value
+
+
+class CaseReplyForm(forms.Form):
+    """The reporter's reply in their case inbox: words, evidence or both."""
+
+    text = forms.CharField(
+        label=_("Your reply"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 5000}),
+        help_text=_("Only IMI staff read it. At most 5,000 characters."),
+    )
+    attachments = EvidenceField(
+        label=_("Add evidence"),
+        required=False,
+        help_text=_("Photos, video, audio, PDF or office documents: up to 5 files of 10 MB each."),
+    )
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
+
+    def clean_text(self):
+        return _CONTROL.sub("", self.cleaned_data["text"]).strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("text") and not cleaned.get("attachments"):
+            raise ValidationError(_("Write a reply or add a file."), code="empty")
+        return cleaned
+
+
+class CodeCheckForm(forms.Form):
+    """The reporter types their new code back once, to show they kept it."""
+
+    typed = forms.CharField(
+        label=_("Type your tracking code here"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX-XXXX-XXXX",
+            }
+        ),
+    )

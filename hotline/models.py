@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from incidents.models import Category, Incident, Language, PerpetratorType, Region
 
 from .storage import private_storage
+from .vault import Lock
 
 DESCRIPTION_MIN_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 20_000
@@ -274,9 +275,25 @@ class Complaint(TriageItem):
         editable=False,
         help_text=_("Set when the reporter withdraws their consent on the tracking page."),
     )
+    erasure_requested_at = models.DateTimeField(
+        _("erasure of personal data requested at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the reporter asks, in their case inbox, to erase their data."),
+    )
     # Staff
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    reason_for_reporter = models.TextField(
+        _("reason given to the reporter"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "If the complaint is not taken up: the reason the reporter reads in their case "
+            "inbox, if you choose to give one. No names of other people."
+        ),
     )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
@@ -341,13 +358,41 @@ class Complaint(TriageItem):
         super().validate_constraints(exclude=exclude)
 
 
+class SealedFile(models.Model):
+    """A stored file encrypted by the evidence vault (see hotline.vault): the row keeps the
+    file's own key, wrapped by EVIDENCE_KEY, and the SHA-256 of the plaintext."""
+
+    key_id = models.CharField(_("key"), max_length=16, blank=True, editable=False)
+    wrapped_key = models.CharField(max_length=120, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def lock(self) -> Lock:
+        return Lock(self.key_id, self.wrapped_key)
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.key_id)
+
+
 def attachment_path(instance, filename):
     # The stored name says nothing about the file or its owner.
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(SealedFile):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    # Sent with a reply in the case inbox (empty: sent with the complaint).
+    message = models.ForeignKey(
+        "CaseMessage",
+        verbose_name=_("message"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
     file = models.FileField(_("file"), storage=private_storage, upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
@@ -383,7 +428,7 @@ class HeldFileQuerySet(models.QuerySet):
 HELD_FILE_MAX_AGE = datetime.timedelta(hours=1)
 
 
-class HeldFile(models.Model):
+class HeldFile(SealedFile):
     """An evidence file that passed the checks on a complaint form that was not sent yet
     (a field was wrong, or the visitor is still writing): kept in private storage for at
     most an hour, for the one browser session that attached it, so nobody has to attach
@@ -411,29 +456,62 @@ class HeldFile(models.Model):
         return self.original_name
 
 
-class PublicUpdate(models.Model):
-    """Text staff choose to show the complainant on the tracking page."""
+class CaseMessage(models.Model):
+    """The conversation with the reporter in their case inbox (behind the tracking code):
+    messages from staff and the reporter's replies. Internal notes are another model (Note)
+    and never reach the reporter."""
 
-    complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="public_updates"
-    )
-    text = models.TextField(
-        _("text"),
-        max_length=2000,
-        help_text=_("Shown to whoever has the tracking code. No personal data."),
-    )
+    class Sender(models.TextChoices):
+        STAFF = "staff", _("IMI")
+        REPORTER = "reporter", _("Reporter")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(_("from"), max_length=10, choices=Sender.choices)
+    text = models.TextField(_("message"), max_length=5000, blank=True)
+    # The staff member who wrote it (a staff message).
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    # A reply: when staff first read it, and who. A staff message: when the reporter first
+    # opened the inbox after it was sent (read_by stays empty).
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True, editable=False)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("read by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # A reply posted twice (two tabs, a double click) is saved once.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
-        verbose_name = _("public update")
-        verbose_name_plural = _("public updates")
-        ordering = ["created_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("conversation with the reporter")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The unread counts on the complaint list and the admin index.
+            models.Index(
+                fields=["complaint"],
+                name="casemessage_unread_idx",
+                condition=Q(sender="reporter", read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        return self.text[:60] or "…"
+
+    @property
+    def from_reporter(self) -> bool:
+        return self.sender == self.Sender.REPORTER
 
 
 class Note(models.Model):
@@ -479,13 +557,27 @@ class Notification(models.Model):
         NEW_CALLBACK = "new_callback", _("New callback request")
         COMPLAINT_RECEIVED = "complaint_received", _("Confirmation to the complainant")
         STATUS_CHANGED = "status_changed", _("Status change, to the complainant")
+        # Before the case inbox: a text e-mailed with the message. Old rows only.
         PUBLIC_UPDATE = "public_update", _("Public update, to the complainant")
+        CASE_MESSAGE = "case_message", _("New message in the case inbox, to the complainant")
+        REPORTER_REPLY = "reporter_reply", _("Reply from the reporter")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to publication withdrawn")
+        ERASURE_REQUESTED = "erasure_requested", _("Erasure of personal data requested")
         ESCALATION = "escalation", _("Escalation")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
+
+    # Mailed to the reporter; every other kind goes to staff.
+    COMPLAINANT_KINDS = frozenset(
+        {
+            Kind.COMPLAINT_RECEIVED,
+            Kind.STATUS_CHANGED,
+            Kind.PUBLIC_UPDATE,
+            Kind.CASE_MESSAGE,
+        }
+    )
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -571,7 +663,10 @@ class AccessEvent(models.Model):
         VIEW = "view", _("Opened")
         HISTORY = "history", _("Opened the history")
         DOWNLOAD = "download", _("Downloaded evidence")
+        REFUSED = "refused", _("Evidence download refused (integrity check failed)")
         EXPORT = "export", _("Exported")
+        MESSAGE = "message", _("Wrote to the reporter")
+        READ = "read", _("Read the reporter's replies")
 
     class Target(models.TextChoices):
         COMPLAINT = "complaint", _("Complaint")
@@ -590,7 +685,7 @@ class AccessEvent(models.Model):
     target = models.CharField(_("kind"), max_length=10, choices=Target.choices)
     target_id = models.PositiveBigIntegerField(_("item"), null=True, blank=True, db_index=True)
     attachment_id = models.PositiveBigIntegerField(_("evidence file"), null=True, blank=True)
-    # For exports: the ids of the items that left the system.
+    # For exports: the ids of the items that left the system. For messages: the message ids.
     item_ids = models.JSONField(_("items"), default=list, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 

@@ -90,6 +90,9 @@ def staff_context(notification: Notification) -> dict:
         "admin_url": _admin_url(item),
         "escalation": notification.kind == Notification.Kind.ESCALATION,
         "consent_withdrawn": notification.kind == Notification.Kind.CONSENT_WITHDRAWN,
+        # Only that there is a reply: its words stay in the admin.
+        "reply": notification.kind == Notification.Kind.REPORTER_REPLY,
+        "erasure_requested": notification.kind == Notification.Kind.ERASURE_REQUESTED,
     }
     if isinstance(item, Complaint):
         context.update(
@@ -125,7 +128,6 @@ def render_complainant_email(notification: Notification) -> tuple[str, str, str]
             "code": notification.payload.get("code"),
             "stage": status,
             "status": Complaint.Status(status).label,
-            "update_text": notification.payload.get("text", ""),
             "incident_url": (
                 settings.SITE_URL.rstrip("/") + incident.get_absolute_url() if incident else ""
             ),
@@ -151,11 +153,7 @@ def _message_id(notification: Notification, address: str) -> str:
 
 def send_email(notification: Notification) -> int:
     messages = []
-    if notification.kind in (
-        Notification.Kind.COMPLAINT_RECEIVED,
-        Notification.Kind.STATUS_CHANGED,
-        Notification.Kind.PUBLIC_UPDATE,
-    ):
+    if notification.kind in Notification.COMPLAINANT_KINDS:
         subject, text, html = render_complainant_email(notification)
         recipients = [Recipient(notification.complaint.email, notification.complaint.language)]
         rendered = {r.language: (subject, text, html) for r in recipients}

@@ -3,7 +3,7 @@
 An item is finished when `closed_at` is set (a callback request closed; a complaint closed or
 not taken up). RETENTION_CALLBACK_DAYS or RETENTION_COMPLAINT_DAYS calendar days later (Kyiv
 time) the daily job blanks every field that names, reaches or describes a person, deletes the
-evidence (rows and files) and the staff notes, empties the outbox payloads, and blanks the
+evidence (rows and files), the conversation with the reporter and the staff notes, empties the outbox payloads, and blanks the
 same fields in every history row. The item itself stays, with what the statistics need: its
 dates, category, region, status, priority, perpetrator type, topic and language.
 
@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Attachment, CallbackRequest, Complaint, Note, Notification
+from .models import Attachment, CallbackRequest, CaseMessage, Complaint, Note, Notification
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ PERSONAL_FIELDS = {
         "place",
         "description",
         "links",
+        "reason_for_reporter",
     ],
 }
 PERIOD_SETTINGS = {
@@ -113,9 +114,11 @@ def _erase(model, pk: int, *, finished_before: datetime.datetime | None = None) 
             return False
         blank = dict.fromkeys(PERSONAL_FIELDS[model], "")
         if model is Complaint:
+            # The evidence sent with the complaint and with replies, then the conversation.
             attachments = Attachment.objects.filter(complaint_id=pk)
             names = list(attachments.values_list("file", flat=True))
             attachments.delete()
+            CaseMessage.objects.filter(complaint_id=pk).delete()
             # After the commit: if anything below fails, the rows come back and so must the files.
             transaction.on_commit(lambda: _delete_files(pk, names))
         Note.objects.filter(**{f"{kind}_id": pk}).delete()

@@ -8,15 +8,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import outbox, tracking
+from . import outbox, tracking, vault
+from .audit import record_access
 from .evidence import CheckedFile
 from .models import (
+    AccessEvent,
     Attachment,
     CallbackRequest,
+    CaseMessage,
     Complaint,
     HeldFile,
     Notification,
-    PublicUpdate,
 )
 from .storage import private_storage
 
@@ -54,17 +56,8 @@ def write_outbox(
     return rows
 
 
-COMPLAINANT_KINDS = frozenset(
-    {
-        Notification.Kind.COMPLAINT_RECEIVED,
-        Notification.Kind.STATUS_CHANGED,
-        Notification.Kind.PUBLIC_UPDATE,
-    }
-)
-
-
-def complainant_notification(complaint: Complaint, *, status: str | None = None, update=None):
-    """The message the reporter would get for this stage or public update, not yet saved.
+def complainant_notification(complaint: Complaint, *, status: str | None = None, message=None):
+    """The mail the reporter would get for this stage or staff message, not yet saved.
 
     One function builds it for sending and for the preview staff see before they send, so
     the preview is exactly what goes out. None when the reporter gets nothing: no e-mail
@@ -72,12 +65,12 @@ def complainant_notification(complaint: Complaint, *, status: str | None = None,
     """
     if not complaint.email:
         return None
-    if update is not None:
+    if message is not None:
+        # Only that there is a message: its words are read in the inbox, behind the code.
         return Notification(
-            kind=Notification.Kind.PUBLIC_UPDATE,
+            kind=Notification.Kind.CASE_MESSAGE,
             channel=Notification.Channel.EMAIL,
             complaint=complaint,
-            payload={"update": update.pk, "text": update.text},
         )
     if status not in Complaint.REPORTER_STAGES:
         return None
@@ -135,7 +128,8 @@ def held_files_hold(*, holder: str, files: list[CheckedFile]) -> list[HeldFile]:
             size=checked.size,
             sha256=checked.sha256,
         )
-        row.file.save("held", checked.upload, save=False)
+        lock = vault.store(row.file, checked.upload.chunks(), "held")
+        row.key_id, row.wrapped_key = lock.key_id, lock.wrapped_key
         try:
             row.save()
         except BaseException:
@@ -174,9 +168,19 @@ def held_files_purge() -> int:
     return len(rows)
 
 
+class _Decrypted:
+    """A stored file read back as plaintext chunks, never written anywhere as such."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def chunks(self, chunk_size=None):
+        return vault.plain_chunks(self.row.file, self.row.lock)
+
+
 def _checked_from_held(row: HeldFile) -> CheckedFile:
     return CheckedFile(
-        upload=row.file.open("rb"),
+        upload=_Decrypted(row),
         name=row.original_name,
         content_type=row.content_type,
         size=row.size,
@@ -218,16 +222,7 @@ def complaint_submit(
             complaint.full_clean(validate_unique=False)
             complaint.save()
             for checked in files:
-                attachment = Attachment(
-                    complaint=complaint,
-                    original_name=checked.name,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
-                )
-                attachment.file.save("evidence", checked.upload, save=False)
-                stored_files.append(attachment.file.name)
-                attachment.save()
+                _store_attachment(complaint, checked, stored_files)
             write_outbox(
                 kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint, tracking_code=code
             )
@@ -249,6 +244,24 @@ def complaint_submit(
     return complaint, code
 
 
+def _store_attachment(complaint, checked: CheckedFile, stored: list[str], message=None):
+    """One evidence file, encrypted into private storage (its name added to `stored`, so a
+    failed transaction can delete it) and its row saved."""
+    attachment = Attachment(
+        complaint=complaint,
+        message=message,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    lock = vault.store(attachment.file, checked.upload.chunks())
+    stored.append(attachment.file.name)
+    attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
+    attachment.save()
+    return attachment
+
+
 def complaint_find_by_code(code: str) -> Complaint | None:
     """The complaint a tracking code belongs to, or None (also for malformed codes)."""
     if tracking.normalise(code) is None:
@@ -256,7 +269,6 @@ def complaint_find_by_code(code: str) -> Complaint | None:
     return (
         Complaint.objects.filter(tracking_code_hash__in=tracking.candidate_digests(code))
         .select_related("incident")
-        .prefetch_related("public_updates")
         .first()
     )
 
@@ -307,15 +319,111 @@ def status_changed(obj) -> None:
         _notify_complainant(complainant_notification(obj, status=obj.status))
 
 
-def public_update_add(*, complaint: Complaint, text: str, author=None) -> PublicUpdate:
-    """Text for the reporter: shown on the tracking page and e-mailed to them if they gave
-    an address."""
+# --- The case inbox --------------------------------------------------------------------------
+
+
+def case_message_send(*, complaint: Complaint, text: str, author) -> CaseMessage:
+    """Staff write to the reporter: the message waits in the case inbox, the reporter is
+    told by e-mail (if they gave one) that there is a message, never what it says, and the
+    access audit records who wrote it."""
     with transaction.atomic():
-        update = PublicUpdate(complaint=complaint, text=text, author=author)
-        update.full_clean()
-        update.save()
-        _notify_complainant(complainant_notification(complaint, update=update))
-    return update
+        message = CaseMessage(
+            complaint=complaint, sender=CaseMessage.Sender.STAFF, text=text, author=author
+        )
+        message.full_clean()
+        message.save()
+        _notify_complainant(complainant_notification(complaint, message=message))
+        record_access(
+            user=author,
+            action=AccessEvent.Action.MESSAGE,
+            model=Complaint,
+            target_id=complaint.pk,
+            item_ids=[message.pk],
+        )
+    return message
+
+
+class InboxClosed(Exception):
+    """The case inbox takes no more replies (the reporter's data was erased)."""
+
+
+def case_reply(
+    *, complaint: Complaint, text: str, files: list[CheckedFile], submission_key=None
+) -> CaseMessage:
+    """The reporter answers in their inbox, with text, evidence or both; staff are told
+    that there is a reply (never its words). A reply posted twice is saved once."""
+    if submission_key is not None:
+        existing = CaseMessage.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+            if complaint.erased_at is not None:
+                raise InboxClosed
+            message = CaseMessage(
+                complaint=complaint,
+                sender=CaseMessage.Sender.REPORTER,
+                text=text,
+                submission_key=submission_key,
+            )
+            message.full_clean(validate_unique=False)
+            message.save()
+            for checked in files:
+                _store_attachment(complaint, checked, stored, message=message)
+            write_outbox(kind=Notification.Kind.REPORTER_REPLY, complaint=complaint)
+    except BaseException as error:
+        for name in stored:
+            private_storage.delete(name)
+        if isinstance(error, IntegrityError) and submission_key is not None:
+            existing = CaseMessage.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing
+        raise
+    return message
+
+
+def case_replies_read(*, complaint: Complaint, user) -> list[int]:
+    """Staff opened the complaint: its unread replies are read now, by them (recorded on
+    the messages and in the access audit). Returns the ids it marked."""
+    with transaction.atomic():
+        unread = list(
+            CaseMessage.objects.select_for_update()
+            .filter(complaint=complaint, sender=CaseMessage.Sender.REPORTER, read_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if not unread:
+            return []
+        CaseMessage.objects.filter(pk__in=unread).update(read_at=timezone.now(), read_by=user)
+        record_access(
+            user=user,
+            action=AccessEvent.Action.READ,
+            model=Complaint,
+            target_id=complaint.pk,
+            item_ids=unread,
+        )
+    return unread
+
+
+def case_messages_seen(*, complaint: Complaint) -> int:
+    """The reporter opened their inbox: staff messages sent so far count as read."""
+    return CaseMessage.objects.filter(
+        complaint=complaint, sender=CaseMessage.Sender.STAFF, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def complaint_request_erasure(*, complaint: Complaint) -> Complaint:
+    """The reporter asks, from their inbox, to erase their personal data. Recorded once;
+    staff are told and erase it (after checking what the law obliges IMI to keep)."""
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if complaint.erasure_requested_at is not None or complaint.erased_at is not None:
+            return complaint
+        complaint.erasure_requested_at = timezone.now()
+        complaint.save(update_fields=["erasure_requested_at", "updated_at"])
+        write_outbox(kind=Notification.Kind.ERASURE_REQUESTED, complaint=complaint)
+    return complaint
 
 
 class ConsentError(TransitionError):

@@ -10,6 +10,8 @@ urlpatterns = [
     path("complaint/", views.ComplaintView.as_view(), name="complaint"),
     path("complaint/thanks/", views.ComplaintThanksView.as_view(), name="complaint-thanks"),
     path("complaint/status/", views.TrackView.as_view(), name="track"),
+    # The case inbox of the session that typed the code (never the code in the URL).
+    path("complaint/case/", views.CaseView.as_view(), name="case"),
     # Staff only; everyone else gets 404 (see views.attachment_download).
     path("evidence/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

@@ -3,12 +3,14 @@ import functools
 import hashlib
 import logging
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import DatabaseError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, translate_url
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -18,10 +20,16 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from incidents.models import current_language
 
-from . import services
+from . import selectors, services, tracking, vault
 from .audit import record_access
 from .evidence import MAX_FILE_SIZE, MAX_FILES
-from .forms import CallbackRequestForm, ComplaintForm, TrackingForm
+from .forms import (
+    CallbackRequestForm,
+    CaseReplyForm,
+    CodeCheckForm,
+    ComplaintForm,
+    TrackingForm,
+)
 from .models import AccessEvent, Attachment, CallbackRequest, Complaint
 
 access_log = logging.getLogger("hotline.access")
@@ -248,29 +256,122 @@ class ComplaintView(IntakeView):
             submission_key=form.cleaned_data["submission_key"],
         )
         if code:
-            # Shown once on the next page, then forgotten.
-            self.request.session["complaint_code"] = code
+            # Shown on the next page until the reporter types it back (or for an hour).
+            self.request.session[RECEIPT_SESSION_KEY] = {"code": code, "at": time.time()}
         return redirect(self.success_url_name)
+
+
+RECEIPT_SESSION_KEY = "complaint_code"
+# How long the thank-you page keeps showing a code the reporter has not typed back.
+RECEIPT_SECONDS = 60 * 60
+
+
+def _receipt(request) -> str | None:
+    held = request.session.get(RECEIPT_SESSION_KEY)
+    if not isinstance(held, dict) or time.time() - held.get("at", 0) > RECEIPT_SECONDS:
+        request.session.pop(RECEIPT_SESSION_KEY, None)
+        return None
+    return held["code"]
 
 
 @method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class ComplaintThanksView(TemplateView):
+    """The receipt: the code, a card to print or save, and a box to type the code back once,
+    so the reporter proves to themselves they kept it before the page forgets it."""
+
     template_name = "hotline/complaint_thanks.html"
+
+    def post(self, request, *args, **kwargs):
+        code = _receipt(request)
+        if code is None:
+            return self.get(request, *args, **kwargs)
+        if request.POST.get("action") == "card":
+            return self.card(code)
+        form = CodeCheckForm(request.POST)
+        if form.is_valid() and tracking.same(form.cleaned_data["typed"], code):
+            request.session.pop(RECEIPT_SESSION_KEY, None)
+            return self.render_to_response(self.get_context_data(confirmed=True))
+        if form.is_valid():
+            form.add_error(
+                "typed",
+                _("This is not the same code. Compare it sign by sign with the code above."),
+            )
+        return self.render_to_response(self.get_context_data(code=code, check_form=form))
+
+    def card(self, code: str) -> HttpResponse:
+        """The receipt as a plain-text file: nothing but the code and how to use it."""
+        text = render(
+            self.request,
+            "hotline/receipt_card.txt",
+            {
+                "code": tracking.display(code),
+                "track_url": self.request.build_absolute_uri(reverse("hotline:track")),
+            },
+        ).content
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="imi-receipt.txt"'
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["code"] = self.request.session.pop("complaint_code", None)
+        if "code" not in context and not context.get("confirmed"):
+            context["code"] = _receipt(self.request)
+        if context.get("code"):
+            context["code"] = tracking.display(context["code"])
+            context.setdefault("check_form", CodeCheckForm())
         return context
+
+
+CASE_SESSION_KEY = "case_inbox"
+CASE_DRAFT_SESSION_KEY = "case_draft"
+
+
+def _open_case(request, complaint: Complaint) -> None:
+    # A new session key: whatever the session was before, it never carries a case over.
+    request.session.cycle_key()
+    request.session[CASE_SESSION_KEY] = {"id": complaint.pk, "seen": time.time()}
+
+
+def _close_case(request) -> None:
+    request.session.pop(CASE_SESSION_KEY, None)
+    request.session.pop(CASE_DRAFT_SESSION_KEY, None)
+    request.session.cycle_key()
+
+
+def _case(request) -> tuple[Complaint | None, bool]:
+    """The complaint this session opened with its code, and whether a case had been open
+    but ended (idle too long). Each use counts as activity."""
+    held = request.session.get(CASE_SESSION_KEY)
+    if not isinstance(held, dict):
+        return None, False
+    if time.time() - held.get("seen", 0) > settings.CASE_INBOX_IDLE_MINUTES * 60:
+        _close_case(request)
+        return None, True
+    complaint = Complaint.objects.select_related("incident").filter(pk=held.get("id")).first()
+    if complaint is None:
+        _close_case(request)
+        return None, True
+    held["seen"] = time.time()
+    request.session[CASE_SESSION_KEY] = held
+    return complaint, False
 
 
 @method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class TrackView(FormView):
-    """Status of a complaint by its code. POST, so the code stays out of URLs and logs."""
+    """Opening a case by its code. POST, so the code stays out of URLs and logs; a wrong
+    code and an unknown one get the same answer, and tries are rate-limited."""
 
     template_name = "hotline/track.html"
     form_class = TrackingForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        draft = self.request.session.get(CASE_DRAFT_SESSION_KEY)
+        if draft:
+            context["pending_reply"] = draft
+        return context
 
     def post(self, request, *args, **kwargs):
         if _rate_limited(request, group="track", rate=settings.RATE_LIMIT_TRACK):
@@ -278,30 +379,149 @@ class TrackView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        code = form.cleaned_data["code"]
-        complaint = services.complaint_find_by_code(code)
-        context = {"form": TrackingForm(), "complaint": complaint, "looked_up": True}
-        if complaint is not None and self.request.POST.get("action") == "withdraw_consent":
-            context.update(self._withdraw_consent(complaint))
-            complaint = context["complaint"] = services.complaint_find_by_code(code)
-        if complaint is not None:
-            # Posted again with the withdrawal form, never placed in a URL.
-            context["code"] = code
-        # A wrong code and an unknown one get the same answer.
-        return self.render_to_response(self.get_context_data(**context))
+        complaint = services.complaint_find_by_code(form.cleaned_data["code"])
+        if complaint is None:
+            context = {"form": TrackingForm(), "looked_up": True}
+            return self.render_to_response(self.get_context_data(**context))
+        draft = self.request.session.get(CASE_DRAFT_SESSION_KEY)
+        _open_case(self.request, complaint)
+        if draft:
+            self.request.session[CASE_DRAFT_SESSION_KEY] = draft
+        # The inbox speaks the reporter's language, whatever page they came from.
+        return redirect(translate_url(reverse("hotline:case"), complaint.language))
 
-    def _withdraw_consent(self, complaint) -> dict:
+
+@method_decorator(noindex, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class CaseView(TemplateView):
+    """The reporter's case inbox: history, conversation, reply with evidence, withdrawing
+    consent, asking for erasure. Only for the session that typed the code, for 15 idle
+    minutes; "Leave" ends it at once. Never cached anywhere (no-store)."""
+
+    template_name = "hotline/case.html"
+
+    def get(self, request, *args, **kwargs):
+        complaint, ended = _case(request)
+        if complaint is None:
+            return self.ended(ended)
+        services.case_messages_seen(complaint=complaint)
+        draft = request.session.pop(CASE_DRAFT_SESSION_KEY, "")
+        form = CaseReplyForm(initial={"text": draft}) if draft else CaseReplyForm()
+        return self.show(complaint, reply_form=form, draft_restored=bool(draft))
+
+    def ended(self, ended: bool, *, draft: str = ""):
+        """No open case: back to the code, keeping an unsent reply's words."""
+        if draft:
+            self.request.session[CASE_DRAFT_SESSION_KEY] = draft
+        if ended or draft:
+            messages.warning(
+                self.request,
+                _(
+                    "For your safety your case closed after %(minutes)d minutes without activity."
+                    " Enter your code again to continue."
+                )
+                % {"minutes": settings.CASE_INBOX_IDLE_MINUTES}
+                + (" " + _("Your reply was not sent yet: it is kept for you.") if draft else ""),
+            )
+        return redirect("hotline:track")
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "reply")
+        if action == "leave":
+            _close_case(request)
+            messages.success(request, _("You left your case. Nothing of it stays on this page."))
+            return redirect("hotline:track")
+        complaint, ended = _case(request)
+        if complaint is None:
+            return self.ended(True, draft=(request.POST.get("text") or "")[:5000])
+        if action == "withdraw_consent":
+            return self.withdraw_consent(complaint)
+        if action == "erase":
+            return self.request_erasure(complaint)
+        return self.reply(complaint)
+
+    def reply(self, complaint):
+        if complaint.erased_at is not None:
+            return redirect("hotline:case")
+        form = CaseReplyForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            return self.show(complaint, reply_form=form, status=400)
+        if _rate_limited(
+            self.request,
+            group=f"case-reply-{complaint.pk}",
+            rate=settings.RATE_LIMIT_REPLY,
+        ):
+            return self.show(
+                complaint,
+                reply_form=CaseReplyForm(initial={"text": form.cleaned_data["text"]}),
+                status=429,
+                reply_limited=True,
+            )
+        try:
+            services.case_reply(
+                complaint=complaint,
+                text=form.cleaned_data["text"],
+                files=form.cleaned_data["attachments"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except services.InboxClosed:
+            return redirect("hotline:case")
+        messages.success(self.request, _("Sent. IMI staff have been told there is a reply."))
+        return redirect(f"{reverse('hotline:case')}#conversation-end")
+
+    def withdraw_consent(self, complaint):
         if not self.request.POST.get("confirm"):
-            return {"withdraw_error": _("Tick the box to confirm that you withdraw your consent.")}
+            return self.show(
+                complaint,
+                withdraw_error=_("Tick the box to confirm that you withdraw your consent."),
+                status=400,
+            )
         try:
             services.complaint_withdraw_consent(complaint=complaint)
         except services.ConsentError:
-            return {
-                "withdraw_error": _(
+            return self.show(
+                complaint,
+                withdraw_error=_(
                     "Your story is already published: call the hotline and we will help."
-                )
-            }
-        return {"withdrawn_now": True}
+                ),
+                status=409,
+            )
+        messages.success(
+            self.request,
+            _(
+                "Done: you withdrew your consent. IMI will not publish your story, and the staff"
+                " have been told."
+            ),
+        )
+        return redirect(f"{reverse('hotline:case')}#publication-consent")
+
+    def request_erasure(self, complaint):
+        if not self.request.POST.get("confirm"):
+            return self.show(
+                complaint,
+                erase_error=_("Tick the box to confirm that you want your data erased."),
+                status=400,
+            )
+        services.complaint_request_erasure(complaint=complaint)
+        messages.success(
+            self.request,
+            _(
+                "Your request is recorded. IMI staff will erase your personal data and keep only"
+                " what the law requires."
+            ),
+        )
+        return redirect(f"{reverse('hotline:case')}#erasure")
+
+    def show(self, complaint, *, status: int = 200, **extra):
+        context = self.get_context_data(
+            complaint=complaint,
+            history=selectors.case_history(complaint),
+            conversation=selectors.case_conversation(complaint),
+            idle_minutes=settings.CASE_INBOX_IDLE_MINUTES,
+            **extra,
+        )
+        context.setdefault("reply_form", CaseReplyForm())
+        return self.render_to_response(context, status=status)
 
 
 @noindex
@@ -312,6 +532,35 @@ def attachment_download(request, pk: int):
     if not (admin.site.has_permission(request) and user.has_perm("hotline.view_attachment")):
         raise Http404
     attachment = get_object_or_404(Attachment, pk=pk)
+    try:
+        # The whole file is decrypted and checked against the SHA-256 recorded at receipt
+        # before one byte is sent: a changed file, or the wrong key, serves nothing.
+        vault.verify(
+            attachment.file, attachment.lock, sha256=attachment.sha256, size=attachment.size
+        )
+    except vault.VaultError as error:
+        record_access(
+            user=user,
+            action=AccessEvent.Action.REFUSED,
+            model=Complaint,
+            target_id=attachment.complaint_id,
+            attachment_id=attachment.pk,
+        )
+        access_log.error(
+            "attachment download refused: user=%s attachment=%s complaint=%s reason=%s",
+            user.pk,
+            attachment.pk,
+            attachment.complaint_id,
+            type(error).__name__,
+        )
+        response = render(
+            request,
+            "admin/hotline/evidence_refused.html",
+            {"attachment": attachment, "reason": str(error), "title": _("Evidence not served")},
+            status=409,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
     record_access(
         user=user,
         action=AccessEvent.Action.DOWNLOAD,
@@ -326,11 +575,12 @@ def attachment_download(request, pk: int):
         attachment.complaint_id,
     )
     response = FileResponse(
-        attachment.file.open("rb"),
+        vault.plain_chunks(attachment.file, attachment.lock),
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+    response["Content-Length"] = str(attachment.size)
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

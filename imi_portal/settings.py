@@ -32,6 +32,18 @@ else:
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters.")
 
+# The evidence vault's wrapping key (see hotline.vault): 32 random bytes, URL-safe base64,
+# e.g. python -c "import secrets; print(secrets.token_urlsafe(32))". Kept apart from the
+# database and the files: whoever steals those without it reads no evidence. While a new key
+# is rolled out, the old one goes in EVIDENCE_KEY_FALLBACKS until `evidence_rekey` is done.
+if DEBUG:
+    EVIDENCE_KEY = env("EVIDENCE_KEY", default="bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1ldmlkZW5jZS0")
+else:
+    # No default: a production instance without its own key must not start.
+    EVIDENCE_KEY = env("EVIDENCE_KEY")
+EVIDENCE_KEY_FALLBACKS = env.list("EVIDENCE_KEY_FALLBACKS", default=[])
+EVIDENCE_DEV_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1ldmlkZW5jZS0"
+
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
@@ -311,6 +323,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Evidence never lives under MEDIA_ROOT: it has no URL and is served only to staff.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+# Uploads stay in memory, so that no evidence touches the disk before it is encrypted (no
+# temporary files). The whole request is capped here: a complaint's 5 files of 10 MB and its
+# text; a bigger body is read and dropped, and the form answers 413 (hotline.views).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 51 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -397,6 +414,10 @@ INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
 RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
+# Replies in one case inbox (a flood of replies would bury the staff's notifications).
+RATE_LIMIT_REPLY = env("RATE_LIMIT_REPLY", default="30/h")
+# The case inbox ends after this many minutes without a request.
+CASE_INBOX_IDLE_MINUTES = env.int("CASE_INBOX_IDLE_MINUTES", default=15)
 # Refused (invalid) form posts count apart, toward a much higher limit: only accepted
 # submissions count toward RATE_LIMIT_CALLBACK / RATE_LIMIT_COMPLAINT.
 RATE_LIMIT_REFUSED = env("RATE_LIMIT_REFUSED", default="60/h")

@@ -30,6 +30,7 @@ def production_env(**overrides):
     # Production runs with Redis (rate limits and login lockouts shared by all workers);
     # nothing connects to it during a check.
     env["REDIS_URL"] = "redis://redis.invalid:6379/0"
+    env["EVIDENCE_KEY"] = secrets.token_urlsafe(32)
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -61,6 +62,36 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", env=production_env())
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_evidence_key():
+    """Without its own key the vault could not encrypt what reporters send: no start."""
+    result = manage(
+        "check", env=production_env(SECRET_KEY=secrets.token_urlsafe(50), EVIDENCE_KEY=None)
+    )
+    assert result.returncode != 0
+    assert "EVIDENCE_KEY" in result.stderr
+
+
+def test_production_refuses_the_public_development_evidence_key():
+    result = manage(
+        "check",
+        "--deploy",
+        env=production_env(
+            SECRET_KEY=secrets.token_urlsafe(50),
+            EVIDENCE_KEY="bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1ldmlkZW5jZS0",
+        ),
+    )
+    assert result.returncode != 0
+    assert "hotline.E002" in result.stdout + result.stderr
+
+
+def test_an_evidence_key_that_cannot_work_is_refused():
+    result = manage(
+        "check", env=production_env(SECRET_KEY=secrets.token_urlsafe(50), EVIDENCE_KEY="short")
+    )
+    assert result.returncode != 0
+    assert "EVIDENCE_KEY" in result.stdout + result.stderr
 
 
 def test_production_refuses_a_short_secret_key():

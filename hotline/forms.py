@@ -275,10 +275,20 @@ class TrackingForm(forms.Form):
         return value
 
 
+class PlainTextField(forms.CharField):
+    """Text with invisible control characters dropped before it is checked (a NUL pasted
+    from somewhere is removed, not a reason to refuse the reply)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = _CONTROL.sub("", value)
+        return super().to_python(value)
+
+
 class CaseReplyForm(forms.Form):
     """The reporter's reply in their case inbox: words, evidence or both."""
 
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("Your reply"),
         max_length=5000,
         required=False,
@@ -295,9 +305,6 @@ class CaseReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
-
-    def clean_text(self):
-        return _CONTROL.sub("", self.cleaned_data["text"]).strip()
 
     def clean(self):
         cleaned = super().clean()

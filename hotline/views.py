@@ -8,11 +8,12 @@ import time
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import DatabaseError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -574,13 +575,15 @@ def attachment_download(request, pk: int):
         attachment.pk,
         attachment.complaint_id,
     )
-    response = FileResponse(
+    # Decrypted chunk by chunk as it is sent: the plaintext never exists whole, nor on disk.
+    response = StreamingHttpResponse(
         vault.plain_chunks(attachment.file, attachment.lock),
-        as_attachment=True,
-        filename=attachment.original_name,
         content_type=attachment.content_type,
     )
     response["Content-Length"] = str(attachment.size)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=attachment.original_name
+    )
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

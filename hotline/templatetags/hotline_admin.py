@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from hotline.models import Notification
+from hotline.models import CaseMessage, Notification
 
 register = template.Library()
 
@@ -23,4 +23,19 @@ def outbox_alert(context):
         "failed": counts[Notification.Status.FAILED],
         "pending_url": f"{url}?status=pending",
         "failed_url": f"{url}?status=failed",
+    }
+
+
+@register.inclusion_tag("admin/hotline/unread_replies.html", takes_context=True)
+def unread_replies(context):
+    """Replies from reporters no one has read yet, on the admin index, for who reads them."""
+    user = context["request"].user
+    if not user.has_perm("hotline.change_complaint"):
+        return {"show": False}
+    unread = CaseMessage.objects.filter(sender=CaseMessage.Sender.REPORTER, read_at__isnull=True)
+    return {
+        "show": True,
+        "messages": unread.count(),
+        "complaints": unread.values("complaint").distinct().count(),
+        "url": reverse("admin:hotline_complaint_changelist") + "?unread=yes",
     }

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from hotline import tracking
-from hotline.models import Attachment, CallbackRequest, Complaint, Note, PublicUpdate
+from hotline import tracking, vault
+from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note
 from incidents.models import Category, Region
 
 from .evidence_files import png_bytes
@@ -66,11 +66,14 @@ def complaint_with_code(**kwargs) -> tuple[Complaint, str]:
     return complaint, code
 
 
-class PublicUpdateFactory(DjangoModelFactory):
+class CaseMessageFactory(DjangoModelFactory):
+    """A message from staff in the reporter's case inbox (sender="reporter" for a reply)."""
+
     class Meta:
-        model = PublicUpdate
+        model = CaseMessage
 
     complaint = factory.SubFactory(ComplaintFactory)
+    sender = CaseMessage.Sender.STAFF
     text = "We have contacted the police about your case."
 
 
@@ -89,8 +92,17 @@ class AttachmentFactory(DjangoModelFactory):
         model = Attachment
 
     complaint = factory.SubFactory(ComplaintFactory)
-    file = factory.django.FileField(filename="evidence", data=png_bytes())
     original_name = "photo.png"
     content_type = "image/png"
-    size = len(png_bytes())
-    sha256 = hashlib.sha256(png_bytes()).hexdigest()
+    data = png_bytes()
+
+    @classmethod
+    def _create(cls, model_class, *args, data=b"", **kwargs):
+        """Stored as the site stores evidence: encrypted by the vault."""
+        attachment = model_class(
+            *args, size=len(data), sha256=hashlib.sha256(data).hexdigest(), **kwargs
+        )
+        lock = vault.store(attachment.file, [data])
+        attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
+        attachment.save()
+        return attachment

@@ -2,13 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from hotline.models import AccessEvent, Attachment, Complaint
+from hotline.models import AccessEvent, Complaint
 
-from .evidence_files import png_bytes
-from .factories import CallbackRequestFactory, ComplaintFactory
+from .factories import AttachmentFactory, CallbackRequestFactory, ComplaintFactory
 
 
 @pytest.fixture
@@ -23,16 +21,7 @@ def boss_client(client, boss):
 
 
 def _attachment(complaint):
-    attachment = Attachment(
-        complaint=complaint,
-        original_name="photo.png",
-        content_type="image/png",
-        size=len(png_bytes()),
-        sha256="0" * 64,
-    )
-    attachment.file.save("evidence", ContentFile(png_bytes()), save=False)
-    attachment.save()
-    return attachment
+    return AttachmentFactory(complaint=complaint)
 
 
 def _events():

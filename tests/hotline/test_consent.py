@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hotline import services
 from hotline.consent import personal_data_leaks
@@ -219,22 +219,31 @@ def test_change_form_set_to_published_keeps_a_leaking_incident_a_draft(client, e
     assert shown("The incident was saved as a draft.") in response.content.decode()
 
 
-# --- Withdrawal on the tracking page -----------------------------------------------------------
+# --- Withdrawal in the case inbox --------------------------------------------------------------
+
+
+def open_case(client, code, language="uk"):
+    return client.post(("/en" if language == "en" else "") + TRACK, {"code": code}, follow=True)
 
 
 def withdraw(client, code, confirm=True, language="uk"):
-    data = {"code": code, "action": "withdraw_consent"}
+    """Open the case with the code, then withdraw from the inbox (as a reporter does)."""
+    open_case(client, code, language)
+    data = {"action": "withdraw_consent"}
     if confirm:
         data["confirm"] = "yes"
-    prefix = "/en" if language == "en" else ""
-    return client.post(prefix + TRACK, data)
+    with translation.override(language):
+        case = reverse("hotline:case")
+    return client.post(case, data, follow=True)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["uk", "en"])
 def test_reporter_withdraws_consent_and_staff_hear_of_it(client, language, notify_settings):
-    complaint, code = complaint_with_code(consent_publish=True, status=Complaint.Status.VERIFIED)
-    page = client.post(("/en" if language == "en" else "") + TRACK, {"code": code})
+    complaint, code = complaint_with_code(
+        consent_publish=True, status=Complaint.Status.VERIFIED, language=language
+    )
+    page = open_case(client, code, language)
     assert shown("Withdraw my consent to publication", language) in page.content.decode()
 
     unconfirmed = withdraw(client, code, confirm=False, language=language).content.decode()
@@ -244,6 +253,15 @@ def test_reporter_withdraws_consent_and_staff_hear_of_it(client, language, notif
 
     done = withdraw(client, code, language=language).content.decode()
     assert 'id="complaint-status"' in done
+    assert (
+        shown(
+            "Done: you withdrew your consent. IMI will not publish your story, and the staff"
+            " have been told.",
+            language,
+        )
+        in done
+    )
+    assert shown("You withdrew your consent to publication.", language) in done  # history
     complaint.refresh_from_db()
     assert not complaint.consent_publish
     assert complaint.consent_withdrawn_at is not None
@@ -266,17 +284,20 @@ def test_withdrawal_returns_a_scheduled_incident_to_draft(client):
 def test_withdrawal_after_publication_is_refused_with_a_way_to_get_help(client):
     complaint, code = complaint_with_code(consent_publish=True, status=Complaint.Status.VERIFIED)
     incident_publish(incident=draft_for(complaint))
-    page = withdraw(client, code).content.decode()
+    response = withdraw(client, code)
+    page = response.content.decode()
     complaint.refresh_from_db()
     assert complaint.consent_publish
-    assert shown("Withdraw my consent to publication") not in page
+    assert response.status_code == 409
+    assert shown("Your story is already published: call the hotline and we will help.") in page
     assert shown("Your story is published. To ask for changes, call the hotline.") in page
 
 
 @pytest.mark.django_db
 def test_a_wrong_code_withdraws_nothing(client):
     complaint, code = complaint_with_code(consent_publish=True)
-    withdraw(client, "K7Q4-9XMD-2RHP")
+    assert withdraw(client, "K7Q4-9XMD-2RHP-5WNA").status_code == 200
+    assert not client.session.get("case_inbox")
     complaint.refresh_from_db()
     assert complaint.consent_publish
 
@@ -320,17 +341,17 @@ def test_a_silent_status_action_needs_no_preview(client, triage):
 
 
 @pytest.mark.django_db
-def test_public_update_is_previewed_then_sent(client, triage, notify_settings):
+def test_a_message_to_the_reporter_is_previewed_then_sent(client, triage, notify_settings):
     complaint = ComplaintFactory(email="r@example.org")
     client.force_login(triage)
-    url = reverse("admin:hotline_complaint_public_update", args=[complaint.pk])
+    url = reverse("admin:hotline_complaint_message", args=[complaint.pk])
     text = "Адвокат зателефонує вам завтра."
     preview = client.post(url, {"text": text, "preview": "1"}).content.decode()
-    assert 'id="update-preview"' in preview
-    assert shown("A message from IMI about your complaint") in preview
+    assert 'id="message-preview"' in preview
+    assert shown("A new message from IMI") in preview
     assert text in preview
-    assert not complaint.public_updates.exists()
+    assert not complaint.messages.exists()
 
-    client.post(url, {"text": text, "send": "1"})
-    assert complaint.public_updates.get().text == text
-    assert complaint.notifications.filter(kind=Notification.Kind.PUBLIC_UPDATE).count() == 1
+    client.post(url, {"text": text, "send": "1", "seen": "0"})
+    assert complaint.messages.get().text == text
+    assert complaint.notifications.filter(kind=Notification.Kind.CASE_MESSAGE).count() == 1

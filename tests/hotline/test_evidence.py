@@ -10,7 +10,7 @@ from hotline import evidence
 from hotline.models import Attachment, Complaint
 
 from .evidence_files import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
-from .helpers import complaint_post_data, shown
+from .helpers import assert_encrypted_at_rest, complaint_post_data, shown, stored_plaintext
 
 
 def _code_of(error: ValidationError) -> str:
@@ -199,4 +199,5 @@ def test_png_and_pdf_stored_privately_with_hash_size_and_detected_type(client, s
         assert attachment.sha256 == hashlib.sha256(content).hexdigest()
         path = Path(attachment.file.path).resolve()
         assert path.is_relative_to(private_root)
-        assert path.read_bytes() == content
+        assert_encrypted_at_rest(path, content)
+        assert stored_plaintext(attachment) == content

@@ -13,7 +13,7 @@ from hotline import services
 from hotline.models import Attachment, Complaint, HeldFile
 
 from .evidence_files import pdf_bytes, png_bytes
-from .helpers import complaint_post_data, said, shown
+from .helpers import complaint_post_data, said, shown, stored_plaintext
 
 pytestmark = pytest.mark.django_db
 URL = "/complaint/"
@@ -47,7 +47,7 @@ def test_a_file_attached_before_a_wrong_field_is_sent_with_the_fixed_form(
     [attachment] = complaint.attachments.all()
     assert attachment.original_name == "photo.png"
     assert attachment.sha256 == hashlib.sha256(png_bytes()).hexdigest()
-    assert attachment.file.read() == png_bytes()
+    assert stored_plaintext(attachment) == png_bytes()
     # Held no more: the only stored file is the evidence itself.
     assert not HeldFile.objects.exists()
     assert [p.name for p in stored(settings)] == [Path(attachment.file.name).name]

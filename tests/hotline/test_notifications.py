@@ -333,26 +333,69 @@ def test_each_stage_is_told_once_even_when_the_complaint_comes_back(notify_setti
     assert [r.payload["status"] for r in rows] == ["verifying", "rejected"]
 
 
+SECRET_WORDS = "The lawyer Petro Shevchuk calls you tomorrow at the Pechersk court."
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_a_public_update_is_mailed_to_the_reporter(notify_settings, mailoutbox, language):
-    complaint = ComplaintFactory(email="reporter@example.org", language=language)
-    services.public_update_add(complaint=complaint, text="A lawyer will call you tomorrow.")
-    row = complaint.notifications.get(kind=Notification.Kind.PUBLIC_UPDATE)
+def test_a_staff_message_tells_the_reporter_only_that_there_is_one(
+    notify_settings, mailoutbox, language, triage
+):
+    complaint = ComplaintFactory(
+        email="reporter@example.org", language=language, outlet="Полтавські вісті"
+    )
+    services.case_message_send(complaint=complaint, text=SECRET_WORDS, author=triage)
+    row = complaint.notifications.get(kind=Notification.Kind.CASE_MESSAGE)
     outbox.deliver(row.pk)
     [message] = [m for m in mailoutbox if m.to == ["reporter@example.org"]]
-    assert message.subject == said("A message from IMI about your complaint", language)
-    assert "A lawyer will call you tomorrow." in message.body
-    row.refresh_from_db()
-    assert row.payload == {}  # the text leaves the outbox with the mail
+    assert message.subject == said("A new message from IMI", language)
+    assert (
+        said(
+            "There is a new message for you from IMI. Open it on the status page with your"
+            " tracking code.",
+            language,
+        )
+        in message.body
+    )
+    everything = "".join(parts(message))
+    # No content and no case details: not the words, the complaint, its category or outlet.
+    for secret in (
+        "Shevchuk",
+        "Pechersk",
+        f"#{complaint.pk}",
+        "Полтавські",
+        complaint.description[:20],
+    ):
+        assert secret not in everything
+    assert row.payload == {}
 
 
 @pytest.mark.django_db
-def test_a_public_update_for_a_reporter_without_email_mails_nobody(notify_settings):
+def test_a_staff_message_for_a_reporter_without_email_mails_nobody(notify_settings, triage):
     complaint = ComplaintFactory(email="", phone="+380671234567")
-    update = services.public_update_add(complaint=complaint, text="We called the police.")
-    assert update.pk
-    assert not complaint.notifications.filter(kind=Notification.Kind.PUBLIC_UPDATE).exists()
+    message = services.case_message_send(
+        complaint=complaint, text="We called the police.", author=triage
+    )
+    assert message.pk
+    assert not complaint.notifications.filter(kind=Notification.Kind.CASE_MESSAGE).exists()
+
+
+@pytest.mark.django_db
+def test_staff_hear_of_a_reply_without_its_words(notify_settings, mailoutbox):
+    complaint = ComplaintFactory(email="reporter@example.org")
+    services.case_reply(complaint=complaint, text=SECRET_WORDS, files=[])
+    [row] = complaint.notifications.filter(kind=Notification.Kind.REPORTER_REPLY, channel="email")
+    outbox.deliver(row.pk)
+    message = mail_to("duty@example.org")
+    assert message.subject.startswith(said("[REPLY]"))
+    everything = "".join(parts(message))
+    assert said("The reporter wrote in the case inbox. Read it in the admin.") in message.body
+    assert (
+        f"https://portal.example.org/admin/hotline/complaint/{complaint.pk}/change/" in message.body
+    )
+    for secret in ("Shevchuk", "Pechersk", "reporter@example.org"):
+        assert secret not in everything
+    assert not [m for m in mailoutbox if m.to == ["reporter@example.org"]]
 
 
 @pytest.mark.django_db

@@ -14,15 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hotline import retention, services
-from hotline.models import Attachment, CallbackRequest, Complaint, Note, Notification
+from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note, Notification
 from hotline.tasks import erase_personal_data
 
 from .factories import (
     AttachmentFactory,
     CallbackRequestFactory,
+    CaseMessageFactory,
     ComplaintFactory,
     NoteFactory,
-    PublicUpdateFactory,
 )
 from .helpers import said
 from .test_admin import act, change_form_data, change_url
@@ -190,12 +190,16 @@ def test_complaint_erasure_leaves_no_personal_data_anywhere(
         complaint=complaint,
         payload={"code": "ABCD-EFGH-JKLM"},
     )
-    update = PublicUpdateFactory(complaint=complaint)
+    CaseMessageFactory(complaint=complaint, text="Ivanna, which court was it?")
+    reply = CaseMessageFactory(
+        complaint=complaint, sender="reporter", text="Pechersk court, ask Ivanna Koval."
+    )
+    AttachmentFactory(complaint=complaint, message=reply)
     complaint.refresh_from_db()
     statistics = values(complaint, COMPLAINT_STATISTICS)
     history_rows = complaint.history.count()
     assert history_rows == 2
-    assert len(files_under(settings.PRIVATE_MEDIA_ROOT)) == 2
+    assert len(files_under(settings.PRIVATE_MEDIA_ROOT)) == 3
 
     with django_capture_on_commit_callbacks(execute=True):
         assert retention.erase_complaint(complaint=complaint) is True
@@ -211,8 +215,8 @@ def test_complaint_erasure_leaves_no_personal_data_anywhere(
     assert not Note.objects.exists()
     notification.refresh_from_db()
     assert notification.payload == {}
-    # Public updates are written for the tracking page and hold no personal data.
-    assert list(complaint.public_updates.all()) == [update]
+    # The conversation, both ways, with the files sent in it.
+    assert not CaseMessage.objects.exists()
     # History: the same rows (who changed what, when), none of the data, no row added.
     assert complaint.history.count() == history_rows
     for row in complaint.history.all():
@@ -632,9 +636,10 @@ def test_erasing_a_complaint_costs_the_same_however_much_it_holds():
     assert _queries_to_erase(large) == _queries_to_erase(small)
 
 
-# Per complaint: lock, evidence file names, evidence rows, notes, notifications, history, the
-# item, and the savepoint opened and released around them (a callback needs two fewer).
-QUERIES_PER_ITEM = 9
+# Per complaint: lock, evidence file names, evidence rows, the conversation, notes,
+# notifications, history, the item, and the savepoint opened and released around them (a
+# callback needs three fewer).
+QUERIES_PER_ITEM = 10
 
 
 @pytest.mark.django_db

@@ -1,3 +1,4 @@
+import datetime
 import math
 import re
 
@@ -12,11 +13,15 @@ from hotline import tracking
 from hotline.models import Complaint
 from incidents.models import Incident
 
-from .factories import PublicUpdateFactory, complaint_with_code
+from .factories import CaseMessageFactory, complaint_with_code
 from .helpers import complaint_post_data, shown
 
-CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
-codes = st.text(alphabet=tracking.ALPHABET, min_size=12, max_size=12)
+CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+# Codes given out today (16 symbols) and before December 2026 (12).
+codes = st.one_of(
+    st.text(alphabet=tracking.ALPHABET, min_size=16, max_size=16),
+    st.text(alphabet=tracking.ALPHABET, min_size=12, max_size=12),
+)
 
 
 def _not_found():
@@ -37,9 +42,10 @@ def test_generated_codes_have_the_shape_and_alphabet():
         assert not set(code) & set("ILOU")
 
 
-def test_codes_carry_at_least_60_bits():
+def test_codes_carry_at_least_80_bits():
     assert len(set(tracking.ALPHABET)) == 32
-    assert tracking.LENGTH * math.log2(len(set(tracking.ALPHABET))) >= 60
+    assert len(tracking.normalise(tracking.generate())) * math.log2(32) >= 80
+    assert tracking.LENGTH * math.log2(len(set(tracking.ALPHABET))) >= 80
     assert len({tracking.generate() for _ in range(1000)}) == 1000
 
 
@@ -47,7 +53,7 @@ def test_codes_carry_at_least_60_bits():
 def test_normalise_forgives_case_spaces_and_dashes(raw):
     canonical = tracking.normalise(raw)
     assert canonical == raw
-    spaced = " ".join(raw[i : i + 4] for i in range(0, 12, 4)).lower()
+    spaced = " ".join(raw[i : i + 4] for i in range(0, len(raw), 4)).lower()
     assert tracking.normalise(spaced) == canonical
     assert tracking.normalise(f" {raw[:6]}-{raw[6:]} ") == canonical
 
@@ -98,23 +104,81 @@ def test_codes_from_before_a_key_rotation_still_work(settings):
 # --- The thank-you page shows the code once ------------------------------------------------------
 
 
+def _thanks_code(page: str) -> str:
+    return re.search(r'id="tracking-code">([^<]+)<', page).group(1)
+
+
 @pytest.mark.django_db
-def test_thank_you_page_shows_the_code_once(client):
+def test_thank_you_page_keeps_the_code_until_it_is_typed_back(client):
     response = client.post(reverse("hotline:complaint"), complaint_post_data(), follow=True)
-    page = response.content.decode()
-    code = re.search(r'id="tracking-code">([^<]+)<', page).group(1)
+    code = _thanks_code(response.content.decode())
     assert CODE_SHAPE.match(code)
     assert tracking.digest(code) == Complaint.objects.get().tracking_code_hash
 
+    # Leaving and coming back: still there, so nobody loses it by a wrong click.
     again = client.get(reverse("hotline:complaint-thanks")).content.decode()
-    assert code not in again
+    assert code in again
+
+    # A mistyped code: said so, and the code stays on the page to compare.
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    page = client.post(
+        reverse("hotline:complaint-thanks"), {"action": "check", "typed": wrong}
+    ).content.decode()
+    assert shown("This is not the same code. Compare it sign by sign with the code above.") in page
+    assert code in page and f'value="{wrong}"' in page
+
+    # Typed back as people type it: lower case, spaces instead of dashes, O for 0.
+    typed = code.lower().replace("-", " ").replace("0", "o")
+    page = client.post(
+        reverse("hotline:complaint-thanks"), {"action": "check", "typed": typed}
+    ).content.decode()
+    assert 'id="code-confirmed"' in page
+    assert code not in page
+    later = client.get(reverse("hotline:complaint-thanks")).content.decode()
+    assert code not in later
     assert (
         shown(
-            "The tracking code was shown once already. If you lost it, call us at %(number)s.",
+            "The tracking code is no longer shown here. If you lost it, call us at %(number)s.",
             number="(050) 447-70-63",
         )
-        in again
+        in later
     )
+
+
+@pytest.mark.django_db
+def test_the_receipt_card_is_a_plain_text_file_with_the_code(client):
+    response = client.post(reverse("hotline:complaint"), complaint_post_data(), follow=True)
+    code = _thanks_code(response.content.decode())
+    card = client.post(reverse("hotline:complaint-thanks"), {"action": "card"})
+    assert card["Content-Type"] == "text/plain; charset=utf-8"
+    assert card["Content-Disposition"] == 'attachment; filename="imi-receipt.txt"'
+    assert "no-store" in card["Cache-Control"]
+    text = card.content.decode()
+    assert code in text
+    assert "http://testserver/complaint/status/" in text
+    assert "<" not in text  # a text file, not a page
+
+
+@pytest.mark.django_db
+def test_the_thank_you_page_forgets_an_unconfirmed_code_after_an_hour(client):
+    import time_machine
+
+    response = client.post(reverse("hotline:complaint"), complaint_post_data(), follow=True)
+    code = _thanks_code(response.content.decode())
+    with time_machine.travel(datetime.timedelta(minutes=61)):
+        assert code not in client.get(reverse("hotline:complaint-thanks")).content.decode()
+
+
+@pytest.mark.django_db
+def test_codes_given_out_before_still_open_their_case(client):
+    """A 60-bit code from before December 2026 is still a key to its case."""
+    raw = "".join(tracking.ALPHABET[i % 32] for i in range(7, 19))
+    old = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    from .factories import ComplaintFactory
+
+    ComplaintFactory(tracking_code_hash=tracking.digest(old), status=Complaint.Status.VERIFYING)
+    page = client.post(reverse("hotline:track"), {"code": old.lower()}, follow=True)
+    assert 'id="complaint-status"' in page.content.decode()
 
 
 # --- The tracking page -----------------------------------------------------------------------------
@@ -130,8 +194,8 @@ def test_tracking_page_shows_status_and_public_updates_only(client):
         description="A very private account of what happened at the court, long enough.",
         safe_times="never call before noon",
     )
-    PublicUpdateFactory(complaint=complaint, text="We asked the police for comment.")
-    response = client.post(reverse("hotline:track"), {"code": code.lower()})
+    CaseMessageFactory(complaint=complaint, text="We asked the police for comment.")
+    response = client.post(reverse("hotline:track"), {"code": code.lower()}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert shown("Being verified") in page
@@ -157,12 +221,12 @@ def test_tracking_page_links_the_published_incident(client, django_capture_on_co
     incident = incident_draft_from_complaint(complaint=complaint)
     incident.lead, incident.body = "A journalist was beaten.", "The story."
     incident.save()
-    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    page = client.post(reverse("hotline:track"), {"code": code}, follow=True).content.decode()
     assert incident.get_absolute_url() not in page  # a draft is not linked
 
     incident_publish(incident=incident)
     complaint_publication_sync()
-    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    page = client.post(reverse("hotline:track"), {"code": code}, follow=True).content.decode()
     assert incident.get_absolute_url() in page
     assert shown("Read the published incident") in page
     assert shown("Published") in page
@@ -172,8 +236,8 @@ def test_tracking_page_links_the_published_incident(client, django_capture_on_co
 @pytest.mark.django_db
 def test_public_update_is_shown_as_text_not_html(client):
     complaint, code = complaint_with_code()
-    PublicUpdateFactory(complaint=complaint, text='<script>alert("xss")</script>')
-    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    CaseMessageFactory(complaint=complaint, text='<script>alert("xss")</script>')
+    page = client.post(reverse("hotline:track"), {"code": code}, follow=True).content.decode()
     assert '<script>alert("xss")</script>' not in page
     assert "&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in page
 
@@ -188,7 +252,7 @@ def test_wrong_code_and_unknown_code_get_the_same_neutral_answer(client):
 
     answers = []
     for typed in (wrong, unknown):
-        response = client.post(reverse("hotline:track"), {"code": typed})
+        response = client.post(reverse("hotline:track"), {"code": typed}, follow=True)
         assert response.status_code == 200
         page = response.content.decode()
         assert _not_found() in page
@@ -200,16 +264,22 @@ def test_wrong_code_and_unknown_code_get_the_same_neutral_answer(client):
 @pytest.mark.django_db
 def test_malformed_code_gets_a_form_error_and_no_complaint(client):
     complaint_with_code()
-    response = client.post(reverse("hotline:track"), {"code": "hello"})
+    response = client.post(reverse("hotline:track"), {"code": "hello"}, follow=True)
     page = response.content.decode()
-    assert shown("A tracking code has 12 letters and digits, like K7Q4-9XMD-2RHP.") in page
+    assert (
+        shown(
+            "A tracking code has 16 letters and digits, like K7Q4-9XMD-2RHP-5WNA"
+            " (codes given out before December 2026 have 12)."
+        )
+        in page
+    )
     assert 'id="complaint-status"' not in page
 
 
 @pytest.mark.django_db
 def test_tracking_page_form_is_empty_after_a_lookup(client):
     _, code = complaint_with_code()
-    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    page = client.post(reverse("hotline:track"), {"code": code}, follow=True).content.decode()
     assert f'value="{code}"' not in page
 
 
@@ -218,16 +288,19 @@ def test_lookups_are_rate_limited_per_client(client):
     _, code = complaint_with_code()
     for _ in range(20):
         assert (
-            client.post(reverse("hotline:track"), {"code": tracking.generate()}).status_code == 200
+            client.post(
+                reverse("hotline:track"), {"code": tracking.generate()}, follow=True
+            ).status_code
+            == 200
         )
-    response = client.post(reverse("hotline:track"), {"code": code})
+    response = client.post(reverse("hotline:track"), {"code": code}, follow=True)
     assert response.status_code == 429
     page = response.content.decode()
     assert shown("Too many attempts") in page
     assert 'id="complaint-status"' not in page
 
     other = Client(REMOTE_ADDR="198.51.100.7")
-    assert other.post(reverse("hotline:track"), {"code": code}).status_code == 200
+    assert other.post(reverse("hotline:track"), {"code": code}, follow=True).status_code == 200
 
 
 @pytest.mark.django_db
@@ -257,7 +330,7 @@ def test_html_submitted_in_every_field_never_reaches_the_tracking_page(client):
     )
     page = client.post(reverse("hotline:complaint"), data, follow=True).content.decode()
     code = re.search(r'id="tracking-code">([^<]+)<', page).group(1)
-    page = client.post(reverse("hotline:track"), {"code": code}).content.decode()
+    page = client.post(reverse("hotline:track"), {"code": code}, follow=True).content.decode()
     assert 'id="complaint-status"' in page
     assert xss not in page
     assert "alert(" not in page

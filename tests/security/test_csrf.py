@@ -47,7 +47,8 @@ def public_forms(code):
         forms += [
             (f"{prefix}/callback/", callback_post_data, 302),
             (f"{prefix}/complaint/", complaint_post_data, 302),
-            (f"{prefix}/complaint/status/", lambda: {"code": code}, 200),
+            # The right code opens the case inbox: a redirect to it.
+            (f"{prefix}/complaint/status/", lambda: {"code": code}, 302),
         ]
     return forms
 

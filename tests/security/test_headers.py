@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from tests.hotline.factories import PublicUpdateFactory, complaint_with_code
+from tests.hotline.factories import CaseMessageFactory, complaint_with_code
 from tests.hotline.helpers import callback_post_data, complaint_post_data
 from tests.incidents.factories import IncidentFactory, SourceLinkFactory, VictimFactory
 
@@ -49,14 +49,22 @@ def test_hotline_pages_send_the_security_headers(client, prefix, path):
 def test_every_hotline_answer_sends_them_too(client, prefix):
     """The answers to posts: a form with errors, a redirect, the lookup result, thank-you."""
     complaint, code = complaint_with_code()
-    PublicUpdateFactory(complaint=complaint)
+    CaseMessageFactory(complaint=complaint)
     responses = [
         client.post(f"{prefix}/callback/", callback_post_data(phone="")),
         client.post(f"{prefix}/complaint/", complaint_post_data(description="short")),
-        client.post(f"{prefix}/complaint/status/", {"code": code}),
         client.post(f"{prefix}/complaint/status/", {"code": "nonsense"}),
+        client.post(f"{prefix}/complaint/status/", {"code": code}),
     ]
-    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    # The code opens the case inbox, which answers every post too.
+    case = client.get(responses[-1].url)
+    responses += [
+        case,
+        client.post(case.wsgi_request.path, {"action": "reply", "text": ""}),
+        client.post(case.wsgi_request.path, {"action": "erase"}),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 302, 200, 400, 400]
+    assert 'id="complaint-status"' in case.content.decode()
     accepted = client.post(f"{prefix}/complaint/", complaint_post_data())
     assert accepted.status_code == 302
     responses += [accepted, client.get(accepted.url)]

@@ -69,7 +69,7 @@ STAFF_WITHOUT_PERMISSION = {
             "hotline.delete_attachment",
             "hotline.add_attachment",
             "hotline.view_note",
-            "hotline.view_publicupdate",
+            "hotline.view_casemessage",
         ]
     },
     "staff-no-perms": {},

@@ -18,7 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hotline import evidence
 from hotline.models import Attachment, Complaint, Notification
 from tests.hotline.evidence_files import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
-from tests.hotline.helpers import complaint_post_data, shown
+from tests.hotline.helpers import (
+    assert_encrypted_at_rest,
+    complaint_post_data,
+    shown,
+    stored_plaintext,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +209,8 @@ def test_a_path_in_the_name_never_reaches_the_disk(client, settings, tmp_path, n
     root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
     stored = Path(attachment.file.path).resolve()
     assert stored.is_relative_to(root)
-    assert stored.read_bytes() == png_bytes()
+    assert_encrypted_at_rest(stored, png_bytes())
+    assert stored_plaintext(attachment) == png_bytes()
     # The stored name is the server's own, nothing of the visitor's.
     assert ".." not in attachment.file.name
     assert "evil" not in attachment.file.name and "passwd" not in attachment.file.name

@@ -21,8 +21,8 @@ from hotline.models import Attachment
 from incidents.models import Category, Incident, Region
 from tests.hotline.factories import (
     CallbackRequestFactory,
+    CaseMessageFactory,
     NoteFactory,
-    PublicUpdateFactory,
     complaint_with_code,
 )
 from tests.hotline.helpers import callback_post_data, complaint_post_data
@@ -207,10 +207,11 @@ def test_feeds_carry_payloads_as_text_not_markup(client, hostile_record, path):
 
 
 @pytest.mark.parametrize("prefix", ["", "/en"])
-def test_tracking_page_shows_public_updates_as_text(client, db, prefix):
+def test_case_inbox_shows_messages_as_text(client, db, prefix):
     complaint, code = complaint_with_code(place=ALL_PAYLOADS, description=ALL_PAYLOADS * 2)
-    PublicUpdateFactory(complaint=complaint, text=f"{ALL_PAYLOADS}\nsecond line {IMG}")
-    response = client.post(f"{prefix}/complaint/status/", {"code": code})
+    CaseMessageFactory(complaint=complaint, text=f"{ALL_PAYLOADS}\nsecond line {IMG}")
+    CaseMessageFactory(complaint=complaint, sender="reporter", text=f"{ALL_PAYLOADS}\nmy reply")
+    response = client.post(f"{prefix}/complaint/status/", {"code": code}, follow=True)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="complaint-status"' in html
@@ -283,7 +284,8 @@ def hostile_hotline(db):
         links=f"{JS_URL}\n{ALL_PAYLOADS}\nhttps://example.org/{IMG}",
     )
     NoteFactory(complaint=complaint, text=ALL_PAYLOADS)
-    PublicUpdateFactory(complaint=complaint, text=ALL_PAYLOADS)
+    CaseMessageFactory(complaint=complaint, text=ALL_PAYLOADS)
+    CaseMessageFactory(complaint=complaint, sender="reporter", text=ALL_PAYLOADS)
     Attachment.objects.create(
         complaint=complaint,
         file="evidence/2024/01/0123456789abcdef",
@@ -378,7 +380,8 @@ def test_no_payload_runs_in_chromium(live_server, live_reference_data, browser, 
     complaint, code = complaint_with_code(
         reporter_name=SHORT_PAYLOADS, outlet=ALL_PAYLOADS, description=ALL_PAYLOADS * 3
     )
-    PublicUpdateFactory(complaint=complaint, text=ALL_PAYLOADS)
+    CaseMessageFactory(complaint=complaint, text=ALL_PAYLOADS)
+    CaseMessageFactory(complaint=complaint, sender="reporter", text=ALL_PAYLOADS)
     NoteFactory(complaint=complaint, text=ALL_PAYLOADS)
     Attachment.objects.create(
         complaint=complaint,

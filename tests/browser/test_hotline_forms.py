@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-TRACKING_CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+TRACKING_CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$")
 DESCRIPTION = (
     "Під час знімання мітингу біля міськради невідомий чоловік вихопив у мене камеру, "
     "розбив об'єктив і погрожував розправою, якщо я опублікую відео."
@@ -91,10 +91,11 @@ def test_complaint_with_evidence_and_tracking(live_server, phone_page, screensho
         ("photo.png", "image/png"),
     ]
 
-    page.get_by_role("link", name=ukrainian("Check my complaint")).click()
+    page.get_by_role("link", name=ukrainian("My case"), exact=True).click()
     page.wait_for_url(re.compile(r"/complaint/status/$"))
     page.fill("#id_code", code)
     page.locator("#main form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/case/$"))
 
     expect(page.locator("#complaint-status")).to_have_text(ukrainian("Received"))
     page.screenshot(path=screenshot_dir / "complaint-status-uk-390.png", full_page=True)

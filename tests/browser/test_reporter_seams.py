@@ -96,7 +96,8 @@ def test_reporter_withdraws_consent(
     expect(page.locator("#withdraw-error")).to_be_visible()
     page.check("#id_confirm_withdraw")
     page.locator(".withdraw-form button").click()
-    expect(page.locator("#publication-consent .alert-success")).to_be_visible()
+    expect(page.locator(".alert-success").first).to_be_visible()
+    expect(page.locator("#publication-consent .withdraw-form")).to_have_count(0)
     page.screenshot(path=screenshot_dir / f"track-withdrawn-{language}-{width}.png", full_page=True)
     complaint.refresh_from_db()
     assert not complaint.consent_publish
@@ -137,12 +138,12 @@ def test_staff_see_consent_and_the_statement(live_server, new_page, signed_in, s
     anonymous.refresh_from_db()
     assert anonymous.incident.status == "draft"
 
-    page.goto(f"{live_server.url}/admin/hotline/complaint/{anonymous.pk}/public-update/")
+    page.goto(f"{live_server.url}/admin/hotline/complaint/{anonymous.pk}/message/")
     page.fill("#id_text", "Адвокат зателефонує вам завтра о 10:00.")
     page.locator("input[name=preview]").click()
-    expect(page.locator("#update-preview")).to_contain_text("Адвокат зателефонує")
-    page.screenshot(path=screenshot_dir / "admin-update-preview-uk-1280.png", full_page=True)
+    expect(page.locator("#message-preview")).to_contain_text("Адвокат зателефонує")
+    page.screenshot(path=screenshot_dir / "admin-message-preview-uk-1280.png", full_page=True)
     page.locator("input[name=send]").click()
     page.wait_for_url(re.compile(rf"/admin/hotline/complaint/{anonymous.pk}/change/"))
-    assert anonymous.public_updates.count() == 1
+    assert anonymous.messages.count() == 1
     assert services.complainant_notification(anonymous, status="published") is not None

@@ -243,3 +243,38 @@ def test_a_1_gib_upload_is_refused_at_once_and_nothing_is_written(front):
         assert " 413 " in answer.splitlines()[0]
     assert nginx.body_temp_files() == []
     assert [p for p in gunicorn_tmp.rglob("*") if p.is_file()] == []
+
+
+def _half_sent_upload(nginx, path: str) -> list[Path]:
+    """Send 1 MB of a 2 MB upload and stop: what nginx has written to disk meanwhile."""
+    with socket.create_connection(("127.0.0.1", nginx.port), timeout=5) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+            f"Content-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {2 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        sock.sendall(b"PLAINTEXT EVIDENCE " * (1024 * 1024 // 19))
+        time.sleep(0.5)
+        return nginx.body_temp_files() + _open_body_files(nginx)
+
+
+def _open_body_files(nginx) -> list[str]:
+    """Body files nginx's processes hold open (nginx may unlink a temporary file at once)."""
+    root = str(nginx.prefix / "client_body")
+    found = []
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(root):
+                found.append(target)
+    return found
+
+
+def test_evidence_on_its_way_in_is_never_buffered_to_disk_by_nginx(front):
+    """The hotline's uploads are held in memory by nginx: no temporary file with a
+    reporter's plaintext evidence, even for a moment (the vault encrypts it in Django)."""
+    _site, nginx = front
+    assert _half_sent_upload(nginx, "/complaint/") == []
+    assert _half_sent_upload(nginx, "/en/complaint/case/") == []
+    # The detector works: elsewhere a body this size goes to nginx's temporary files.
+    assert _half_sent_upload(nginx, "/incidents/") != []

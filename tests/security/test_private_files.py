@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hotline import vault
 from hotline.evidence import check_upload
 from hotline.models import Attachment
 from tests.hotline.evidence_files import pdf_bytes
@@ -29,7 +30,9 @@ def attachment(db):
         size=checked.size,
         sha256=checked.sha256,
     )
-    attachment.file.save("evidence", checked.upload, save=False)
+    # Stored as the complaint form stores it: encrypted by the vault.
+    lock = vault.store(attachment.file, checked.upload.chunks())
+    attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
     attachment.save()
     return attachment
 

@@ -536,7 +536,7 @@ def attachment_download(request, pk: int):
     try:
         # The whole file is decrypted and checked against the SHA-256 recorded at receipt
         # before one byte is sent: a changed file, or the wrong key, serves nothing.
-        vault.verify(
+        plaintext = vault.open_verified(
             attachment.file, attachment.lock, sha256=attachment.sha256, size=attachment.size
         )
     except vault.VaultError as error:
@@ -575,9 +575,9 @@ def attachment_download(request, pk: int):
         attachment.pk,
         attachment.complaint_id,
     )
-    # Decrypted chunk by chunk as it is sent: the plaintext never exists whole, nor on disk.
+    # Never on disk: decrypted chunk by chunk, in memory (see vault.open_verified).
     response = StreamingHttpResponse(
-        vault.plain_chunks(attachment.file, attachment.lock),
+        plaintext,
         content_type=attachment.content_type,
     )
     response["Content-Length"] = str(attachment.size)

@@ -26,10 +26,12 @@ _PATTERNS = [
     (re.compile(r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){3,7}[0-9a-fA-F]{1,4}\b"), "[ip]"),
     # phone numbers: 7+ digits, with an optional + and the usual separators between them
     (re.compile(r"(?<![\w/])\+?\(?\d(?:[\s().-]{0,2}\d){6,14}(?![\w/])"), "[phone]"),
-    # tracking codes as given out (XXXX-XXXX-XXXX) and as typed, in any case
+    # tracking codes as given out (XXXX-XXXX-XXXX-XXXX, and before December 2026 without the
+    # last group) and as typed, in any case
     (
         re.compile(
-            r"\b(?=[0-9A-Z-]*\d)[0-9A-HJKMNP-TV-Z]{4}-?[0-9A-HJKMNP-TV-Z]{4}-?[0-9A-HJKMNP-TV-Z]{4}\b",
+            r"\b(?=[0-9A-Z \t-]*\d)[0-9A-HJKMNP-TV-Z]{4}[- \t]?[0-9A-HJKMNP-TV-Z]{4}[- \t]?"
+            r"[0-9A-HJKMNP-TV-Z]{4}(?:[- \t]?[0-9A-HJKMNP-TV-Z]{4})?\b",
             re.IGNORECASE,
         ),
         "[code]",

@@ -20,6 +20,11 @@ from imi_portal.logs import RedactPersonalData, redact
         ("mail to olena.k+imi@ukr.net failed", "olena.k"),
         ("code 7K2M-9QXP-4TZ1 looked up", "7K2M"),
         ("code 7k2m9qxp4tz1 looked up", "7k2m9qxp4tz1"),
+        # Today's 80-bit codes: every group goes, the last one too.
+        ("code 7K2M-9QXP-4TZ1-WN5A looked up", "WN5A"),
+        ("code 7K2M-9QXP-4TZ1-WN5A looked up", "7K2M"),
+        ("code 7k2m9qxp4tz1wn5a looked up", "wn5a"),
+        ("code 7k2m 9qxp 4tz1 wn5a", "wn5a"),
         ("from 203.0.113.77", "203.0.113.77"),
         ("from 2001:db8:85a3::8a2e:370:7334", "8a2e:370:7334"),
     ],

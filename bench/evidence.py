@@ -182,7 +182,8 @@ def main() -> None:
     ]
     for index, what in enumerate(["upload (complaint with the file)", "download (staff)"]):
         bare, plain, sealed = (
-            statistics.median(times[mode][index]) * 1000 for mode in ("bare", "unencrypted", "vault")
+            statistics.median(times[mode][index]) * 1000
+            for mode in ("bare", "unencrypted", "vault")
         )
         lines.append(
             f"| {what} | {bare:.1f} | {plain:.1f} | {sealed:.1f} | {sealed / plain:.2f}× "

@@ -434,6 +434,14 @@ class CaseView(TemplateView):
             return redirect("hotline:track")
         complaint, ended = _case(request)
         if complaint is None:
+            if request.FILES:
+                messages.warning(
+                    request,
+                    _(
+                        "The files you attached could not be kept: attach them again before"
+                        " you send."
+                    ),
+                )
             return self.ended(True, draft=(request.POST.get("text") or "")[:5000])
         if action == "withdraw_consent":
             return self.withdraw_consent(complaint)

@@ -119,6 +119,19 @@ def test_a_reply_sent_after_the_case_ended_is_kept_and_the_code_asked_again(clie
     assert complaint.messages.count() == 0
 
 
+def test_files_of_a_reply_after_the_case_ended_are_asked_for_again(client):
+    _complaint, code = complaint_with_code()
+    open_case(client, code)
+    with time_machine.travel(datetime.timedelta(minutes=20)):
+        reply(client, "Here is the photo", [photo()])
+        page = client.get(TRACK).content.decode()
+    assert (
+        shown("The files you attached could not be kept: attach them again before you send.")
+        in page
+    )
+    assert not Attachment.objects.exists()
+
+
 def test_two_tabs_share_the_case_and_a_reply_sent_twice_is_saved_once(client):
     complaint, code = complaint_with_code()
     open_case(client, code)

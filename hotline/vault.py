@@ -24,6 +24,7 @@ import nacl.secret
 import nacl.utils
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 from nacl import bindings as sodium
 
 MAGIC = b"IMIVAULT1\n"
@@ -95,15 +96,21 @@ def unwrap(lock: Lock) -> bytes:
     key = known_keys().get(lock.key_id)
     if key is None:
         raise WrongKey(
-            "The file was encrypted under a key this server does not have "
-            f"(key id {lock.key_id}): check EVIDENCE_KEY and EVIDENCE_KEY_FALLBACKS."
+            _(
+                "The file was encrypted under a key this server does not have (key id"
+                " %(key)s): check EVIDENCE_KEY and EVIDENCE_KEY_FALLBACKS."
+            )
+            % {"key": lock.key_id}
         )
     try:
         return nacl.secret.SecretBox(key).decrypt(base64.b64decode(lock.wrapped_key))
     except (nacl.exceptions.CryptoError, binascii.Error, ValueError) as error:
         raise WrongKey(
-            f"The file's key does not open with the key {lock.key_id}: the stored key was "
-            "changed or the server's key is wrong."
+            _(
+                "The file's key does not open with the key %(key)s: the stored key was changed"
+                " or the server's key is wrong."
+            )
+            % {"key": lock.key_id}
         ) from error
 
 
@@ -143,26 +150,28 @@ def decrypt(stream, file_key: bytes) -> Iterator[bytes]:
     """Plaintext chunks from a readable ciphertext stream; raises Tampered on any change."""
     start = stream.read(len(MAGIC) + _HEADER)
     if len(start) != len(MAGIC) + _HEADER or not start.startswith(MAGIC):
-        raise Tampered("The stored file is not an encrypted evidence file (its header is wrong).")
+        raise Tampered(
+            _("The stored file is not an encrypted evidence file (its header is wrong).")
+        )
     state = sodium.crypto_secretstream_xchacha20poly1305_state()
     try:
         sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, start[len(MAGIC) :], file_key)
     except nacl.exceptions.CryptoError as error:
-        raise Tampered("The stored file's header is damaged.") from error
+        raise Tampered(_("The stored file's header is damaged.")) from error
     while True:
         block = stream.read(CHUNK + _ABYTES)
         if not block:
-            raise Tampered("The stored file is cut short: its end is missing.")
+            raise Tampered(_("The stored file is cut short: its end is missing."))
         try:
             plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, block, None)
         except nacl.exceptions.CryptoError as error:
             raise Tampered(
-                "The stored file was changed: a part of it fails authentication."
+                _("The stored file was changed: a part of it fails authentication.")
             ) from error
         yield plain
         if tag == _TAG_FINAL:
             if stream.read(1):
-                raise Tampered("The stored file has data after its end.")
+                raise Tampered(_("The stored file has data after its end."))
             return
 
 
@@ -217,7 +226,7 @@ def open_verified(field_file, lock: Lock, *, sha256: str, size: int) -> Iterable
             total += len(block)
             blocks.append(block)
     except FileNotFoundError as error:
-        raise VaultError("The stored file is missing.") from error
+        raise VaultError(_("The stored file is missing.")) from error
     _check(digest, total, sha256=sha256, size=size)
     return blocks
 
@@ -225,7 +234,7 @@ def open_verified(field_file, lock: Lock, *, sha256: str, size: int) -> Iterable
 def _check(digest, total: int, *, sha256: str, size: int) -> None:
     if total != size or digest.hexdigest() != sha256:
         raise Tampered(
-            "The file does not match the SHA-256 recorded when it was received: it was changed."
+            _("The file does not match the SHA-256 recorded when it was received: it was changed.")
         )
 
 
@@ -238,5 +247,5 @@ def verify(field_file, lock: Lock, *, sha256: str, size: int) -> None:
             digest.update(block)
             total += len(block)
     except FileNotFoundError as error:
-        raise VaultError("The stored file is missing.") from error
+        raise VaultError(_("The stored file is missing.")) from error
     _check(digest, total, sha256=sha256, size=size)

@@ -18,7 +18,7 @@ from hotline.models import AccessEvent, Attachment, Complaint, HeldFile
 
 from .evidence_files import png_bytes
 from .factories import AttachmentFactory
-from .helpers import assert_encrypted_at_rest, complaint_post_data, stored_plaintext
+from .helpers import assert_encrypted_at_rest, complaint_post_data, shown, stored_plaintext
 
 MARKER = b"PLAINTEXT-MARKER-Ivanna-Koval-+380671234567-"
 
@@ -120,7 +120,12 @@ def test_a_tampered_file_is_refused_logged_and_nothing_is_served(triage_client):
     assert not response.streaming
     body = response.content
     assert MARKER not in body and png_bytes()[:16] not in body
-    assert "integrity check" in body.decode()
+    assert shown("This evidence file was not served: it failed its integrity check.") in (
+        body.decode()
+    )
+    assert shown("The stored file was changed: a part of it fails authentication.") in (
+        body.decode()
+    )
     assert "no-store" in response["Cache-Control"]
     event = AccessEvent.objects.get()
     assert (event.action, event.attachment_id) == (AccessEvent.Action.REFUSED, attachment.pk)

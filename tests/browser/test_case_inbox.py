@@ -47,6 +47,11 @@ def test_question_answer_and_photo_through_the_case_inbox(
     phone.wait_for_url(re.compile(r"/complaint/thanks/$"))
     code = phone.locator("#tracking-code").inner_text().strip()
     phone.screenshot(path=screenshot_dir / f"inbox-1-receipt-{language}-390.png", full_page=True)
+    # Nothing sticks out of the card, not even the address (a long word on a phone).
+    assert phone.evaluate(
+        "(() => { const c = document.querySelector('#receipt-card');"
+        " return c.scrollWidth <= c.clientWidth; })()"
+    )
 
     # They type it back, with a slip first, as people do.
     slip = code[:-1] + ("A" if code[-1] != "A" else "B")

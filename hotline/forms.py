@@ -248,9 +248,10 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
         return value
 
 
-class TrackingForm(forms.Form):
-    code = forms.CharField(
-        label=_("Tracking code"),
+def code_field(label) -> forms.CharField:
+    """A box to type a tracking code in: no autocomplete or spell-check, capitals on phones."""
+    return forms.CharField(
+        label=label,
         max_length=40,
         widget=forms.TextInput(
             attrs={
@@ -261,6 +262,10 @@ class TrackingForm(forms.Form):
             }
         ),
     )
+
+
+class TrackingForm(forms.Form):
+    code = code_field(_("Tracking code"))
 
     def clean_code(self):
         value = self.cleaned_data["code"]
@@ -316,15 +321,4 @@ class CaseReplyForm(forms.Form):
 class CodeCheckForm(forms.Form):
     """The reporter types their new code back once, to show they kept it."""
 
-    typed = forms.CharField(
-        label=_("Type your tracking code here"),
-        max_length=40,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "placeholder": "XXXX-XXXX-XXXX-XXXX",
-            }
-        ),
-    )
+    typed = code_field(_("Type your tracking code here"))

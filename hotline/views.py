@@ -533,6 +533,26 @@ class CaseView(TemplateView):
         return self.render_to_response(context, status=status)
 
 
+def _record_download(user, attachment, *, refused: str = "") -> None:
+    """The access audit row and the log line of a download, served or refused (ids only)."""
+    record_access(
+        user=user,
+        action=AccessEvent.Action.REFUSED if refused else AccessEvent.Action.DOWNLOAD,
+        model=Complaint,
+        target_id=attachment.complaint_id,
+        attachment_id=attachment.pk,
+    )
+    access_log.log(
+        logging.ERROR if refused else logging.INFO,
+        "attachment download%s: user=%s attachment=%s complaint=%s%s",
+        " refused" if refused else "",
+        user.pk,
+        attachment.pk,
+        attachment.complaint_id,
+        f" reason={refused}" if refused else "",
+    )
+
+
 @noindex
 def attachment_download(request, pk: int):
     """Evidence, streamed to staff allowed to see it; 404 for everyone else."""
@@ -548,20 +568,7 @@ def attachment_download(request, pk: int):
             attachment.file, attachment.lock, sha256=attachment.sha256, size=attachment.size
         )
     except vault.VaultError as error:
-        record_access(
-            user=user,
-            action=AccessEvent.Action.REFUSED,
-            model=Complaint,
-            target_id=attachment.complaint_id,
-            attachment_id=attachment.pk,
-        )
-        access_log.error(
-            "attachment download refused: user=%s attachment=%s complaint=%s reason=%s",
-            user.pk,
-            attachment.pk,
-            attachment.complaint_id,
-            type(error).__name__,
-        )
+        _record_download(user, attachment, refused=type(error).__name__)
         response = render(
             request,
             "admin/hotline/evidence_refused.html",
@@ -570,19 +577,7 @@ def attachment_download(request, pk: int):
         )
         response["Cache-Control"] = "private, no-store"
         return response
-    record_access(
-        user=user,
-        action=AccessEvent.Action.DOWNLOAD,
-        model=Complaint,
-        target_id=attachment.complaint_id,
-        attachment_id=attachment.pk,
-    )
-    access_log.info(
-        "attachment download: user=%s attachment=%s complaint=%s",
-        user.pk,
-        attachment.pk,
-        attachment.complaint_id,
-    )
+    _record_download(user, attachment)
     # Never on disk: decrypted chunk by chunk, in memory (see vault.open_verified).
     response = StreamingHttpResponse(
         plaintext,

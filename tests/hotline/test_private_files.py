@@ -7,31 +7,24 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 import tests.settings as configured
-from hotline import vault
 from hotline.evidence import check_upload
-from hotline.models import Attachment
 from hotline.storage import private_storage
 
 from .evidence_files import pdf_bytes
-from .factories import ComplaintFactory, UserFactory
+from .factories import AttachmentFactory, ComplaintFactory, UserFactory
 
 
 @pytest.fixture
 def attachment(db):
     complaint = ComplaintFactory()
     checked = check_upload(SimpleUploadedFile("../court act.pdf", pdf_bytes()))
-    attachment = Attachment(
+    # Stored as the complaint form stores it: encrypted by the vault.
+    return AttachmentFactory(
         complaint=complaint,
         original_name=checked.name,
         content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
+        data=pdf_bytes(),
     )
-    # Stored as the complaint form stores it: encrypted by the vault.
-    lock = vault.store(attachment.file, checked.upload.chunks())
-    attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
-    attachment.save()
-    return attachment
 
 
 def _download(client, attachment_pk):

@@ -125,3 +125,29 @@ def test_question_answer_and_photo_through_the_case_inbox(
     phone.wait_for_url(re.compile(r"/complaint/status/$"))
     phone.goto(f"{site}{prefix}/complaint/case/")
     phone.wait_for_url(re.compile(r"/complaint/status/$"))
+
+
+@pytest.mark.parametrize(("prefix", "language", "locale"), LANGUAGES)
+def test_the_inbox_on_a_desktop_with_history_and_a_reason(
+    live_server, new_page, screenshot_dir, prefix, language, locale
+):
+    from hotline import services
+    from tests.hotline.factories import CaseMessageFactory, complaint_with_code
+
+    complaint, code = complaint_with_code(language=language, consent_publish=True)
+    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    services.change_status(obj=complaint, status=Complaint.Status.REJECTED)
+    Complaint.objects.filter(pk=complaint.pk).update(reason_for_reporter="—" + QUESTION[language])
+    CaseMessageFactory(complaint=complaint, text=QUESTION[language])
+    CaseMessageFactory(complaint=complaint, sender="reporter", text=ANSWER[language])
+    page = new_page(width=1280, locale=locale)
+    page.goto(f"{live_server.url}{prefix}/complaint/status/")
+    page.fill("#id_code", code)
+    page.locator("#main form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/case/$"))
+    expect(page.locator(".case-history")).to_contain_text(
+        said("IMI will not take up your complaint.", language)
+    )
+    expect(page.locator(".case-history")).to_contain_text(QUESTION[language])  # the reason
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=screenshot_dir / f"inbox-desktop-{language}-1280.png", full_page=True)

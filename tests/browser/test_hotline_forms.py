@@ -91,7 +91,7 @@ def test_complaint_with_evidence_and_tracking(live_server, phone_page, screensho
         ("photo.png", "image/png"),
     ]
 
-    page.get_by_role("link", name=ukrainian("My case"), exact=True).click()
+    page.locator("#main").get_by_role("link", name=ukrainian("My case"), exact=True).click()
     page.wait_for_url(re.compile(r"/complaint/status/$"))
     page.fill("#id_code", code)
     page.locator("#main form [type=submit]").click()

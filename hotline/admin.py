@@ -1,9 +1,7 @@
 import csv
-import datetime
 
 from csp.decorators import csp_update
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -40,12 +38,6 @@ from .models import (
 HISTORY_STYLE_HASH = "XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM="
 
 
-def overdue_cutoff(model) -> datetime.datetime:
-    if model is CallbackRequest:
-        return timezone.now() - datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES)
-    return timezone.now() - datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS)
-
-
 class AssigneeFilter(admin.SimpleListFilter):
     title = _("assignee")
     parameter_name = "assigned"
@@ -70,9 +62,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(
-                status=queryset.model.Status.NEW, created_at__lt=overdue_cutoff(queryset.model)
-            )
+            return queryset.overdue()
         return queryset
 
 
@@ -320,7 +310,7 @@ class TriageAdmin(SimpleHistoryAdmin):
             text = _("%d h") % (minutes // 60)
         else:
             text = _("%d days") % (minutes // (24 * 60))
-        if obj.status == obj.Status.NEW and obj.created_at < overdue_cutoff(type(obj)):
+        if obj.overdue:
             return format_html('<strong class="overdue">⚠ {}</strong>', text)
         return text
 
@@ -357,12 +347,28 @@ class TriageAdmin(SimpleHistoryAdmin):
         current = self.get_object(request, object_id)
         return current is not None and self.has_change_permission(request, current)
 
+    def get_queryset(self, request):
+        # ModelAdmin.get_queryset orders before anyone can annotate: the annotation the
+        # ordering needs comes first here.
+        queryset = self.model._default_manager.get_queryset().overdue_first()
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # Overdue first (the longest overdue at the top), then the newest: the shift's order.
+        return ["-is_overdue", "due_at", "-created_at"]
+
     def save_model(self, request, obj, form, change):
-        # A status changed on the form sets the same times as the actions do.
-        services.record_status_times(obj)
-        super().save_model(request, obj, form, change)
+        # A status chosen on the form goes through the same service as the actions: the
+        # other fields are saved first, then the status moves (or the form says why not).
+        new_status = obj.status
         if change and "status" in form.changed_data:
-            services.status_changed(obj)
+            obj.status = form.initial["status"]
+        else:
+            services.record_status_times(obj)
+        obj._history_user = request.user
+        super().save_model(request, obj, form, change)
+        if obj.status != new_status:
+            services.change_status(obj=obj, status=new_status, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
@@ -718,7 +724,12 @@ class ComplaintAdmin(TriageAdmin):
         return TemplateResponse(request, "admin/hotline/case_message.html", context)
 
     def _set_priority(self, request, queryset, priority):
-        count = queryset.update(priority=priority, updated_at=timezone.now())
+        count = 0
+        for complaint in queryset:
+            services.complaint_set_priority(
+                complaint=complaint, priority=priority, user=request.user
+            )
+            count += 1
         self.message_user(
             request, ngettext("%d complaint updated.", "%d complaints updated.", count) % count
         )

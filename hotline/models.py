@@ -20,6 +20,32 @@ DESCRIPTION_MIN_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 20_000
 
 
+class TriageQuerySet(models.QuerySet):
+    """The rules a shift works by, written once: what is open, what is overdue."""
+
+    def open(self):
+        return self.exclude(status__in=self.model.FINISHED).filter(erased_at__isnull=True)
+
+    def overdue(self, now=None):
+        """Open, and its current state's time to act has passed (see TriageItem.due_at)."""
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+    def overdue_first(self, now=None):
+        """Overdue items first (the longest overdue at the top), then the newest."""
+        return self.annotate(
+            is_overdue=models.Case(
+                models.When(
+                    Q(due_at__lt=now or timezone.now())
+                    & ~Q(status__in=self.model.FINISHED)
+                    & Q(erased_at__isnull=True),
+                    then=models.Value(1),
+                ),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("-is_overdue", "due_at", "-created_at")
+
+
 class TriageItem(models.Model):
     """What a callback request and a complaint share: who handles it, its times, and the
     rules for moving its status (each subclass has its own Status, TRANSITIONS and FINISHED,
@@ -37,6 +63,9 @@ class TriageItem(models.Model):
         related_name="+",
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    # When the current state must have been acted on (hotline.services.due_at): set by the
+    # one service that changes the status, empty for states with no timer.
+    due_at = models.DateTimeField(_("act by"), null=True, blank=True, editable=False, db_index=True)
     closed_at = models.DateTimeField(
         _("finished at"),
         null=True,
@@ -54,6 +83,8 @@ class TriageItem(models.Model):
     created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = TriageQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["-created_at"]
@@ -62,6 +93,15 @@ class TriageItem(models.Model):
         if self.erased_at is not None:
             return False  # nothing is left to work on
         return status in self.TRANSITIONS.get(self.status, set())
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.due_at is not None
+            and self.due_at < timezone.now()
+            and self.status not in self.FINISHED
+            and self.erased_at is None
+        )
 
 
 class CallbackRequest(TriageItem):
@@ -92,15 +132,37 @@ class CallbackRequest(TriageItem):
         IN_PROGRESS = "in_progress", _("In progress")
         CALLED_BACK = "called_back", _("Called back")
         NO_ANSWER = "no_answer", _("No answer")
+        UNREACHABLE = "unreachable", _("Unreachable")
         CLOSED = "closed", _("Closed")
 
     TRANSITIONS = {
-        Status.NEW: {Status.IN_PROGRESS, Status.CALLED_BACK, Status.NO_ANSWER, Status.CLOSED},
-        Status.IN_PROGRESS: {Status.CALLED_BACK, Status.NO_ANSWER, Status.CLOSED},
-        Status.NO_ANSWER: {Status.IN_PROGRESS, Status.CALLED_BACK, Status.CLOSED},
+        Status.NEW: {
+            Status.IN_PROGRESS,
+            Status.CALLED_BACK,
+            Status.NO_ANSWER,
+            Status.UNREACHABLE,
+            Status.CLOSED,
+        },
+        Status.IN_PROGRESS: {
+            Status.CALLED_BACK,
+            Status.NO_ANSWER,
+            Status.UNREACHABLE,
+            Status.CLOSED,
+        },
+        Status.NO_ANSWER: {
+            Status.IN_PROGRESS,
+            Status.CALLED_BACK,
+            Status.NO_ANSWER,
+            Status.UNREACHABLE,
+            Status.CLOSED,
+        },
+        # A supervisor decides: try again, or close.
+        Status.UNREACHABLE: {Status.IN_PROGRESS, Status.CALLED_BACK, Status.CLOSED},
         Status.CALLED_BACK: {Status.CLOSED},
         Status.CLOSED: set(),
     }
+    # Unanswered attempts after which the request is unreachable and goes to the supervisor.
+    MAX_UNANSWERED = 3
     # Work on it is over: the retention period of its personal data starts.
     FINISHED = frozenset({Status.CLOSED})
 
@@ -122,6 +184,15 @@ class CallbackRequest(TriageItem):
         _("status"), max_length=12, choices=Status.choices, default=Status.NEW, db_index=True
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    call_again_at = models.DateTimeField(
+        _("call again at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when a call attempt ends with “asked to call later” or no answer."),
+    )
+    attempts = models.PositiveSmallIntegerField(_("call attempts"), default=0, editable=False)
+    last_outcome = models.CharField(_("last attempt"), max_length=16, blank=True, editable=False)
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
 
     history = HistoricalRecords(excluded_fields=["submission_key"])
@@ -149,6 +220,43 @@ class CallbackRequest(TriageItem):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:hotline_callbackrequest_change", args=[self.pk])
+
+
+class CallAttempt(models.Model):
+    """One call an operator made to return a callback request, and how it ended."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        CALL_LATER = "call_later", _("Asked to call later")
+
+    # Outcomes that count toward CallbackRequest.MAX_UNANSWERED.
+    UNANSWERED = frozenset({Outcome.NO_ANSWER, Outcome.BUSY})
+
+    callback = models.ForeignKey(
+        "CallbackRequest", on_delete=models.CASCADE, related_name="call_attempts"
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    call_again_at = models.DateTimeField(_("call again at"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
 
 
 class Complaint(TriageItem):
@@ -564,6 +672,7 @@ class Notification(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to publication withdrawn")
         ERASURE_REQUESTED = "erasure_requested", _("Erasure of personal data requested")
         ESCALATION = "escalation", _("Escalation")
+        UNREACHABLE = "unreachable", _("Callback unreachable, to the supervisor")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

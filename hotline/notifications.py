@@ -48,7 +48,8 @@ def staff_recipients(notification: Notification) -> list[Recipient]:
     """STAFF_NOTIFY_EMAILS (`address` or `address|en`) plus active staff of the right groups."""
     found: dict[str, Recipient] = {}
     addresses = settings.STAFF_NOTIFY_EMAILS
-    if notification.kind == Notification.Kind.ESCALATION and settings.ESCALATION_EMAILS:
+    supervisors = (Notification.Kind.ESCALATION, Notification.Kind.UNREACHABLE)
+    if notification.kind in supervisors and settings.ESCALATION_EMAILS:
         addresses = settings.ESCALATION_EMAILS
     for entry in addresses:
         address, _sep, language = entry.partition("|")
@@ -86,9 +87,12 @@ def staff_context(notification: Notification) -> dict:
         "item_kind": "complaint" if isinstance(item, Complaint) else "callback",
         "item_id": item.pk,
         "received_at": item.created_at,
+        "status": item.get_status_display(),
+        "status_is_new": item.status == "new",
         "age_minutes": int((timezone.now() - item.created_at).total_seconds() // 60),
         "admin_url": _admin_url(item),
         "escalation": notification.kind == Notification.Kind.ESCALATION,
+        "unreachable": notification.kind == Notification.Kind.UNREACHABLE,
         "consent_withdrawn": notification.kind == Notification.Kind.CONSENT_WITHDRAWN,
         # Only that there is a reply: its words stay in the admin.
         "reply": notification.kind == Notification.Kind.REPORTER_REPLY,

@@ -172,38 +172,25 @@ def resend(notification_ids) -> int:
 
 
 def escalate() -> int:
-    """One escalation per overdue item, ever: the item's escalated_at is set in the same
-    transaction that writes the notification rows."""
+    """One escalation per overdue state of an item: the item's escalated_at is set in the
+    same transaction that writes the notification rows, and cleared when its status moves
+    on (hotline.services.record_status_times), so the next state escalates again if late."""
     from .services import write_outbox
 
-    now = timezone.now()
-    overdue = [
-        (
-            CallbackRequest,
-            now - datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES),
-            "callback",
-        ),
-        (
-            Complaint,
-            now - datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS),
-            "complaint",
-        ),
-    ]
     count = 0
-    for model, cutoff, field in overdue:
-        candidates = model.objects.filter(
-            status=model.Status.NEW, created_at__lt=cutoff, escalated_at__isnull=True
-        ).values_list("pk", flat=True)
-        for pk in candidates:
+    for model, field in ((CallbackRequest, "callback"), (Complaint, "complaint")):
+        candidates = model.objects.overdue().filter(escalated_at__isnull=True)
+        for pk in candidates.values_list("pk", flat=True):
             with transaction.atomic():
                 item = (
-                    model.objects.select_for_update()
-                    .filter(pk=pk, status=model.Status.NEW, escalated_at__isnull=True)
+                    model.objects.overdue()
+                    .select_for_update()
+                    .filter(pk=pk, escalated_at__isnull=True)
                     .first()
                 )
                 if item is None:
                     continue
-                item.escalated_at = now
+                item.escalated_at = timezone.now()
                 item.save(update_fields=["escalated_at"])
                 # write_outbox queues its rows on commit itself.
                 write_outbox(kind=Notification.Kind.ESCALATION, **{field: item})

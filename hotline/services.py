@@ -1,5 +1,6 @@
 """Writes for the hotline: every submission and its outbox rows in one transaction."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -14,10 +15,12 @@ from .evidence import CheckedFile
 from .models import (
     AccessEvent,
     Attachment,
+    CallAttempt,
     CallbackRequest,
     CaseMessage,
     Complaint,
     HeldFile,
+    Note,
     Notification,
 )
 from .storage import private_storage
@@ -102,6 +105,7 @@ def callback_request_submit(*, data: dict, language: str, submission_key) -> Cal
     try:
         with transaction.atomic():
             callback = CallbackRequest(**data, language=language, submission_key=submission_key)
+            callback.due_at = due_at(callback)
             callback.full_clean(validate_unique=False)
             callback.save()
             write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
@@ -219,6 +223,7 @@ def complaint_submit(
                 submission_key=submission_key,
                 tracking_code_hash=tracking.digest(code),
             )
+            complaint.due_at = due_at(complaint)
             complaint.full_clean(validate_unique=False)
             complaint.save()
             for checked in files:
@@ -273,13 +278,14 @@ def complaint_find_by_code(code: str) -> Complaint | None:
     )
 
 
-def record_status_times(obj) -> None:
-    """The times a new status implies, for the actions and the admin change form alike.
+def record_status_times(obj, *, previous: str | None = None) -> None:
+    """The times a new status implies.
 
     A callback request records when it first left 'new'. An item records when it was
     finished (closed; a complaint also when not taken up), which starts the retention period
     of its personal data; a complaint taken up again is no longer finished. A complaint that
-    was not taken up and is then closed keeps the earlier time.
+    was not taken up and is then closed keeps the earlier time. Each state's timer starts
+    afresh (see due_at), and so does its escalation.
     """
     now = timezone.now()
     if isinstance(obj, CallbackRequest) and obj.handled_at is None and obj.status != obj.Status.NEW:
@@ -288,14 +294,50 @@ def record_status_times(obj) -> None:
         obj.closed_at = None
     elif obj.closed_at is None:
         obj.closed_at = now
+    obj.due_at = due_at(obj, previous=previous, now=now)
+    obj.escalated_at = None
+
+
+def due_at(obj, *, previous: str | None = None, now=None):
+    """When the item's current state must have been acted on; None for a state without a
+    timer (the settings name each timer).
+
+    Callback request: new, or taken by an operator: the first call within
+    CALLBACK_ESCALATION_MINUTES; no answer: at the time the operator set, else within
+    CALLBACK_RETRY_MINUTES. Complaint: new: a first look within COMPLAINT_ESCALATION_HOURS;
+    under review or verification: done within COMPLAINT_VERIFICATION_DAYS of being taken up
+    (moving from review to verification does not restart it).
+    """
+    now = now or timezone.now()
+    first_call = datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES)
+    if isinstance(obj, CallbackRequest):
+        status = CallbackRequest.Status
+        if obj.status == status.NEW:
+            return obj.created_at + first_call
+        if obj.status == status.IN_PROGRESS:
+            return now + first_call
+        if obj.status == status.NO_ANSWER:
+            return obj.call_again_at or now + datetime.timedelta(
+                minutes=settings.CALLBACK_RETRY_MINUTES
+            )
+        return None
+    status = Complaint.Status
+    if obj.status == status.NEW:
+        return obj.created_at + datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS)
+    if obj.status in (status.TRIAGE, status.VERIFYING):
+        if previous in (status.TRIAGE, status.VERIFYING) and obj.due_at is not None:
+            return obj.due_at
+        return now + datetime.timedelta(days=settings.COMPLAINT_VERIFICATION_DAYS)
+    return None
 
 
 class TransitionError(Exception):
     pass
 
 
-def change_status(*, obj, status: str, user=None):
-    """Move a complaint or callback request along its allowed transitions only."""
+def _move(obj, status: str, user=None):
+    """The one place a status changes: the allowed transitions only, the times and timers it
+    implies, the assignee, a history row naming who did it, and the reporter's news."""
     if obj.status == status:
         return obj
     if not obj.can_move_to(status):
@@ -303,13 +345,98 @@ def change_status(*, obj, status: str, user=None):
             f"{obj.get_status_display()} → {type(obj).Status(status).label} is not allowed"
         )
     with transaction.atomic():
+        previous = obj.status
         obj.status = status
-        record_status_times(obj)
+        record_status_times(obj, previous=previous)
         if obj.assignee_id is None and user is not None:
             obj.assignee = user
+        if user is not None:
+            obj._history_user = user
         obj.save()
         status_changed(obj)
     return obj
+
+
+def complaint_change_status(*, complaint: Complaint, status: str, user=None) -> Complaint:
+    return _move(complaint, status, user)
+
+
+def callback_change_status(*, callback: CallbackRequest, status: str, user=None):
+    return _move(callback, status, user)
+
+
+def change_status(*, obj, status: str, user=None):
+    """For code that handles both kinds alike (the admin's shared actions)."""
+    if isinstance(obj, Complaint):
+        return complaint_change_status(complaint=obj, status=status, user=user)
+    return callback_change_status(callback=obj, status=status, user=user)
+
+
+def complaint_set_priority(*, complaint: Complaint, priority: int, user=None) -> Complaint:
+    """A new priority, with its history row (who and when)."""
+    if complaint.priority == priority:
+        return complaint
+    complaint.priority = priority
+    if user is not None:
+        complaint._history_user = user
+    complaint.save(update_fields=["priority", "updated_at"])
+    return complaint
+
+
+def callback_log_attempt(
+    *, callback: CallbackRequest, outcome: str, user=None, call_again_at=None
+) -> CallAttempt:
+    """An operator called back: the attempt is recorded and the request moves on.
+
+    Reached: called back. Wrong number: unreachable at once. No answer or busy: no answer,
+    to call again at the time given (else within CALLBACK_RETRY_MINUTES); the
+    MAX_UNANSWERED-th unanswered attempt makes it unreachable, with a note and a mail to the
+    supervisor (ESCALATION_EMAILS). Asked to call later: no answer, due at that time.
+    """
+    outcome = CallAttempt.Outcome(outcome)
+    with transaction.atomic():
+        callback = CallbackRequest.objects.select_for_update().get(pk=callback.pk)
+        if callback.erased_at is not None or callback.status in callback.FINISHED:
+            raise TransitionError("the callback request is closed")
+        attempt = CallAttempt.objects.create(
+            callback=callback,
+            outcome=outcome,
+            call_again_at=call_again_at if outcome != CallAttempt.Outcome.REACHED else None,
+            author=user,
+        )
+        unanswered = callback.call_attempts.filter(outcome__in=CallAttempt.UNANSWERED).count()
+        callback.attempts = callback.call_attempts.count()
+        callback.last_outcome = outcome
+        callback.call_again_at = attempt.call_again_at
+        status = CallbackRequest.Status
+        if outcome == CallAttempt.Outcome.REACHED:
+            target = status.CALLED_BACK
+        elif outcome == CallAttempt.Outcome.WRONG_NUMBER or (
+            outcome in CallAttempt.UNANSWERED and unanswered >= CallbackRequest.MAX_UNANSWERED
+        ):
+            target = status.UNREACHABLE
+        else:
+            target = status.NO_ANSWER
+        if callback.status == target:
+            # Another unanswered try: the same state, a new time to call again.
+            callback.due_at = due_at(callback, previous=target)
+            callback.escalated_at = None
+            if user is not None:
+                callback._history_user = user
+            callback.save()
+        else:
+            _move(callback, target, user)
+        if target == status.UNREACHABLE:
+            Note.objects.create(
+                callback=callback,
+                text=_(
+                    "Unreachable after %(count)d attempts (last: %(outcome)s). Supervisor: "
+                    "decide whether to try again or close."
+                )
+                % {"count": callback.attempts, "outcome": outcome.label},
+            )
+            write_outbox(kind=Notification.Kind.UNREACHABLE, callback=callback)
+    return attempt
 
 
 def status_changed(obj) -> None:
@@ -541,12 +668,12 @@ def complaint_publication_sync() -> dict[str, int]:
         status=Complaint.Status.VERIFIED, incident__in=public, erased_at__isnull=True
     )
     for complaint in to_publish:
-        change_status(obj=complaint, status=Complaint.Status.PUBLISHED)
+        complaint_change_status(complaint=complaint, status=Complaint.Status.PUBLISHED)
         counts["published"] += 1
     to_withdraw = Complaint.objects.filter(status=Complaint.Status.PUBLISHED).exclude(
         incident__in=public
     )
     for complaint in to_withdraw:
-        change_status(obj=complaint, status=Complaint.Status.VERIFIED)
+        complaint_change_status(complaint=complaint, status=Complaint.Status.VERIFIED)
         counts["withdrawn"] += 1
     return counts

@@ -407,8 +407,16 @@ NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
 # Delivery counts as stuck (for `manage.py outbox_status`) past this age or any failure.
 NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=10 * 60)
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.local")
+# The timers of the duty desk (hotline.services.due_at): past them an open item is overdue,
+# sorts first and is escalated once per state through the outbox.
+# A new callback request, or one an operator took: the first call within this time.
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
+# After "no answer" or "busy" without a time from the operator: try again within this time.
+CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=60)
+# A new complaint: someone looks at it (takes it to review) within this time.
 COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
+# A complaint under review or verification: verified (or not taken up) within this time.
+COMPLAINT_VERIFICATION_DAYS = env.int("COMPLAINT_VERIFICATION_DAYS", default=5)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 # Per client address (hashed, in the cache): form posts and tracking-code lookups.
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")

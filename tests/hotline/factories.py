@@ -28,7 +28,24 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password("a long test password")
 
 
-class CallbackRequestFactory(DjangoModelFactory):
+class TimedFactory(DjangoModelFactory):
+    """Items get the timer of their status, as the services give it (unless one is passed)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from hotline import services
+
+        obj = model_class(*args, **kwargs)
+        if "due_at" not in kwargs:
+            obj.due_at = services.due_at(obj)
+        obj.save()
+        return obj
+
+
+class CallbackRequestFactory(TimedFactory):
     class Meta:
         model = CallbackRequest
 
@@ -39,7 +56,7 @@ class CallbackRequestFactory(DjangoModelFactory):
     consent = True
 
 
-class ComplaintFactory(DjangoModelFactory):
+class ComplaintFactory(TimedFactory):
     """A complaint; its tracking code is thrown away (use complaint_with_code to keep it)."""
 
     class Meta:

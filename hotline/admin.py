@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -27,6 +28,7 @@ from .audit import record_access
 from .models import (
     AccessEvent,
     Attachment,
+    CallAttempt,
     CallbackRequest,
     CaseMessage,
     Complaint,
@@ -63,6 +65,32 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.overdue()
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("open")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open (not finished)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.open()
+        return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = _("conversation")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting for the reporter's answer"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.waiting_for_reporter()
         return queryset
 
 
@@ -390,24 +418,78 @@ def _csv_safe(value):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+class CallAttemptForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("How did the call end?"),
+        choices=CallAttempt.Outcome.choices,
+        widget=forms.RadioSelect,
+    )
+    call_again_at = forms.DateTimeField(
+        label=_("Call again at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "Kyiv time. Needed for “asked to call later”; for no answer or busy, empty means"
+            " within the retry time."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == CallAttempt.Outcome.CALL_LATER and not cleaned.get(
+            "call_again_at"
+        ):
+            self.add_error("call_again_at", _("When did they ask to be called?"))
+        when = cleaned.get("call_again_at")
+        if when is not None and when < timezone.now():
+            self.add_error("call_again_at", _("This time has already passed."))
+        return cleaned
+
+
+class CallAttemptInline(admin.TabularInline):
+    model = CallAttempt
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "outcome", "call_again_at", "author"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CallbackRequest)
 class CallbackRequestAdmin(TriageAdmin):
     list_display = [
         "__str__",
         "status",
-        "topic",
+        "phone_link",
+        "calls",
         "preferred_time",
+        "topic",
         "assignee",
         "age",
-        "language",
         "erasure",
     ]
-    list_filter = ["status", AssigneeFilter, OverdueFilter, "topic", "preferred_time", "language"]
+    list_filter = [
+        "status",
+        OpenFilter,
+        AssigneeFilter,
+        OverdueFilter,
+        "topic",
+        "preferred_time",
+        "language",
+    ]
     search_fields = ["=id", "phone", "name", "message"]
     list_select_related = ["assignee"]
-    inlines = [NoteInline]
+    inlines = [CallAttemptInline, NoteInline]
     actions = ["assign_to_me", "export_csv"]
     readonly_fields = [
+        "phone_link",
+        "calls",
         "created_at",
         "updated_at",
         "handled_at",
@@ -416,6 +498,88 @@ class CallbackRequestAdmin(TriageAdmin):
         "closed_at",
         "erasure",
     ]
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_link(self, obj):
+        if not obj.phone:
+            return "—"
+        return format_html(
+            '<a class="tel" href="tel:{}">{}</a>', obj.phone.as_e164, obj.phone.as_national
+        )
+
+    @admin.display(description=_("calls"), ordering="attempts")
+    def calls(self, obj):
+        """Attempts so far and how the last one ended; the next call's time; a link to log
+        one more."""
+        parts = []
+        if obj.attempts:
+            outcome = CallAttempt.Outcome(obj.last_outcome).label if obj.last_outcome else ""
+            parts.append(format_html("{} · {}", obj.attempts, outcome))
+        if obj.call_again_at and obj.status not in obj.FINISHED:
+            parts.append(
+                format_html(
+                    "{} {}",
+                    _("again at"),
+                    timezone.localtime(obj.call_again_at).strftime("%d.%m %H:%M"),
+                )
+            )
+        if obj.pk and obj.erased_at is None and obj.status not in obj.FINISHED:
+            parts.append(
+                format_html(
+                    '<a class="log-call" href="{}">{}</a>',
+                    reverse("admin:hotline_callbackrequest_call", args=[obj.pk]),
+                    _("Log a call"),
+                )
+            )
+        return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts)) or "—"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/call/",
+                self.admin_site.admin_view(self.call_view),
+                name="hotline_callbackrequest_call",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def call_view(self, request, object_id):
+        """Log one call attempt and its outcome; the request moves on by the rules of
+        hotline.services.callback_log_attempt."""
+        callback = get_object_or_404(CallbackRequest, pk=object_id)
+        if not self.has_change_permission(request, callback):
+            raise PermissionDenied
+        form = CallAttemptForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.callback_log_attempt(
+                    callback=callback,
+                    outcome=form.cleaned_data["outcome"],
+                    call_again_at=form.cleaned_data["call_again_at"],
+                    user=request.user,
+                )
+            except services.TransitionError:
+                self.message_user(request, _("This request is closed."), messages.WARNING)
+            else:
+                callback.refresh_from_db()
+                self.message_user(
+                    request,
+                    _("Call logged. The request is now “%(status)s”.")
+                    % {"status": callback.get_status_display()},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(reverse("admin:hotline_callbackrequest_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Log a call: %(item)s") % {"item": callback},
+            "opts": self.model._meta,
+            "original": callback,
+            "form": form,
+            "attempts": callback.call_attempts.select_related("author"),
+            "phone": self.phone_link(callback),
+        }
+        return TemplateResponse(request, "admin/hotline/call_attempt.html", context)
+
     export_fields = [
         "id",
         "created_at",
@@ -445,7 +609,9 @@ class ComplaintAdmin(TriageAdmin):
     ]
     list_filter = [
         "status",
+        OpenFilter,
         UnreadRepliesFilter,
+        WaitingFilter,
         "priority",
         "consent_publish",
         AssigneeFilter,

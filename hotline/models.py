@@ -46,6 +46,25 @@ class TriageQuerySet(models.QuerySet):
         ).order_by("-is_overdue", "due_at", "-created_at")
 
 
+class ComplaintQuerySet(TriageQuerySet):
+    def with_unread_replies(self):
+        return self.filter(messages__sender="reporter", messages__read_at__isnull=True).distinct()
+
+    def waiting_for_reporter(self):
+        """Open, and the last word in the conversation is staff's: the desk waits for an
+        answer (the inbox has a timer of its own in the reporter's hands)."""
+        last_sender = (
+            CaseMessage.objects.filter(complaint=models.OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("sender")[:1]
+        )
+        return (
+            self.open()
+            .annotate(last_sender=models.Subquery(last_sender))
+            .filter(last_sender="staff")
+        )
+
+
 class TriageItem(models.Model):
     """What a callback request and a complaint share: who handles it, its times, and the
     rules for moving its status (each subclass has its own Status, TRANSITIONS and FINISHED,
@@ -416,6 +435,8 @@ class Complaint(TriageItem):
     )
 
     history = HistoricalRecords(excluded_fields=["tracking_code_hash", "submission_key"])
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("complaint")

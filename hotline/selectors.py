@@ -63,3 +63,115 @@ def case_conversation(complaint: Complaint):
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One count on the duty dashboard: what, how many, where to see them, how urgent."""
+
+    key: str
+    label: str
+    count: int
+    url: str
+    urgency: int  # 0 = most urgent
+
+
+def duty_tiles(user) -> list[Tile]:
+    """What the shift must look at now, for what this person may see: the urgent first,
+    then by number. One count query a tile, whatever the size of the queues."""
+    from django.urls import reverse
+
+    from .models import CallbackRequest, Notification
+
+    tiles = []
+    if user.has_perm("hotline.view_callbackrequest"):
+        base = reverse("admin:hotline_callbackrequest_changelist")
+        callbacks = CallbackRequest.objects
+        tiles += [
+            Tile(
+                "callbacks-overdue",
+                _("Callback requests overdue"),
+                callbacks.overdue().count(),
+                f"{base}?overdue=yes",
+                0,
+            ),
+            Tile(
+                "callbacks-unreachable",
+                _("Callback requests unreachable (supervisor)"),
+                callbacks.filter(
+                    status=CallbackRequest.Status.UNREACHABLE, erased_at__isnull=True
+                ).count(),
+                f"{base}?status__exact=unreachable",
+                1,
+            ),
+            Tile(
+                "callbacks-new",
+                _("New callback requests"),
+                callbacks.filter(status=CallbackRequest.Status.NEW).count(),
+                f"{base}?status__exact=new",
+                2,
+            ),
+            Tile(
+                "callbacks-mine",
+                _("Callback requests assigned to me"),
+                callbacks.open().filter(assignee=user).count(),
+                f"{base}?assigned=mine&open=yes",
+                3,
+            ),
+        ]
+    if user.has_perm("hotline.view_complaint"):
+        base = reverse("admin:hotline_complaint_changelist")
+        complaints = Complaint.objects
+        tiles += [
+            Tile(
+                "complaints-overdue",
+                _("Complaints overdue"),
+                complaints.overdue().count(),
+                f"{base}?overdue=yes",
+                0,
+            ),
+            Tile(
+                "complaints-new",
+                _("New complaints"),
+                complaints.filter(status=Complaint.Status.NEW).count(),
+                f"{base}?status__exact=new",
+                2,
+            ),
+            Tile(
+                "complaints-mine",
+                _("Complaints assigned to me"),
+                complaints.open().filter(assignee=user).count(),
+                f"{base}?assigned=mine&open=yes",
+                3,
+            ),
+        ]
+        if user.has_perm("hotline.change_complaint"):
+            tiles += [
+                Tile(
+                    "unread-replies",
+                    _("Unread replies from reporters"),
+                    complaints.with_unread_replies().count(),
+                    f"{base}?unread=yes",
+                    1,
+                ),
+                Tile(
+                    "complaints-waiting",
+                    _("Waiting for the reporter's answer"),
+                    complaints.waiting_for_reporter().count(),
+                    f"{base}?waiting=yes",
+                    4,
+                ),
+            ]
+    if user.has_perm("hotline.view_notification"):
+        base = reverse("admin:hotline_notification_changelist")
+        tiles.append(
+            Tile(
+                "notifications-failed",
+                _("Notifications that failed"),
+                Notification.objects.filter(status=Notification.Status.FAILED).count(),
+                f"{base}?status__exact=failed",
+                1,
+            )
+        )
+    # The urgent ones that have something in them first; empty tiles last.
+    return sorted(tiles, key=lambda tile: (tile.count == 0, tile.urgency, -tile.count))

@@ -1,7 +1,8 @@
 from django import template
 from django.urls import reverse
 
-from hotline.models import CaseMessage, Notification
+from hotline import selectors
+from hotline.models import Notification
 
 register = template.Library()
 
@@ -26,16 +27,7 @@ def outbox_alert(context):
     }
 
 
-@register.inclusion_tag("admin/hotline/unread_replies.html", takes_context=True)
-def unread_replies(context):
-    """Replies from reporters no one has read yet, on the admin index, for who reads them."""
-    user = context["request"].user
-    if not user.has_perm("hotline.change_complaint"):
-        return {"show": False}
-    unread = CaseMessage.objects.filter(sender=CaseMessage.Sender.REPORTER, read_at__isnull=True)
-    return {
-        "show": True,
-        "messages": unread.count(),
-        "complaints": unread.values("complaint").distinct().count(),
-        "url": reverse("admin:hotline_complaint_changelist") + "?unread=yes",
-    }
+@register.inclusion_tag("admin/hotline/duty_dashboard.html", takes_context=True)
+def duty_dashboard(context):
+    """The shift's counts on the admin index, for what the signed-in person may see."""
+    return {"tiles": selectors.duty_tiles(context["request"].user)}

@@ -1,0 +1,280 @@
+"""The duty desk: a timer for every open state, overdue first, calls logged as calls, and one
+writer per state."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from hotline import outbox, services
+from hotline.models import CallAttempt, CallbackRequest, Complaint, Note, Notification
+
+from .factories import CallbackRequestFactory, ComplaintFactory
+from .helpers import shown
+
+pytestmark = pytest.mark.django_db
+
+CALLBACKS = reverse("admin:hotline_callbackrequest_changelist")
+COMPLAINTS = reverse("admin:hotline_complaint_changelist")
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def later(**delta):
+    return time_machine.travel(timezone.now() + datetime.timedelta(**delta))
+
+
+# --- Timers -----------------------------------------------------------------------------------
+
+
+def test_every_open_callback_state_has_a_timer(settings, operator):
+    settings.CALLBACK_ESCALATION_MINUTES, settings.CALLBACK_RETRY_MINUTES = 30, 60
+    callback = CallbackRequestFactory()
+    assert callback.due_at == callback.created_at + 30 * MINUTE
+    services.callback_change_status(
+        callback=callback, status=CallbackRequest.Status.IN_PROGRESS, user=operator
+    )
+    assert abs(callback.due_at - (timezone.now() + 30 * MINUTE)) < MINUTE
+    services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+    callback.refresh_from_db()
+    assert callback.status == CallbackRequest.Status.NO_ANSWER
+    assert abs(callback.due_at - (timezone.now() + 60 * MINUTE)) < MINUTE
+    at = timezone.now() + datetime.timedelta(hours=3)
+    services.callback_log_attempt(callback=callback, outcome="call_later", call_again_at=at)
+    callback.refresh_from_db()
+    assert callback.due_at == at and callback.call_again_at == at
+    services.callback_log_attempt(callback=callback, outcome="reached", user=operator)
+    callback.refresh_from_db()
+    assert callback.status == CallbackRequest.Status.CALLED_BACK and callback.due_at is None
+
+
+def test_every_open_complaint_state_has_a_timer(settings, triage):
+    settings.COMPLAINT_ESCALATION_HOURS, settings.COMPLAINT_VERIFICATION_DAYS = 4, 5
+    complaint = ComplaintFactory()
+    assert complaint.due_at == complaint.created_at + datetime.timedelta(hours=4)
+    services.complaint_change_status(complaint=complaint, status="triage", user=triage)
+    review_due = complaint.due_at
+    assert abs(review_due - (timezone.now() + datetime.timedelta(days=5))) < MINUTE
+    with later(days=1):
+        services.complaint_change_status(complaint=complaint, status="verifying", user=triage)
+    assert complaint.due_at == review_due  # verification does not restart the clock
+    services.complaint_change_status(complaint=complaint, status="verified", user=triage)
+    assert complaint.due_at is None
+
+
+def test_overdue_in_any_state_escalates_once_per_state(settings, operator, mailoutbox):
+    settings.STAFF_NOTIFY_EMAILS = ["duty@example.org"]
+    callback = CallbackRequestFactory()
+    services.callback_change_status(callback=callback, status="in_progress", user=operator)
+    assert outbox.escalate() == 0  # taken, and within its time
+    with later(minutes=31):
+        assert outbox.escalate() == 1
+        assert outbox.escalate() == 0  # once for this state
+        services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+    with later(minutes=31 + 61):
+        assert outbox.escalate() == 1  # the retry is late too: a new state, a new escalation
+    kinds = list(callback.notifications.values_list("kind", flat=True))
+    assert kinds.count(Notification.Kind.ESCALATION) == 2
+
+
+def test_overdue_items_sort_first_in_the_lists(client, triage, operator):
+    fresh = ComplaintFactory()
+    late = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=9))
+    later_still = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=5))
+    client.force_login(triage)
+    shown_order = [c.pk for c in client.get(COMPLAINTS).context["cl"].result_list]
+    assert shown_order == [late.pk, later_still.pk, fresh.pk]
+
+    waiting = CallbackRequestFactory()
+    retry = CallbackRequestFactory()
+    services.callback_log_attempt(
+        callback=retry, outcome="call_later", call_again_at=timezone.now() + 5 * MINUTE
+    )
+    client.force_login(operator)
+    with later(minutes=10):
+        result = client.get(CALLBACKS).context["cl"].result_list
+        assert [c.pk for c in result] == [retry.pk, waiting.pk]  # the retry is overdue
+
+
+# --- Calls ------------------------------------------------------------------------------------
+
+
+def test_three_unanswered_calls_make_it_unreachable_with_a_note_to_the_supervisor(
+    settings, operator
+):
+    settings.ESCALATION_EMAILS = ["supervisor@example.org"]
+    callback = CallbackRequestFactory()
+    for outcome in ("no_answer", "busy"):
+        services.callback_log_attempt(callback=callback, outcome=outcome, user=operator)
+        callback.refresh_from_db()
+        assert callback.status == CallbackRequest.Status.NO_ANSWER
+    services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+    callback.refresh_from_db()
+    assert callback.status == CallbackRequest.Status.UNREACHABLE
+    assert (callback.attempts, callback.last_outcome) == (3, "no_answer")
+    note = Note.objects.get(callback=callback)
+    assert "3" in note.text and note.author is None  # written by the desk, for the supervisor
+    assert callback.notifications.filter(kind=Notification.Kind.UNREACHABLE).exists()
+    assert callback.due_at is None  # the supervisor decides; no timer runs
+    history = callback.history.order_by("history_date")
+    assert {row.history_user for row in history if row.status != "new"} == {operator}
+
+
+def test_a_wrong_number_is_unreachable_at_once(operator):
+    callback = CallbackRequestFactory()
+    services.callback_log_attempt(callback=callback, outcome="wrong_number", user=operator)
+    callback.refresh_from_db()
+    assert callback.status == CallbackRequest.Status.UNREACHABLE
+
+
+def test_a_closed_request_takes_no_more_calls(operator):
+    callback = CallbackRequestFactory()
+    services.callback_change_status(callback=callback, status="closed", user=operator)
+    with pytest.raises(services.TransitionError):
+        services.callback_log_attempt(callback=callback, outcome="reached", user=operator)
+    assert not CallAttempt.objects.exists()
+
+
+def test_the_list_has_a_tel_link_and_the_calls(client, operator):
+    callback = CallbackRequestFactory(phone="+380504477063")
+    services.callback_log_attempt(callback=callback, outcome="busy", user=operator)
+    client.force_login(operator)
+    page = client.get(CALLBACKS).content.decode()
+    assert 'href="tel:+380504477063"' in page
+    assert "1 · " + shown("Busy") in page
+    assert reverse("admin:hotline_callbackrequest_call", args=[callback.pk]) in page
+
+
+def test_logging_a_call_in_the_admin(client, operator):
+    callback = CallbackRequestFactory()
+    client.force_login(operator)
+    url = reverse("admin:hotline_callbackrequest_call", args=[callback.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'href="tel:' in page.content.decode()
+    # "Call later" without a time: said, nothing logged.
+    refused = client.post(url, {"outcome": "call_later"})
+    assert shown("When did they ask to be called?") in refused.content.decode()
+    assert not CallAttempt.objects.exists()
+    when = (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"outcome": "call_later", "call_again_at": when})
+    assert response.status_code == 302
+    attempt = CallAttempt.objects.get()
+    assert (attempt.author, attempt.outcome) == (operator, "call_later")
+    callback.refresh_from_db()
+    assert callback.due_at == attempt.call_again_at
+
+
+# --- One writer per state ---------------------------------------------------------------------
+
+
+def test_the_change_form_moves_the_status_through_the_service(client, triage):
+    complaint = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=6))
+    assert complaint.overdue
+    client.force_login(triage)
+    url = reverse("admin:hotline_complaint_change", args=[complaint.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(status="triage", region=complaint.region_id, category=complaint.category_id)
+    data.update(
+        {
+            f"{prefix}-{k}": v
+            for prefix in ("notes", "attachments")
+            for k, v in {
+                "TOTAL_FORMS": 0,
+                "INITIAL_FORMS": 0,
+                "MIN_NUM_FORMS": 0,
+                "MAX_NUM_FORMS": 1000,
+            }.items()
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    complaint.refresh_from_db()
+    assert complaint.status == "triage" and not complaint.overdue  # the review timer started
+    assert complaint.assignee == triage
+    assert complaint.history.latest().history_user == triage
+
+
+def test_priority_changes_leave_a_history_row_naming_who(client, triage):
+    complaint = ComplaintFactory()
+    client.force_login(triage)
+    client.post(
+        COMPLAINTS,
+        {"action": "set_priority_urgent", "_selected_action": [complaint.pk]},
+    )
+    complaint.refresh_from_db()
+    assert complaint.priority == Complaint.Priority.URGENT
+    latest = complaint.history.latest()
+    assert (latest.priority, latest.history_user) == (Complaint.Priority.URGENT, triage)
+
+
+@pytest.mark.parametrize("admin_list", [CALLBACKS, COMPLAINTS])
+def test_list_queries_stay_flat_from_5_to_500_items(client, triage, admin_list):
+    client.force_login(triage)
+
+    def queries(n):
+        factory = CallbackRequestFactory if admin_list == CALLBACKS else ComplaintFactory
+        factory.create_batch(
+            n - (CallbackRequest if admin_list == CALLBACKS else Complaint).objects.count()
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(admin_list).status_code == 200
+        return len(captured)
+
+    assert queries(5) == queries(500)
+
+
+# --- The dashboard ----------------------------------------------------------------------------
+
+
+def _tiles(client):
+    page = client.get(reverse("admin:index"))
+    assert page.status_code == 200
+    return page, {tile.key: tile for tile in page.context["tiles"]}
+
+
+def test_the_dashboard_counts_what_each_person_may_see_and_links_to_it(client, triage, operator):
+    late = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=9))
+    ComplaintFactory()
+    waiting = ComplaintFactory()
+    services.case_message_send(complaint=waiting, text="Which court?", author=triage)
+    answered = ComplaintFactory()
+    services.case_reply(complaint=answered, text="Pechersk", files=[])
+    CallbackRequestFactory(created_at=timezone.now() - datetime.timedelta(hours=2))
+
+    client.force_login(triage)
+    page, tiles = _tiles(client)
+    assert tiles["complaints-overdue"].count == 1
+    assert tiles["complaints-new"].count == 4
+    assert tiles["unread-replies"].count == 1
+    assert tiles["complaints-waiting"].count == 1
+    assert tiles["callbacks-overdue"].count == 1  # triage also returns calls
+    # The most urgent with something in it comes first.
+    assert page.context["tiles"][0].key in {"complaints-overdue", "callbacks-overdue"}
+    # Each link shows exactly what the tile counted.
+    for key, expected in (("complaints-overdue", [late.pk]), ("complaints-waiting", [waiting.pk])):
+        listed = client.get(tiles[key].url).context["cl"].result_list
+        assert [c.pk for c in listed] == expected
+    html = page.content.decode()
+    assert '<meta http-equiv="refresh" content="60">' in html
+    assert "<script>" not in html.split("</head>")[0].split("<head>")[1].replace(" ", "")
+
+    client.force_login(operator)
+    _page, tiles = _tiles(client)
+    assert "complaints-new" not in tiles and "unread-replies" not in tiles
+    assert tiles["callbacks-overdue"].count == 1
+
+
+def test_the_dashboard_queries_stay_flat_from_5_to_500_items(client, triage):
+    client.force_login(triage)
+
+    def queries(n):
+        ComplaintFactory.create_batch(n - Complaint.objects.count())
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("admin:index"))
+        return len(captured)
+
+    assert queries(5) == queries(500)

@@ -25,6 +25,7 @@ from incidents.models import Incident
 
 from . import notifications, outbox, retention, services
 from .audit import record_access
+from .history import ReadableHistory
 from .models import (
     AccessEvent,
     Attachment,
@@ -296,6 +297,9 @@ class TriageAdmin(SimpleHistoryAdmin):
         response = super().history_view(request, object_id, extra_context)
         self._record(request, response, AccessEvent.Action.HISTORY, object_id)
         return response
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistory(self.model, historical_record)
 
     def _record(self, request, response, action, object_id):
         # Only a page that was actually shown counts (not a redirect, a 403 or a 404).

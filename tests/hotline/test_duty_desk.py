@@ -278,3 +278,27 @@ def test_the_dashboard_queries_stay_flat_from_5_to_500_items(client, triage):
         return len(captured)
 
     assert queries(5) == queries(500)
+
+
+# --- Readable history -------------------------------------------------------------------------
+
+
+def test_the_history_reads_in_words_not_codes(client, triage, operator):
+    complaint = ComplaintFactory()
+    services.complaint_change_status(complaint=complaint, status="triage", user=triage)
+    services.complaint_set_priority(complaint=complaint, priority=4, user=triage)
+    callback = CallbackRequestFactory()
+    services.callback_log_attempt(callback=callback, outcome="busy", user=operator)
+    client.force_login(triage)
+    page = client.get(
+        reverse("admin:hotline_complaint_history", args=[complaint.pk])
+    ).content.decode()
+    assert shown("Received") in page and shown("Being reviewed") in page
+    assert shown("Urgent") in page and shown("Normal") in page
+    for raw in ("new&nbsp;", "→&nbsp;&nbsp;triage", ": 2", "&nbsp;4", "pk=None", "Deleted"):
+        assert raw not in page, raw
+    assert shown("act by") not in page  # the timer is bookkeeping, not a decision
+    page = client.get(
+        reverse("admin:hotline_callbackrequest_history", args=[callback.pk])
+    ).content.decode()
+    assert shown("No answer") in page and "no_answer" not in page

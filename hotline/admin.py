@@ -627,6 +627,8 @@ class ComplaintAdmin(TriageAdmin):
     list_select_related = ["category", "region", "assignee", "incident"]
     inlines = [AttachmentInline, NoteInline]
     change_form_template = "admin/hotline/complaint/change_form.html"
+    # Chosen by searching, not from a list of every incident.
+    autocomplete_fields = ["incident"]
     actions = [
         "assign_to_me",
         "set_priority_high",
@@ -646,6 +648,9 @@ class ComplaintAdmin(TriageAdmin):
         "anonymous",
         "publication_consent",
         "reporter_mail_preview",
+        # The reporter's own words: read, never rewritten.
+        "description",
+        "links",
         "erasure_requested_at",
         "closed_at",
         "erasure",

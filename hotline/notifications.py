@@ -23,10 +23,12 @@ from .models import CallbackRequest, Complaint, Notification
 
 logger = logging.getLogger(__name__)
 
-# Which staff groups hear of which kind of item (besides STAFF_NOTIFY_EMAILS).
-GROUPS_FOR = {
-    "complaint": ["Triage"],
-    "callback": ["Hotline operators", "Triage"],
+# Who hears of which kind of item (besides STAFF_NOTIFY_EMAILS): staff who may work on it,
+# by permission, whatever their groups are called. Editors read complaints but do not
+# triage them, so they are not mailed.
+PERMISSION_FOR = {
+    "complaint": "hotline.change_complaint",
+    "callback": "hotline.change_callbackrequest",
 }
 
 
@@ -45,7 +47,8 @@ def _language(code: str | None) -> str:
 
 
 def staff_recipients(notification: Notification) -> list[Recipient]:
-    """STAFF_NOTIFY_EMAILS (`address` or `address|en`) plus active staff of the right groups."""
+    """STAFF_NOTIFY_EMAILS (`address` or `address|en`) plus active staff who may work on the
+    item (PERMISSION_FOR; superusers only if they hold it themselves)."""
     found: dict[str, Recipient] = {}
     addresses = settings.STAFF_NOTIFY_EMAILS
     supervisors = (Notification.Kind.ESCALATION, Notification.Kind.UNREACHABLE)
@@ -57,7 +60,12 @@ def staff_recipients(notification: Notification) -> list[Recipient]:
     item = "complaint" if notification.complaint_id else "callback"
     users = (
         get_user_model()
-        .objects.filter(is_active=True, is_staff=True, groups__name__in=GROUPS_FOR[item])
+        .objects.with_perm(
+            PERMISSION_FOR[item],
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        .filter(is_staff=True)
         .exclude(email="")
         .select_related("staff_profile")
         .distinct()

@@ -302,3 +302,39 @@ def test_the_history_reads_in_words_not_codes(client, triage, operator):
         reverse("admin:hotline_callbackrequest_history", args=[callback.pk])
     ).content.decode()
     assert shown("No answer") in page and "no_answer" not in page
+
+
+# --- Lists and forms a shift can work with -------------------------------------------------------
+
+
+def test_staff_mail_goes_by_permission_not_by_group_name(settings, editor):
+    from django.contrib.auth.models import Group, Permission
+
+    from hotline import notifications
+
+    from .factories import UserFactory
+
+    settings.STAFF_NOTIFY_EMAILS = []
+    night = Group.objects.create(name="Нічна зміна")  # a group named by the NGO itself
+    night.permissions.add(Permission.objects.get(codename="change_complaint"))
+    nurse = UserFactory(username="night", is_staff=True, email="night@example.org")
+    nurse.groups.add(night)
+    editor.email = "editor@example.org"
+    editor.save()
+    complaint = ComplaintFactory()
+    row = Notification(kind=Notification.Kind.NEW_COMPLAINT, channel="email", complaint=complaint)
+    addresses = {r.email for r in notifications.staff_recipients(row)}
+    assert "night@example.org" in addresses
+    assert "editor@example.org" not in addresses  # editors read complaints, they don't triage
+
+
+def test_the_statement_is_read_only_and_the_incident_is_found_by_search(client, triage):
+    complaint = ComplaintFactory(description="Мене штовхнули біля суду, камеру розбито вщент.")
+    client.force_login(triage)
+    page = client.get(reverse("admin:hotline_complaint_change", args=[complaint.pk]))
+    form = page.context["adminform"].form
+    assert "description" not in form.fields and "links" not in form.fields
+    html = page.content.decode()
+    assert "Мене штовхнули біля суду" in html
+    assert 'name="description"' not in html
+    assert 'class="admin-autocomplete' in html and 'name="incident"' in html

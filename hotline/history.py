@@ -7,7 +7,11 @@ import datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.template_utils import HistoricalRecordContextHelper
+
+# simple_history's own column title, which its catalogue leaves untranslated.
+CHANGES_COLUMN = gettext_noop("Changes")
 
 # Kept by the system for the timers and the audit; a change to them is no one's decision.
 QUIET_FIELDS = frozenset({"updated_at", "due_at", "escalated_at", "handled_at", "closed_at"})
@@ -29,6 +33,6 @@ class ReadableHistory(HistoricalRecordContextHelper):
         if isinstance(value, datetime.datetime):
             return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
         if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
-            # A related row that no longer exists (a deleted account, say).
-            return _("(deleted)")
+            # Nobody (an empty key), or a related row that no longer exists (an account).
+            return "—" if getattr(value, "pk", None) is None else _("(deleted)")
         return super().prepare_delta_change_value(change, value)

@@ -417,6 +417,15 @@ def callback_log_attempt(
             target = status.UNREACHABLE
         else:
             target = status.NO_ANSWER
+        # What the history shows for this row: the call, in words.
+        callback._change_reason = _("Call %(number)d: %(outcome)s") % {
+            "number": callback.attempts,
+            "outcome": outcome.label,
+        } + (
+            " · " + timezone.localtime(attempt.call_again_at).strftime("%d.%m.%Y %H:%M")
+            if attempt.call_again_at
+            else ""
+        )
         if callback.status == target:
             # Another unanswered try: the same state, a new time to call again.
             callback.due_at = due_at(callback, previous=target)

@@ -301,7 +301,9 @@ def test_the_history_reads_in_words_not_codes(client, triage, operator):
     page = client.get(
         reverse("admin:hotline_callbackrequest_history", args=[callback.pk])
     ).content.decode()
-    assert shown("No answer") in page and "no_answer" not in page
+    assert "no_answer" not in page and "None" not in page
+    assert shown("Call %(number)d: %(outcome)s") % {"number": 1, "outcome": shown("Busy")} in page
+    assert "(" + shown("deleted") not in page  # an empty assignee is "—", not a deleted one
 
 
 # --- Lists and forms a shift can work with -------------------------------------------------------

@@ -1,0 +1,97 @@
+"""A shift at the duty desk, in Chromium at 1280 px: the dashboard, two call attempts, a retry
+that goes overdue, and a supervisor reading the history."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from django.utils.translation import gettext, override
+from playwright.sync_api import expect
+
+from hotline.models import CallbackRequest
+from tests.hotline.factories import CallbackRequestFactory, ComplaintFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def ukrainian(message):
+    with override("uk"):
+        return gettext(message)
+
+
+def staff(username, group):
+    user = get_user_model().objects.create_user(username, f"{username}@imi.example", "pw 1234567")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_a_shift_logs_calls_schedules_a_retry_and_the_supervisor_reads_the_history(
+    live_server, new_page, signed_in, screenshot_dir
+):
+    site = live_server.url
+    operator = staff("operator", "Hotline operators")
+    callback = CallbackRequestFactory(name="Тестовий Абонент", phone="+380504477063")
+    ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=6))  # overdue
+    desk = signed_in(new_page(width=1280, locale="uk-UA"), operator)
+
+    desk.goto(f"{site}/admin/")
+    expect(desk.locator("#duty-dashboard")).to_be_visible()
+    expect(desk.locator("#callbacks-new .count")).to_have_text("1")
+    desk.screenshot(path=screenshot_dir / "desk-dashboard-uk-1280.png", full_page=True)
+
+    desk.goto(f"{site}/admin/hotline/callbackrequest/")
+    expect(desk.locator("a.tel")).to_have_attribute("href", "tel:+380504477063")
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 1280
+    # First attempt: no answer.
+    desk.locator("a.log-call").click()
+    desk.locator("input[value=no_answer]").check()
+    desk.locator("#content form [type=submit]").click()
+    desk.wait_for_url(re.compile(r"/admin/hotline/callbackrequest/$"))
+    expect(desk.locator(".messagelist .success")).to_contain_text(ukrainian("No answer"))
+    # Second: they asked to be called in twenty minutes.
+    desk.locator("a.log-call").click()
+    desk.locator("input[value=call_later]").check()
+    when = timezone.localtime() + datetime.timedelta(minutes=20)
+    desk.fill("#id_call_again_at", when.strftime("%Y-%m-%dT%H:%M"))
+    desk.screenshot(path=screenshot_dir / "desk-log-call-uk-1280.png", full_page=True)
+    desk.locator("#content form [type=submit]").click()
+    desk.wait_for_url(re.compile(r"/admin/hotline/callbackrequest/$"))
+    callback.refresh_from_db()
+    assert (callback.attempts, callback.last_outcome) == (2, "call_later")
+    expect(desk.locator("#result_list")).to_contain_text(when.strftime("%d.%m %H:%M"))
+    desk.screenshot(path=screenshot_dir / "desk-callbacks-uk-1280.png", full_page=True)
+
+    # Half an hour later nobody called: the retry is overdue and on top of the dashboard.
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=30), tick=True):
+        desk.goto(f"{site}/admin/")
+        expect(desk.locator("#callbacks-overdue .count")).to_have_text("1")
+        desk.goto(f"{site}/admin/hotline/callbackrequest/?overdue=yes")
+        expect(desk.locator("#result_list strong.overdue")).to_have_count(1)
+        desk.screenshot(path=screenshot_dir / "desk-overdue-uk-1280.png", full_page=True)
+
+    # The supervisor reads the history: words, who and when.
+    boss = get_user_model().objects.create_superuser("boss", "boss@imi.example", "pw 1234567")
+    supervisor = signed_in(new_page(width=1280, locale="uk-UA"), boss)
+    supervisor.goto(f"{site}/admin/hotline/callbackrequest/{callback.pk}/history/")
+    history = supervisor.locator("#change-history")
+    expect(history).to_contain_text(ukrainian("No answer"))
+    expect(history).to_contain_text("operator")
+    text = history.inner_text()
+    assert "no_answer" not in text and "None" not in text and "pk=" not in text
+    with override("uk"):
+        assert (
+            gettext("Call %(number)d: %(outcome)s")
+            % {
+                "number": 2,
+                "outcome": gettext("Asked to call later"),
+            }
+            in text
+        )
+    supervisor.screenshot(path=screenshot_dir / "desk-history-uk-1280.png", full_page=True)
+    assert CallbackRequest.objects.get().status == CallbackRequest.Status.NO_ANSWER

@@ -598,18 +598,17 @@ class CallbackRequestAdmin(TriageAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(TriageAdmin):
+    # What a shift needs, in the width of a 1280 px laptop: the case, where it stands, what
+    # and where it was, who has it, how late, and what needs attention.
     list_display = [
         "__str__",
         "status",
         "priority",
-        "category",
-        "region",
+        "what_where",
         "assignee",
         "age",
-        "publication_consent",
-        "replies",
+        "attention",
         "incident_link",
-        "erasure",
     ]
     list_filter = [
         "status",
@@ -692,6 +691,29 @@ class ComplaintAdmin(TriageAdmin):
                     ),
                 )
             )
+        )
+
+    @admin.display(description=_("violation, region"), ordering="category__name_uk")
+    def what_where(self, obj):
+        return format_html(
+            "{}<br><small>{}</small>",
+            obj.category.name if obj.category_id else "—",
+            obj.region.name if obj.region_id else "—",
+        )
+
+    @admin.display(description=_("attention"))
+    def attention(self, obj):
+        """Unread replies, a withdrawn consent or an erasure asked for, and when the data
+        goes: what needs someone, in one cell."""
+        lines = [self.replies(obj)]
+        if obj.consent_withdrawn_at or (obj.erasure_requested_at and obj.erased_at is None):
+            # The reporter changed their mind: ⚠ lines (the incident column says the rest).
+            lines.append(self.publication_consent(obj))
+        if obj.erased_at or obj.closed_at:
+            lines.append(self.erasure(obj))
+        return (
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines if line != "—"))
+            or "—"
         )
 
     @admin.display(description=_("replies"), ordering="-unread_replies")

@@ -95,3 +95,25 @@ def test_a_shift_logs_calls_schedules_a_retry_and_the_supervisor_reads_the_histo
         )
     supervisor.screenshot(path=screenshot_dir / "desk-history-uk-1280.png", full_page=True)
     assert CallbackRequest.objects.get().status == CallbackRequest.Status.NO_ANSWER
+
+
+def test_the_complaint_list_fits_a_1280_laptop(live_server, new_page, signed_in, screenshot_dir):
+    from hotline import services
+
+    triage = staff("triage", "Triage")
+    late = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=6))
+    replied = ComplaintFactory(consent_publish=True, anonymous=True)
+    services.case_reply(complaint=replied, text="Відповідь", files=[])
+    ComplaintFactory.create_batch(3)
+    desk = signed_in(new_page(width=1280, locale="uk-UA"), triage)
+    desk.goto(f"{live_server.url}/admin/hotline/complaint/")
+    desk.screenshot(path=screenshot_dir / "desk-complaints-uk-1280.png", full_page=True)
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Every column in sight: the results box needs no sideways scrolling either.
+    assert desk.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth <= r.clientWidth; })()"
+    )
+    first = desk.locator("#result_list tbody tr").first
+    expect(first).to_contain_text(str(late.pk))  # overdue first
+    expect(first.locator("strong.overdue")).to_be_visible()

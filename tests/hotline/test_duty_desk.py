@@ -340,3 +340,27 @@ def test_the_statement_is_read_only_and_the_incident_is_found_by_search(client, 
     assert "Мене штовхнули біля суду" in html
     assert 'name="description"' not in html
     assert 'class="admin-autocomplete' in html and 'name="incident"' in html
+
+
+# --- Demo data --------------------------------------------------------------------------------
+
+
+def test_load_demo_fills_the_desk_in_every_state_once(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # the demo admin, who writes the demo messages
+    call_command("load_demo", verbosity=0)
+    callbacks = set(CallbackRequest.objects.values_list("status", flat=True))
+    complaints = set(Complaint.objects.values_list("status", flat=True))
+    assert callbacks == set(CallbackRequest.Status.values)
+    assert complaints >= set(Complaint.Status.values) - {"published"}
+    assert CallbackRequest.objects.overdue().exists() and Complaint.objects.overdue().exists()
+    assert Complaint.objects.waiting_for_reporter().exists()
+    assert Complaint.objects.with_unread_replies().exists()
+    assert CallAttempt.objects.count() >= 6
+    assert all("[DEMO]" in name for name in CallbackRequest.objects.values_list("name", flat=True))
+    counts = (CallbackRequest.objects.count(), Complaint.objects.count(), Note.objects.count())
+    call_command("load_demo", verbosity=0)
+    assert (CallbackRequest.objects.count(), Complaint.objects.count(), Note.objects.count()) == (
+        counts
+    )

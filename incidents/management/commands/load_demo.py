@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from incidents import services
 from incidents.models import Category, Incident, PerpetratorType, Region, SourceLink, Victim
@@ -1355,8 +1356,12 @@ class Command(BaseCommand):
                 f"{counts['unchanged']} unchanged ({len(specs)} in all)."
             )
         )
+        staff = None
         if not options["no_admin"]:
-            self.demo_admin()
+            staff = self.demo_admin()
+        # Other apps' demo data (settings.DEMO_DATA_LOADERS): the duty desk's queue.
+        for path in getattr(settings, "DEMO_DATA_LOADERS", []):
+            import_string(path)(stdout=self.stdout, staff=staff)
 
     def sync(self, spec: Spec, leaves: dict, pks: dict):
         """Make the incident match `spec`, saving only what differs."""
@@ -1406,10 +1411,12 @@ class Command(BaseCommand):
             )
             return
         User = get_user_model()
-        if not User.objects.filter(username=DEMO_ADMIN_USERNAME).exists():
-            User.objects.create_superuser(
+        admin = User.objects.filter(username=DEMO_ADMIN_USERNAME).first()
+        if admin is None:
+            admin = User.objects.create_superuser(
                 username=DEMO_ADMIN_USERNAME, email="", password=DEMO_ADMIN_PASSWORD
             )
         self.stdout.write(
             f"Demo admin: {DEMO_ADMIN_URL}  login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}"
         )
+        return admin

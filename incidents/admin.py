@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -6,6 +7,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
+from .text import slug_from_title
 
 
 class ContentChangeAdmin(admin.ModelAdmin):
@@ -58,6 +60,37 @@ class SourceLinkInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class IncidentAdminForm(forms.ModelForm):
+    """The slug may be left empty: it is then made from the title, Ukrainian transliterated
+    by the national standard, and numbered if another incident has it."""
+
+    class Meta:
+        model = Incident
+        # The admin gives the form its fields from the fieldsets; these are the ones it uses.
+        fields = ["title", "slug"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _(
+                "The last part of the address. Leave it empty to make it from the title."
+            )
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug")
+        if slug:
+            return slug
+        base = slug_from_title(self.data.get("title", "")) or "incident"
+        taken = Incident.objects.exclude(pk=self.instance.pk).filter(slug__startswith=base)
+        taken = set(taken.values_list("slug", flat=True))
+        slug, number = base, 2
+        while slug in taken:
+            slug = f"{base[:130]}-{number}"
+            number += 1
+        return slug
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = [
@@ -79,7 +112,9 @@ class IncidentAdmin(admin.ModelAdmin):
     ]
     search_fields = ["title", "lead", "body", "slug", "victims__name", "victims__outlet"]
     date_hierarchy = "published_at"
-    prepopulated_fields = {"slug": ["title"]}
+    # No prepopulated slug: the browser's own transliteration is not the national standard.
+    # An empty slug is made from the title on saving (IncidentAdminForm).
+    form = IncidentAdminForm
     autocomplete_fields = ["translation_of"]
     filter_horizontal = ["categories"]
     list_select_related = ["region"]

@@ -50,3 +50,12 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def slug_from_title(title: str, *, max_length: int = 140) -> str:
+    """An address from a title in any of the site's languages: Ukrainian by the national
+    transliteration standard (KMU 2010 No. 55, via translitua), then Django's slugify."""
+    from django.utils.text import slugify
+    from translitua import translit
+
+    return slugify(translit(title or ""))[:max_length].strip("-")

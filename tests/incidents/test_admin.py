@@ -230,3 +230,32 @@ def test_category_and_region_change_pages(admin_client, beating, kyiv):
     assert admin_client.get(f"/admin/incidents/category/{beating.pk}/change/").status_code == 200
     assert admin_client.get(f"/admin/incidents/region/{kyiv.pk}/change/").status_code == 200
     assert admin_client.get("/admin/incidents/category/add/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Журналістку побили в Харкові", "zhurnalistku-pobyly-v-kharkovi"),
+        ("Згурський і Їжакевич: погрози в Щасті", "zghurskyi-i-yizhakevych-pohrozy-v-shchasti"),
+        ("Reporter detained in Kyiv", "reporter-detained-in-kyiv"),
+    ],
+)
+def test_an_empty_slug_is_made_from_the_title_by_the_national_standard(title, slug):
+    from incidents.text import slug_from_title
+
+    assert slug_from_title(title) == slug
+
+
+@pytest.mark.django_db
+def test_the_editor_may_leave_the_slug_empty_and_gets_a_unique_one():
+    from incidents.admin import IncidentAdminForm
+
+    from .factories import IncidentFactory
+
+    IncidentFactory(slug="zhurnalistku-pobyly-v-kharkovi")
+    form = IncidentAdminForm(data={"title": "Журналістку побили в Харкові", "slug": ""})
+    form.is_valid()
+    assert form.cleaned_data["slug"] == "zhurnalistku-pobyly-v-kharkovi-2"
+    form = IncidentAdminForm(data={"title": "Будь-що", "slug": "my-own"})
+    form.is_valid()
+    assert form.cleaned_data["slug"] == "my-own"

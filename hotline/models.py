@@ -762,7 +762,7 @@ class StaffProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
     language = models.CharField(
-        _("language of notifications"),
+        _("language of the admin and the notifications"),
         max_length=2,
         choices=Language.choices,
         default=Language.UK,

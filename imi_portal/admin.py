@@ -33,6 +33,15 @@ class StaffAdminSite(admin.AdminSite):
     def has_permission(self, request):
         return super().has_permission(request) and not second_factor_missing(request.user)
 
+    # The work first: the hotline and the record, then the accounts and the sign-in
+    # machinery (lockouts, authenticator devices) that only an administrator opens.
+    APP_ORDER = ["hotline", "incidents"]
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        rank = {label: index for index, label in enumerate(self.APP_ORDER)}
+        return sorted(apps, key=lambda app: rank.get(app["app_label"], len(rank)))
+
     def login(self, request, extra_context=None):
         next_url = request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME))
         if not next_url or not url_has_allowed_host_and_scheme(

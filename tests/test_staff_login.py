@@ -312,3 +312,29 @@ def test_a_staff_session_ends_after_two_idle_hours_not_two_busy_ones(client, sta
 
     Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/admin/").status_code == 302  # idle too long: signed out
+
+
+@pytest.mark.django_db
+def test_the_admin_index_opens_on_the_hotline_then_the_record(client):
+    from django.contrib.auth import get_user_model
+
+    boss = get_user_model().objects.create_superuser("boss", "boss@imi.example", "pw 12345678")
+    client.force_login(boss)
+    apps = [app["app_label"] for app in client.get("/admin/").context["app_list"]]
+    assert apps[:2] == ["hotline", "incidents"]
+    assert "axes" in apps[2:]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("chosen", "expected"), [("en", "Complaints"), ("uk", "Скарги")])
+def test_each_staff_member_reads_the_admin_in_their_language(client, chosen, expected):
+    from django.contrib.auth import get_user_model
+
+    from hotline.models import StaffProfile
+
+    boss = get_user_model().objects.create_superuser("boss", "boss@imi.example", "pw 12345678")
+    StaffProfile.objects.create(user=boss, language=chosen)
+    client.force_login(boss)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="uk" if chosen == "en" else "en")
+    assert f'<html lang="{chosen}"' in page.content.decode()
+    assert expected in page.content.decode()

@@ -1,13 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
 from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
-from .text import slug_from_title
+from .text import render_markdown, slug_from_title
 
 
 class ContentChangeAdmin(admin.ModelAdmin):
@@ -120,9 +125,9 @@ class IncidentAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     inlines = [VictimInline, SourceLinkInline]
     actions = ["publish", "unpublish"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "public_preview"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "lead", "body"]}),
+        (None, {"fields": ["title", "slug", "lead", "body", "public_preview"]}),
         (
             _("Publication"),
             {
@@ -149,6 +154,66 @@ class IncidentAdmin(admin.ModelAdmin):
         ),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    class Media:
+        # The live preview of the article under the body (server-rendered; no inline script).
+        js = ["js/admin_preview.js"]
+        css = {"all": ["css/admin_preview.css"]}
+
+    def get_urls(self):
+        urls = [
+            path(
+                "preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="incidents_incident_preview",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def preview_view(self, request):
+        """The article's lead and body as the public page renders them: the same Markdown
+        and the same sanitiser. POST only (the text can be long), for who may edit."""
+        if request.method != "POST" or not (
+            self.has_add_permission(request) or self.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        html = render_to_string(
+            "admin/incidents/preview.html",
+            {
+                "title": request.POST.get("title", ""),
+                "lead": request.POST.get("lead", ""),
+                "body": render_markdown(request.POST.get("body", "")),
+            },
+        )
+        response = HttpResponse(html)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @admin.display(description=_("preview"))
+    def public_preview(self, obj):
+        """Live under the body while typing; and, once saved, the article as the public will
+        see it, in its language and in the other versions of the story."""
+        links = []
+        if obj.pk:
+            versions = [obj, *Incident.objects.filter(translation_of_id=obj.pk)]
+            if obj.translation_of_id:
+                versions.append(obj.translation_of)
+            links = [
+                format_html(
+                    '<a href="{}" target="_blank" rel="noopener">{} ({})</a>',
+                    version.get_absolute_url(),
+                    _("As the public will see it"),
+                    version.get_language_display(),
+                )
+                for version in versions
+            ]
+        return format_html(
+            '<div id="live-preview" class="live-preview" data-url="{}" aria-live="polite">'
+            '<p class="help">{}</p></div>{}',
+            reverse("admin:incidents_incident_preview"),
+            _("The preview appears here as you type."),
+            format_html_join(mark_safe(" · "), "{}", ((link,) for link in links)),
+        )
 
     def get_queryset(self, request):
         return (

@@ -117,3 +117,25 @@ def test_the_complaint_list_fits_a_1280_laptop(live_server, new_page, signed_in,
     first = desk.locator("#result_list tbody tr").first
     expect(first).to_contain_text(str(late.pk))  # overdue first
     expect(first.locator("strong.overdue")).to_be_visible()
+
+
+def test_an_editor_sees_the_article_as_they_type_and_the_form_fits(
+    live_server, new_page, signed_in, screenshot_dir
+):
+    from incidents.models import Incident
+    from tests.incidents.factories import IncidentFactory
+
+    editor = staff("editor", "Editors")
+    draft = IncidentFactory(status=Incident.Status.DRAFT, title="Чернетка", body="Старий текст")
+    page = signed_in(new_page(width=1280, locale="uk-UA"), editor)
+    page.goto(f"{live_server.url}/admin/incidents/incident/{draft.pk}/change/")
+    preview = page.locator("#live-preview")
+    expect(preview).to_contain_text("Старий текст")  # rendered on opening
+    page.fill("#id_body", "Журналістку **побили** біля суду.\n\n- перше\n- друге")
+    expect(preview.locator("strong")).to_have_text("побили")
+    expect(preview.locator("li")).to_have_count(2)
+    page.screenshot(path=screenshot_dir / "editor-live-preview-uk-1280.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # "As the public will see it": the draft's own page, for staff only.
+    link = preview.locator("xpath=..").locator("a", has_text=ukrainian("As the public will see it"))
+    assert link.first.get_attribute("href") == draft.get_absolute_url()

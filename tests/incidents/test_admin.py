@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext, override
 
@@ -259,3 +260,38 @@ def test_the_editor_may_leave_the_slug_empty_and_gets_a_unique_one():
     form = IncidentAdminForm(data={"title": "Будь-що", "slug": "my-own"})
     form.is_valid()
     assert form.cleaned_data["slug"] == "my-own"
+
+
+@pytest.mark.django_db
+def test_the_live_preview_renders_through_the_public_sanitiser(client):
+    from django.contrib.auth import get_user_model
+
+    boss = get_user_model().objects.create_superuser("ed", "ed@imi.example", "pw 12345678")
+    client.force_login(boss)
+    url = reverse("admin:incidents_incident_preview")
+    response = client.post(
+        url,
+        {
+            "title": "<b>Заголовок</b>",
+            "lead": "Лід",
+            "body": "**Жирний** текст\n\n<script>alert(1)</script>\n\n![x](https://evil.example/a.png)",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert "<strong>Жирний</strong>" in html
+    assert "<script>" not in html and "<img" not in html and "evil.example" not in html
+    assert "&lt;b&gt;Заголовок&lt;/b&gt;" in html  # the title is text
+    assert client.get(url).status_code == 403  # POST only
+
+
+@pytest.mark.django_db
+def test_only_editors_get_a_preview(client):
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.create_user("clerk", "c@imi.example", "pw 12345678")
+    clerk.is_staff = True
+    clerk.save()
+    client.force_login(clerk)
+    response = client.post(reverse("admin:incidents_incident_preview"), {"body": "x"})
+    assert response.status_code == 403

@@ -467,17 +467,17 @@ class CallAttemptInline(admin.TabularInline):
 
 @admin.register(CallbackRequest)
 class CallbackRequestAdmin(TriageAdmin):
+    # What an operator needs, in the width of a 1280 px laptop.
     list_display = [
-        "__str__",
-        "status",
+        "number",
+        "status_line",
         "phone_link",
         "calls",
-        "preferred_time",
-        "topic",
+        "when_what",
         "assignee",
         "age",
-        "erasure",
     ]
+    list_display_links = ["number"]
     list_filter = [
         "status",
         OpenFilter,
@@ -502,6 +502,25 @@ class CallbackRequestAdmin(TriageAdmin):
         "closed_at",
         "erasure",
     ]
+
+    @admin.display(description="№", ordering="pk")
+    def number(self, obj):
+        return f"№{obj.pk}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_line(self, obj):
+        """The status; for a finished request, when its personal data goes."""
+        if obj.status in obj.FINISHED or obj.erased_at:
+            return format_html(
+                "{}<br><small>{}</small>", obj.get_status_display(), self.erasure(obj)
+            )
+        return obj.get_status_display()
+
+    @admin.display(description=_("when to call, topic"), ordering="preferred_time")
+    def when_what(self, obj):
+        return format_html(
+            "{}<br><small>{}</small>", obj.get_preferred_time_display(), obj.get_topic_display()
+        )
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_link(self, obj):

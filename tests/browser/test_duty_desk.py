@@ -48,6 +48,10 @@ def test_a_shift_logs_calls_schedules_a_retry_and_the_supervisor_reads_the_histo
     desk.goto(f"{site}/admin/hotline/callbackrequest/")
     expect(desk.locator("a.tel")).to_have_attribute("href", "tel:+380504477063")
     assert desk.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert desk.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth <= r.clientWidth; })()"
+    ), "the callback list needs sideways scrolling at 1280 px"
     # First attempt: no answer.
     desk.locator("a.log-call").click()
     desk.locator("input[value=no_answer]").check()

@@ -678,6 +678,21 @@ def new_message_token() -> str:
     return uuid.uuid4().hex
 
 
+class NotificationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status="pending")
+
+    def failed(self):
+        return self.filter(status="failed")
+
+    def counts(self) -> dict[str, int]:
+        """Pending and failed rows, in one query (the admin index and monitoring)."""
+        return self.aggregate(
+            pending=models.Count("pk", filter=Q(status="pending")),
+            failed=models.Count("pk", filter=Q(status="failed")),
+        )
+
+
 class Notification(models.Model):
     """The outbox: written with the submission, delivered by Celery, the row is the truth."""
 
@@ -741,6 +756,8 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")

@@ -200,10 +200,14 @@ def escalate() -> int:
 
 def summary() -> dict:
     """For monitoring: how many rows wait, how many failed, how old the oldest pending is."""
-    pending = Notification.objects.filter(status=Notification.Status.PENDING)
-    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    counts = Notification.objects.counts()
+    oldest = (
+        Notification.objects.pending()
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     return {
-        "pending": pending.count(),
-        "failed": Notification.objects.filter(status=Notification.Status.FAILED).count(),
+        **counts,
         "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
     }

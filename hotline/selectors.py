@@ -168,7 +168,7 @@ def duty_tiles(user) -> list[Tile]:
             Tile(
                 "notifications-failed",
                 _("Notifications that failed"),
-                Notification.objects.filter(status=Notification.Status.FAILED).count(),
+                Notification.objects.failed().count(),
                 f"{base}?status__exact=failed",
                 1,
             )

@@ -13,15 +13,11 @@ def outbox_alert(context):
     user = context["request"].user
     if not user.has_perm("hotline.view_notification"):
         return {"show": False}
-    counts = {
-        status: Notification.objects.filter(status=status).count()
-        for status in (Notification.Status.PENDING, Notification.Status.FAILED)
-    }
+    counts = Notification.objects.counts()
     url = reverse("admin:hotline_notification_changelist")
     return {
         "show": True,
-        "pending": counts[Notification.Status.PENDING],
-        "failed": counts[Notification.Status.FAILED],
+        **counts,
         "pending_url": f"{url}?status=pending",
         "failed_url": f"{url}?status=failed",
     }

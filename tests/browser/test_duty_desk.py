@@ -143,3 +143,23 @@ def test_an_editor_sees_the_article_as_they_type_and_the_form_fits(
     # "As the public will see it": the draft's own page, for staff only.
     link = preview.locator("xpath=..").locator("a", has_text=ukrainian("As the public will see it"))
     assert link.first.get_attribute("href") == draft.get_absolute_url()
+
+
+def test_a_staff_member_who_chose_english_works_in_english(
+    live_server, new_page, signed_in, screenshot_dir
+):
+    from hotline.models import StaffProfile
+
+    operator = staff("operator", "Hotline operators")
+    StaffProfile.objects.create(user=operator, language="en")
+    CallbackRequestFactory(created_at=timezone.now() - datetime.timedelta(hours=2))
+    desk = signed_in(new_page(width=1280, locale="uk-UA"), operator)  # a Ukrainian browser
+    desk.goto(f"{live_server.url}/admin/")
+    expect(desk.locator("#duty-dashboard caption")).to_have_text("On duty now")
+    expect(desk.locator("#callbacks-overdue th")).to_have_text("Callback requests overdue")
+    expect(desk.locator("#callbacks-overdue .count")).to_have_text("1")
+    desk.screenshot(path=screenshot_dir / "desk-dashboard-en-1280.png", full_page=True)
+    desk.goto(f"{live_server.url}/admin/hotline/callbackrequest/")
+    expect(desk.locator("#result_list thead")).to_contain_text(
+        re.compile("when to call, topic", re.I)
+    )

@@ -33,9 +33,18 @@ class ContentChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(ContentChangeAdmin):
-    list_display = ["name_uk", "name_en", "parent", "is_wartime", "position"]
+    list_display = ["name_uk", "name_en", "parent", "severity_rank", "is_wartime", "position"]
     list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "is_wartime"]
-    list_editable = ["position"]
+    list_editable = ["severity_rank", "position"]
+    ordering = ["severity_rank", "position"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"severity_rank", "parent"} & set(form.changed_data):
+            # Which category each incident counts under may have changed: recounted now
+            # (seconds at 100,000 incidents), so the barometer never shows a mix of rules.
+            services.categories_reranked()
+
     search_fields = ["name_uk", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     list_select_related = ["parent"]

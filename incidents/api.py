@@ -66,7 +66,9 @@ class CountedCursorPagination(CursorPagination):
         # does): counting 75,000 listed rows took a quarter of a second (issue 13).
         known = None
         if view is not None and getattr(view, "action", None) == "list":
-            filterset = IncidentFilter(request.query_params or None, queryset=queryset)
+            filterset = IncidentFilter(
+                request.query_params or None, queryset=queryset, language=view.language()
+            )
             known = counts.filtered_total(filterset, view.language())
         self.count = known if known is not None else queryset.count()
         return super().paginate_queryset(queryset, request, view)
@@ -172,15 +174,30 @@ LANG_PARAMETER = OpenApiParameter(
     enum=LANGUAGES,
     default=DEFAULT_LANGUAGE,
     description=(
-        "Interface language of the list: one row per story, in this language where it has "
-        "been published, otherwise in the other one (as the site's list in that language)."
+        "Reader's language: the list shows the incidents written in it, as the site's list "
+        "in that language does. With languages=all, one row per story, in this language "
+        "where it has been published, otherwise in the other one."
     ),
 )
 
 # The list page's parameters, described in English (the generated descriptions would be the
 # form labels, in whatever language is active, and would call `year` and `month` dates).
 FILTER_PARAMETERS = [
-    OpenApiParameter("q", str, description="Words to find in the title, lead and text."),
+    OpenApiParameter(
+        "q",
+        str,
+        description=(
+            "Words to find in any of their forms (Ukrainian: «Харків» finds «у Харкові»; "
+            "English: stems) in the title, lead, text, place, outlets and public names; the "
+            "best match first."
+        ),
+    ),
+    OpenApiParameter(
+        "languages",
+        str,
+        enum=["all"],
+        description="`all`: incidents written in every language, not only in `lang`.",
+    ),
     OpenApiParameter("group", str, description="A group's slug (see /api/categories/)."),
     OpenApiParameter("category", str, description="A category's slug (see /api/categories/)."),
     OpenApiParameter("region", str, description="A region's slug (see /api/regions/)."),
@@ -226,6 +243,16 @@ BAD_FILTER = OpenApiResponse(
 )
 
 
+class LanguageFilterBackend(DjangoFilterBackend):
+    """The filters of the list page, for the reader's language as `lang` gives it."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {
+            **super().get_filterset_kwargs(request, queryset, view),
+            "language": view.language(),
+        }
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Published incidents",
@@ -246,7 +273,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = IncidentSerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [LanguageFilterBackend]
     filterset_class = IncidentFilter
     pagination_class = CountedCursorPagination
 

@@ -18,7 +18,11 @@ DIMENSIONS = {
     "perpetrator": MonthlyCount.Dimension.PERPETRATOR,
     "category": MonthlyCount.Dimension.CATEGORY,
     "group": MonthlyCount.Dimension.GROUP,
+    "primary_category": MonthlyCount.Dimension.PRIMARY_CATEGORY,
+    "primary_group": MonthlyCount.Dimension.PRIMARY_GROUP,
 }
+# The list's filters by dimension (the others are how the barometer counts, not filters).
+FILTER_DIMENSIONS = ("region", "perpetrator", "category", "group")
 DATE_FILTERS = {"year", "month", "date_from", "date_to"}
 
 
@@ -39,9 +43,15 @@ def _days(language: str, start=None, end=None):
     return rows
 
 
-def total(language: str, start=None, end=None) -> int:
-    """Public incidents that occurred between start and end (inclusive; None: open)."""
-    return _days(language, start, end).aggregate(n=Sum("count"))["n"] or 0
+def total(language: str, start=None, end=None, *, own: bool = False) -> int:
+    """Public incidents that occurred between start and end (inclusive; None: open): every
+    story listed in `language`, or with `own` only those written in it."""
+    return _days(language, start, end).aggregate(n=Sum("own" if own else "count"))["n"] or 0
+
+
+def first_day(language: str) -> datetime.date | None:
+    """The day of the oldest public incident: where "all time" starts."""
+    return _days(language).order_by("day").values_list("day", flat=True).first()
 
 
 def per_year(language: str) -> list[dict]:
@@ -87,10 +97,14 @@ def _typed(dimension: str, key: str):
     return key if dimension == MonthlyCount.Dimension.PERPETRATOR else int(key)
 
 
-def by_dimension(language: str, dimension: str, months) -> dict:
+def by_dimension(language: str, dimension: str, months, *, own: bool = False) -> dict:
     """{key: incidents} over the months returned by whole_months (or one month: (m, m));
     keys are primary keys of regions, categories and groups, or perpetrator values."""
-    rows = _months(language, dimension, months).values("key").annotate(n=Sum("count"))
+    rows = (
+        _months(language, dimension, months)
+        .values("key")
+        .annotate(n=Sum("own" if own else "count"))
+    )
     return {_typed(dimension, row["key"]): row["n"] for row in rows}
 
 
@@ -130,15 +144,18 @@ def filtered_total(filterset, language: str):
     cleaned = filterset.chosen()
     if cleaned.get("q"):
         return None
+    own = not filterset.every_language
+    if filterset.language != language:
+        return None
     period = date_range(cleaned)
     if period is False:
         return None
     start, end = period
     if start is not None and end is not None and start > end:
         return 0
-    dimensions = [name for name in DIMENSIONS if name in cleaned]
+    dimensions = [name for name in FILTER_DIMENSIONS if name in cleaned]
     if not dimensions:
-        return total(language, start, end)
+        return total(language, start, end, own=own)
     if len(dimensions) > 1:
         return None
     name = dimensions[0]
@@ -147,4 +164,4 @@ def filtered_total(filterset, language: str):
         return None
     value = cleaned[name]
     key = getattr(value, "pk", value)  # a region or category, or a perpetrator value
-    return by_dimension(language, DIMENSIONS[name], months).get(key, 0)
+    return by_dimension(language, DIMENSIONS[name], months, own=own).get(key, 0)

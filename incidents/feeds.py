@@ -5,8 +5,14 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Incident
+from .models import Category, Incident, current_language
 from .views import public_incidents
+
+
+def own_language_incidents():
+    """A feed in a language carries the articles written in it (issue 16)."""
+    return public_incidents().filter(language=current_language())
+
 
 FEED_SIZE = 30
 
@@ -29,7 +35,7 @@ class LatestIncidentsFeed(OnePieceFeed):
         return reverse("incidents:list")
 
     def items(self):
-        return public_incidents().prefetch_related("categories")[:FEED_SIZE]
+        return own_language_incidents().prefetch_related("categories")[:FEED_SIZE]
 
     def item_title(self, item: Incident):
         return item.title
@@ -72,7 +78,9 @@ class CategoryIncidentsFeed(LatestIncidentsFeed):
             ids = through.objects.filter(category__parent=obj).values("incident")
         else:
             ids = through.objects.filter(category=obj).values("incident")
-        return public_incidents().filter(pk__in=ids).prefetch_related("categories")[:FEED_SIZE]
+        return (
+            own_language_incidents().filter(pk__in=ids).prefetch_related("categories")[:FEED_SIZE]
+        )
 
 
 class CategoryIncidentsAtomFeed(CategoryIncidentsFeed):

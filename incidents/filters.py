@@ -5,11 +5,28 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.http import QueryDict
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Incident, PerpetratorType, Region
+from .models import Category, Incident, PerpetratorType, Region, current_language
 from .widgets import FastSelect, ListedModelChoiceField
+
+
+class EveryLanguageCheckbox(forms.CheckboxInput):
+    """ "Also show incidents in other languages": a checkbox whose value in the address is
+    languages=all (CheckboxInput alone gives True/False, which no choice matches)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value == "all")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["value"] = "all"
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
 
 
 class ModelChoiceFilter(django_filters.ModelChoiceFilter):
@@ -96,18 +113,37 @@ class IncidentFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    languages = django_filters.ChoiceFilter(
+        label=_("Also show incidents written in other languages"),
+        choices=[("all", _("yes"))],
+        method="filter_languages",
+        widget=EveryLanguageCheckbox,
+    )
+
     class Meta:
         model = Incident
         fields = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, language: str | None = None, every_language=False, **kwargs):
+        """`language`: the reader's (the interface language unless the API is told another);
+        only incidents written in it are shown unless languages=all. `every_language`: the
+        barometer's filter, which counts every story whatever language it is written in."""
         super().__init__(*args, **kwargs)
+        self.language = language or current_language()
+        if every_language:
+            del self.filters["languages"]
+        elif not self.every_language:
+            # Here rather than in filter_queryset, which an unbound filter (no parameters at
+            # all) never runs.
+            self.queryset = self.queryset.filter(language=self.language)
         for name in ("date_from", "date_to"):
             self.form.fields[name].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
         # Bootstrap's classes, as crispy-forms gave them; the panel renders the fields itself
         # (templates/incidents/includes/filter_panel.html), which costs a tenth as much.
         for field in self.form.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
             field.widget.attrs["class"] = css
 
     def chosen(self) -> dict:
@@ -136,12 +172,33 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset
 
+    def filter_languages(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, where its absence counts too
+
+    @property
+    def every_language(self) -> bool:
+        """True when incidents in every language are shown (asked for, or the barometer)."""
+        if "languages" not in self.filters:
+            return True
+        return (self.data or {}).get("languages") == "all"  # its only valid value
+
     def filter_queryset(self, queryset):
         # The search goes last: on PostgreSQL it keeps the newest matches, which must be
         # the newest among those the other filters chose.
         queryset = super().filter_queryset(queryset)
         text = self.form.cleaned_data.get("q")
         return queryset.search(text) if text else queryset
+
+    def other_languages(self) -> QueryDict:
+        """This filter's parameters with languages=all, without a page: the switch's address."""
+        params = QueryDict(mutable=True)
+        data = self.data or {}
+        pairs = data.lists() if hasattr(data, "lists") else ((k, [v]) for k, v in data.items())
+        for key, values in pairs:
+            if key not in ("languages", "page"):
+                params.setlist(key, values)
+        params["languages"] = "all"
+        return params
 
     def filter_group(self, queryset, name, value: Category):
         # Exists rather than a join: an incident in two categories of a group appears once.
@@ -161,6 +218,8 @@ class IncidentFilter(django_filters.FilterSet):
         """The filters that were understood and applied, for the "N incidents match" line."""
         active = []
         for name, value in self.chosen().items():
+            if name == "languages":
+                continue  # said by the switch above the results
             field = self.form.fields[name]
             if hasattr(field, "choices") and not hasattr(value, "pk"):
                 value = dict(field.choices).get(value, value)
@@ -170,14 +229,14 @@ class IncidentFilter(django_filters.FilterSet):
         return active
 
 
-def filter_incidents(params, queryset):
+def filter_incidents(params, queryset, **kwargs):
     """The list page's filtering, for every other view that must count the same incidents.
 
     `params` is a QueryDict (request.GET); empty means no filters. Returns the filterset (for
     its errors and `applied_filters`) and the filtered queryset. Values that fail validation are
     left out, exactly as on the list page, which shows them as errors.
     """
-    filterset = IncidentFilter(params or None, queryset=queryset)
+    filterset = IncidentFilter(params or None, queryset=queryset, **kwargs)
     return filterset, filterset.qs
 
 

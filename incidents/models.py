@@ -2,15 +2,22 @@ import functools
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+    TrigramSimilarity,
+)
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models.functions import Length
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .text import render_markdown
 
 
@@ -74,6 +81,14 @@ class Category(BilingualNameModel):
         help_text=_("Leave empty for a group. A category belongs to exactly one group."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    severity_rank = models.PositiveSmallIntegerField(
+        _("severity rank"),
+        default=50,
+        help_text=_(
+            "1 is the most severe. The barometer counts an incident that fits several "
+            "categories once, under its most severe one (IMI's method)."
+        ),
+    )
     is_wartime = models.BooleanField(
         _("wartime category"),
         default=False,
@@ -139,7 +154,10 @@ class PerpetratorType(models.TextChoices):
     POLITICIANS = "politicians", _("Politicians and MPs")
     COURTS = "courts", _("Courts and prosecutors")
     MILITARY = "military", _("Military")
-    RUSSIAN_FORCES = "russian_forces", _("Russian armed forces")
+    RUSSIAN_FORCES = (
+        "russian_forces",
+        _("Russian Federation (armed forces, occupation bodies)"),
+    )
     FOREIGN_STATE = "foreign_state", _("Foreign state bodies")
     BUSINESS = "business", _("Business")
     PRIVATE_PERSONS = "private_persons", _("Private persons")
@@ -168,20 +186,18 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(**{listed_field(language): True})
 
     def search(self, text: str):
-        """Full-text search: ranked PostgreSQL search, or a plain substring match on SQLite.
+        """The incidents matching every typed word in one of its forms, best match first.
 
-        On PostgreSQL the results are the newest SEARCH_MAX_RESULTS matches, best match
-        first: ranking every match of a word found in most articles was a second per search
-        at 100,000 incidents (issue 13). Apply it after every other filter.
+        Both databases match the same prepared text (search.py). On PostgreSQL the results
+        are the newest SEARCH_MAX_RESULTS matches, ranked: ranking every match of a word
+        found in most articles was a second per search at 100,000 incidents (issue 13).
+        Apply it after every other filter.
         """
-        words = re.findall(r"[^\W_]+", text or "")[:12]
-        if not words:
+        terms = search.parse(text)
+        if not terms:
             return self
         if connections[self.db].vendor == "postgresql":
-            # Prefix matching on every word, so "Ахмет" finds "Ахмет" and "Ахметом".
-            query = SearchQuery(
-                " & ".join(f"{w}:*" for w in words), search_type="raw", config="simple"
-            )
+            query = SearchQuery(search.tsquery(terms), search_type="raw", config="simple")
             newest = (
                 self.filter(search_vector=query)
                 .order_by("-published_at", "-pk")
@@ -192,25 +208,63 @@ class IncidentQuerySet(models.QuerySet):
                 .annotate(rank=SearchRank(F("search_vector"), query))
                 .order_by("-rank", "-published_at", "-pk")
             )
-        condition = Q()
-        for word in words:
-            condition &= (
-                Q(title__icontains=word) | Q(lead__icontains=word) | Q(body__icontains=word)
+        condition, rank = Q(), Value(0)
+        for term in terms:
+            condition &= _matching("search_document", term)
+            rank = rank + Case(
+                When(_matching("search_title", term), then=Value(4)),
+                When(_matching("search_lead", term), then=Value(2)),
+                default=Value(1),
             )
-        # The same fields as the PostgreSQL search vector: never victims' names, which may
-        # be withheld.
-        return self.filter(condition)
+        return self.filter(condition).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
+
+    def suggestion(self, text: str) -> str | None:
+        """ "Did you mean": the typed text with each word that finds nothing here replaced by
+        the closest known word that does, if the whole then finds something; else None."""
+        terms = search.parse(text)
+        if not terms or len(terms) > 6:
+            return None
+        words, changed = [], False
+        for term in terms:
+            if self.search(term.typed).exists():
+                words.append(term.typed)
+                continue
+            found = next(
+                (
+                    word
+                    for word in SearchWord.objects.close_to(term.typed)
+                    if self.search(word).exists()
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            words.append(found)
+            changed = True
+        suggested = " ".join(words)
+        return suggested if changed and self.search(suggested).exists() else None
 
     def with_card_data(self):
         """What a list card shows, in a fixed number of queries; not the article's body
         nor its search vector, which were most of the bytes a list page read."""
         return (
             self.select_related("region")
-            .defer("body", "body_html", "search_vector")
+            .defer(*Incident.HEAVY_FIELDS)
             .prefetch_related(
                 Prefetch("categories", queryset=Category.objects.select_related("parent"))
             )
         )
+
+
+def _matching(field: str, term: search.Term) -> Q:
+    """SQLite's form of the tsquery (search.tsquery): a stored word starting with the typed
+    one, or equal to one of its dictionary forms. The stored text is " word word ", lower
+    case, so a space marks where a word starts and ends."""
+    prefix = f" {term.prefix}" if len(term.prefix) >= search.PREFIX_MIN else f" {term.prefix} "
+    condition = Q(**{f"{field}__contains": prefix})
+    for lemma in term.lemmas:
+        condition |= Q(**{f"{field}__contains": f" {lemma} "})
+    return condition
 
 
 class Incident(models.Model):
@@ -293,6 +347,25 @@ class Incident(models.Model):
         default=PerpetratorType.UNKNOWN,
     )
     perpetrator_detail = models.CharField(_("perpetrator details"), max_length=300, blank=True)
+    is_attempt = models.BooleanField(
+        _("attempt"),
+        default=False,
+        help_text=_(
+            "An attempt that did not succeed (an attempted attack or hacking). Counted with "
+            "completed acts, as IMI counts them."
+        ),
+    )
+    # The category the barometer counts the incident under: its most severe one. Kept by
+    # services.incidents_refresh (and for every incident when ranks change), never by hand.
+    primary_category = models.ForeignKey(
+        Category,
+        verbose_name=_("counted under"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -303,7 +376,13 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # Filled by a database trigger on PostgreSQL (migration 0003); unused on SQLite.
+    # What search matches, prepared by services.incidents_index (see search.py): the forms
+    # of the title's words, of the lead's and the details' (place, outlets, public names,
+    # region), and of every word. Never a withheld victim's name.
+    search_title = models.TextField(default="", editable=False)
+    search_lead = models.TextField(default="", editable=False)
+    search_document = models.TextField(default="", editable=False)
+    # Filled from the three by a database trigger on PostgreSQL (migrations 0003, 0008).
     search_vector = SearchVectorField(null=True, editable=False)
     # Which row of a story each interface language lists: the published version in that
     # language, or else the other one. Kept by services.incidents_refresh, never by hand.
@@ -354,7 +433,23 @@ class Incident(models.Model):
 
     # Written only by services.incidents_refresh: a save() of an instance loaded before the
     # refresh must not write its stale copy of them back.
-    REFRESHED_FIELDS = ("listed_uk", "listed_en")
+    REFRESHED_FIELDS = (
+        "listed_uk",
+        "listed_en",
+        "search_title",
+        "search_lead",
+        "search_document",
+        "primary_category",
+    )
+    # Never read for a list card: the article's text and what search prepared of it.
+    HEAVY_FIELDS = (
+        "body",
+        "body_html",
+        "search_title",
+        "search_lead",
+        "search_document",
+        "search_vector",
+    )
 
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
@@ -496,6 +591,8 @@ class DailyCount(models.Model):
     language = models.CharField(max_length=2, choices=Language.choices)
     day = models.DateField()
     count = models.PositiveIntegerField()
+    # Of these, the ones written in `language`: what its lists show by default (issue 16).
+    own = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -518,12 +615,16 @@ class MonthlyCount(models.Model):
         PERPETRATOR = "perpetrator"
         CATEGORY = "category"
         GROUP = "group"
+        # Each incident once, under its most severe category and that category's group.
+        PRIMARY_CATEGORY = "primary_category"
+        PRIMARY_GROUP = "primary_group"
 
     language = models.CharField(max_length=2, choices=Language.choices)
     month = models.DateField(help_text="The first day of the month.")
-    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
     key = models.CharField(max_length=40)
     count = models.PositiveIntegerField()
+    own = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -534,3 +635,40 @@ class MonthlyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.language} {self.month:%Y-%m} {self.dimension}={self.key}: {self.count}"
+
+
+class SearchWordQuerySet(models.QuerySet):
+    def close_to(self, word: str, limit: int = 3) -> list[str]:
+        """Known words spelt like `word`, closest first: trigram similarity on PostgreSQL
+        (its GIN index, migration 0008), difflib over words of a similar length on SQLite."""
+        word = word.lower()
+        if connections[self.db].vendor == "postgresql":
+            return list(
+                self.filter(word__trigram_similar=word)
+                .exclude(word=word)
+                .annotate(similarity=TrigramSimilarity("word", word))
+                .order_by("-similarity", "word")
+                .values_list("word", flat=True)[:limit]
+            )
+        candidates = list(
+            self.annotate(length=Length("word"))
+            .filter(length__gte=len(word) - 2, length__lte=len(word) + 2)
+            .exclude(word=word)
+            .values_list("word", flat=True)
+        )
+        return search.close_words(word, candidates, limit)
+
+
+class SearchWord(models.Model):
+    """A word seen in a public incident: what "did you mean" suggests from.
+
+    Kept by services.incidents_index; a suggestion is only offered if searching for it finds
+    public incidents, so a word of an article since withdrawn is never shown.
+    """
+
+    word = models.CharField(max_length=64, unique=True)
+
+    objects = SearchWordQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.word

@@ -10,8 +10,16 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import public_cache
-from .models import DailyCount, Incident, Language, MonthlyCount, listed_field
+from . import public_cache, search
+from .models import (
+    DailyCount,
+    Incident,
+    Language,
+    MonthlyCount,
+    Region,
+    SearchWord,
+    listed_field,
+)
 
 
 def incident_check_publication(*, incident: Incident) -> None:
@@ -94,10 +102,123 @@ def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date
             )
         )
         _set_listing_flags(versions)
+        incidents_set_primary(ids=ids)
+        incidents_index(ids=ids)
         months |= {_month(v.occurred_on) for v in versions}
     if months:
         _recount(months)
     content_changed()
+
+
+def severity_order():
+    """Categories from the most severe: by rank, then by their place in the taxonomy."""
+    return ("severity_rank", "parent__position", "position", "slug")
+
+
+def incidents_set_primary(*, ids: Iterable[int] | None = None) -> int:
+    """Store each incident's most severe category (None: every incident), the one the
+    barometer counts it under. Returns how many changed."""
+    through = Incident.categories.through
+    links = through.objects.order_by(
+        "incident_id", *(f"category__{field}" for field in severity_order())
+    )
+    incidents = Incident.objects.all()
+    if ids is not None:
+        ids = [pk for pk in ids if pk is not None]
+        links = links.filter(incident_id__in=ids)
+        incidents = incidents.filter(pk__in=ids)
+    wanted: dict[int, int | None] = {}
+    for incident_id, category_id in links.values_list("incident_id", "category_id").iterator(
+        chunk_size=10_000
+    ):
+        wanted.setdefault(incident_id, category_id)
+    changed: dict[int | None, list[int]] = {}
+    for pk, current in incidents.values_list("pk", "primary_category_id").iterator(
+        chunk_size=10_000
+    ):
+        if wanted.get(pk) != current:
+            changed.setdefault(wanted.get(pk), []).append(pk)
+    for category_id, pks in changed.items():
+        for start in range(0, len(pks), 5_000):
+            Incident.objects.filter(pk__in=pks[start : start + 5_000]).update(
+                primary_category_id=category_id
+            )
+    return sum(len(pks) for pks in changed.values())
+
+
+@transaction.atomic
+def categories_reranked() -> None:
+    """After a category's severity rank (or group) changed: every incident's category to
+    count it under, and every count, anew."""
+    incidents_set_primary()
+    _recount(None)
+    content_changed()
+
+
+def incident_search_texts(incident: Incident, regions: dict[int, Region]) -> dict[str, str]:
+    """What search may match in an incident, by weight: never a withheld victim's name.
+
+    `incident` comes with its victims prefetched; `regions` by primary key (both names of
+    its region are searchable, so "Kharkiv" finds the Ukrainian articles from there).
+    """
+    details = [incident.place, incident.country]
+    for victim in incident.victims.all():
+        details += [victim.outlet, victim.role]
+        if victim.name and not victim.is_anonymous:
+            details.append(victim.name)
+    region = regions.get(incident.region_id)
+    if region is not None:
+        details += [region.name_uk, region.name_en]
+    return {"title": incident.title, "lead": " ".join([incident.lead, *details])}
+
+
+def incidents_index(*, ids: Iterable[int] | None = None, missing_only: bool = False) -> int:
+    """Prepare the search text of these incidents (None: all), and learn the words of the
+    public ones for "did you mean". Returns how many were indexed.
+
+    Every writer reaches it through incidents_refresh; incidents_rebuild indexes the rows
+    that have never been (a bulk import), the search_reindex command all of them.
+    """
+    regions = {region.pk: region for region in Region.objects.all()}
+    rows = Incident.objects.prefetch_related("victims").only(
+        "pk", "title", "lead", "body", "place", "country", "region_id", "status", "published_at"
+    )
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    if missing_only:
+        rows = rows.filter(search_document="")
+    done, batch, vocabulary = 0, [], set()
+    now = timezone.now()
+    for incident in rows.order_by("pk").iterator(chunk_size=1000):
+        texts = incident_search_texts(incident, regions)
+        incident.search_title = search.document(texts["title"])
+        incident.search_lead = search.document(texts["lead"])
+        incident.search_document = search.document(texts["title"], texts["lead"], incident.body)
+        batch.append(incident)
+        if incident.status == Incident.Status.PUBLISHED and incident.published_at <= now:
+            vocabulary |= {
+                word.lower()
+                for text in (texts["title"], texts["lead"], incident.body)
+                for word in search.words(text)
+                if 3 <= len(word) <= 64 and not word.isdigit()
+            }
+        if len(batch) >= 1000:
+            done += _save_index(batch)
+            batch = []
+    done += _save_index(batch)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=word) for word in sorted(vocabulary)],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    return done
+
+
+def _save_index(batch: list[Incident]) -> int:
+    Incident.objects.bulk_update(
+        batch, ["search_title", "search_lead", "search_document"], batch_size=500
+    )
+    return len(batch)
 
 
 def listing_flags(*, status: str, language: str, live_in_story: set[str]) -> dict[str, bool]:
@@ -153,18 +274,36 @@ def _recount(months: set[datetime.date] | None) -> None:
             .for_language(language)
             .filter(_month_filter(months, "occurred_on"))
         )
-        for row in public.order_by().values("occurred_on").annotate(n=Count("pk")):
-            daily.append(DailyCount(language=language, day=row["occurred_on"], count=row["n"]))
+        own = Q(language=language)
+        for row in (
+            public.order_by()
+            .values("occurred_on")
+            .annotate(n=Count("pk"), own=Count("pk", filter=own))
+        ):
+            daily.append(
+                DailyCount(
+                    language=language, day=row["occurred_on"], count=row["n"], own=row["own"]
+                )
+            )
         linked = through.objects.filter(incident__in=public.order_by().values("pk"))
+        linked_own = Q(incident__language=language)
         sources = [
-            (MonthlyCount.Dimension.REGION, public, "occurred_on", "region_id", "pk"),
-            (MonthlyCount.Dimension.PERPETRATOR, public, "occurred_on", "perpetrator_type", "pk"),
+            (MonthlyCount.Dimension.REGION, public, "occurred_on", "region_id", "pk", own),
+            (
+                MonthlyCount.Dimension.PERPETRATOR,
+                public,
+                "occurred_on",
+                "perpetrator_type",
+                "pk",
+                own,
+            ),
             (
                 MonthlyCount.Dimension.CATEGORY,
                 linked,
                 "incident__occurred_on",
                 "category_id",
                 "incident",
+                linked_own,
             ),
             (
                 MonthlyCount.Dimension.GROUP,
@@ -172,14 +311,36 @@ def _recount(months: set[datetime.date] | None) -> None:
                 "incident__occurred_on",
                 "category__parent_id",
                 "incident",
+                linked_own,
             ),
         ]
-        for dimension, rows, date_field, key, counted in sources:
+        sources += [
+            (
+                MonthlyCount.Dimension.PRIMARY_CATEGORY,
+                public.filter(primary_category__isnull=False),
+                "occurred_on",
+                "primary_category_id",
+                "pk",
+                own,
+            ),
+            (
+                MonthlyCount.Dimension.PRIMARY_GROUP,
+                public.filter(primary_category__isnull=False),
+                "occurred_on",
+                "primary_category__parent_id",
+                "pk",
+                own,
+            ),
+        ]
+        for dimension, rows, date_field, key, counted, in_language in sources:
             grouped = (
                 rows.order_by()
                 .annotate(m=TruncMonth(date_field))
                 .values("m", key)
-                .annotate(n=Count(counted, distinct=True))
+                .annotate(
+                    n=Count(counted, distinct=True),
+                    own=Count(counted, distinct=True, filter=in_language),
+                )
             )
             for row in grouped:
                 month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
@@ -190,6 +351,7 @@ def _recount(months: set[datetime.date] | None) -> None:
                         dimension=dimension,
                         key=str(row[key]),
                         count=row["n"],
+                        own=row["own"],
                     )
                 )
     DailyCount.objects.bulk_create(daily, batch_size=2000)
@@ -222,7 +384,9 @@ def incidents_rebuild() -> None:
     for flags, pks in wanted.items():
         for start in range(0, len(pks), 5_000):
             Incident.objects.filter(pk__in=pks[start : start + 5_000]).update(**dict(flags))
+    incidents_set_primary()
     _recount(None)
+    incidents_index(missing_only=True)
     content_changed()
 
 

@@ -3,9 +3,11 @@
 Every function takes the incidents already narrowed by IncidentFilter, so the list, the
 charts and the exports count the same incidents for the same URL parameters.
 
-Counting rule (also in the method note): an incident counts once in every total; in the
-"by category" and "by group" figures it counts once in each of its categories / groups, so
-those figures can add up to more than the total.
+Counting rules (also in the method note), IMI's method by default: an incident counts once
+in every total, and once in the "by violation" and "by type" figures too, under its most
+severe category (Category.severity_rank; Incident.primary_category). Attempts count with
+completed acts. With the rule EVERY, it counts once in each of its categories and groups
+instead, so those figures can add up to more than the total.
 """
 
 import datetime
@@ -19,6 +21,23 @@ from . import public_cache
 from .models import Category, Incident, PerpetratorType, Region
 
 CACHE_SECONDS = 60 * 60
+
+SEVEREST = "severest"
+EVERY = "every"
+RULES = (SEVEREST, EVERY)
+
+
+def rule_of(params) -> str:
+    """The counting rule a request asks for (?rule=every), IMI's by default."""
+    return EVERY if params.get("rule") == EVERY else SEVEREST
+
+
+def rule_label(rule: str) -> str:
+    from django.utils.translation import gettext
+
+    if rule == EVERY:
+        return gettext("every category it fits: an incident counts once in each")
+    return gettext("each incident once, under its most severe category (IMI's method)")
 
 
 def _ids(incidents):
@@ -50,8 +69,18 @@ def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def per_month_by_group(incidents, start: datetime.date, end: datetime.date) -> dict:
+def per_month_by_group(incidents, start: datetime.date, end: datetime.date, rule=SEVEREST):
     """Incidents per month, stacked by category group (one query)."""
+    if rule == SEVEREST:
+        rows = (
+            incidents.filter(occurred_on__gte=start, occurred_on__lte=end)
+            .annotate(month=TruncMonth("occurred_on"))
+            .values("month", "primary_category__parent")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts = {(_as_date(r["month"]), r["primary_category__parent"]): r["n"] for r in rows}
+        return monthly_series(counts, start, end)
     rows = (
         _through(incidents)
         .filter(incident__occurred_on__gte=start, incident__occurred_on__lte=end)
@@ -62,6 +91,18 @@ def per_month_by_group(incidents, start: datetime.date, end: datetime.date) -> d
     )
     counts = {(_as_date(r["month"]), r["category__parent"]): r["n"] for r in rows}
     return monthly_series(counts, start, end)
+
+
+def per_month_by_perpetrator(incidents, start, end, perpetrator: str) -> dict:
+    """{month: incidents by this perpetrator} (the Russian Federation's series)."""
+    rows = (
+        incidents.filter(occurred_on__gte=start, occurred_on__lte=end, perpetrator_type=perpetrator)
+        .annotate(month=TruncMonth("occurred_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {_as_date(r["month"]): r["n"] for r in rows}
 
 
 def monthly_series(counts: dict, start, end) -> dict:
@@ -88,7 +129,15 @@ def per_month_totals(incidents, start, end) -> list[tuple[datetime.date, int]]:
     return [(m, counts.get(m, 0)) for m in months_between(start, end)]
 
 
-def by_category(incidents) -> list[tuple[Category, int]]:
+def by_category(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
+    if rule == SEVEREST:
+        counts = dict(
+            incidents.order_by()
+            .filter(primary_category__isnull=False)
+            .values_list("primary_category")
+            .annotate(n=Count("pk"))
+        )
+        return category_rows(counts)
     counts = dict(
         _through(incidents)
         .values_list("category")
@@ -105,7 +154,15 @@ def category_rows(counts: dict) -> list[tuple[Category, int]]:
     )
 
 
-def by_group(incidents) -> list[tuple[Category, int]]:
+def by_group(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
+    if rule == SEVEREST:
+        counts = dict(
+            incidents.order_by()
+            .filter(primary_category__isnull=False)
+            .values_list("primary_category__parent")
+            .annotate(n=Count("pk"))
+        )
+        return group_rows(counts)
     counts = dict(
         _through(incidents)
         .values_list("category__parent")

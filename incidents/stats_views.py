@@ -13,13 +13,16 @@ from django.views.generic import TemplateView, View
 
 from . import counts, stats
 from .filters import MIN_YEAR, IncidentFilter
-from .models import MethodNote, current_language
+from .models import MethodNote, PerpetratorType, current_language
 from .views import public_incidents
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
-MAX_MONTHS = 240
+# Longer charts are grouped: by quarter up to ten years, by year beyond (never cut).
+MONTHLY_UP_TO = 36
+QUARTERLY_UP_TO = 120
 MONTH_CARDS = 24
-TABLES = ("months", "groups", "categories", "regions", "perpetrators")
+TABLES = ("months", "russia", "groups", "categories", "regions", "perpetrators")
+RUSSIA = PerpetratorType.RUSSIAN_FORCES.value
 
 
 def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -53,7 +56,6 @@ def period_of(filterset: IncidentFilter, today: datetime.date):
         start, end = default_period(today)
     if start > end:
         start, end = end, start
-    end = min(end, stats.add_months(stats.month_start(start), MAX_MONTHS) - datetime.timedelta(1))
     return start, end
 
 
@@ -61,34 +63,52 @@ def month_label(day: datetime.date) -> str:
     return date_format(day, "M Y")
 
 
-def compute(filterset: IncidentFilter, today: datetime.date) -> dict:
+def trimmed_start(start: datetime.date, end: datetime.date, first: datetime.date | None):
+    """A chart asked to start years before the record does (1991) starts in January of the
+    record's first year: no decades of empty bars. Within that year nothing is cut."""
+    if first is not None and start < first.replace(month=1, day=1) <= end:
+        return first.replace(month=1, day=1)
+    return start
+
+
+def compute(filterset: IncidentFilter, today: datetime.date, rule: str = stats.SEVEREST) -> dict:
     start, end = period_of(filterset, today)
-    summary = compute_from_counts(filterset, start, end, today)
-    if summary is not None:
-        return summary
+    first = counts.first_day(current_language())
+    chart_start = trimmed_start(start, end, first)
+    summary = compute_from_counts(filterset, chart_start, end, today, rule)
+    if summary is None:
+        summary = compute_from_incidents(filterset, chart_start, end, today, rule)
+    summary.update(asked_start=start, record_starts=first, rule=rule)
+    return summary
+
+
+def compute_from_incidents(filterset, start, end, today, rule) -> dict:
     incidents = filterset.qs
-    monthly = stats.per_month_by_group(incidents, start, end)
+    monthly = stats.per_month_by_group(incidents, start, end, rule)
     totals = stats.per_month_totals(incidents, start, end)
+    russia = stats.per_month_by_perpetrator(incidents, start, end, RUSSIA)
     # "This month / this year" ignore the visitor's dates but keep their other filters.
     undated = IncidentFilter(
         {k: v for k, v in filterset.data.items() if k not in DATE_KEYS},
         queryset=public_incidents(),
+        every_language=True,
     )
     return {
         "start": start,
         "end": end,
         "total": incidents.count(),
         "months": [(month, total) for month, total in totals],
+        "russia": [russia.get(month, 0) for month, _total in totals],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": stats.by_group(incidents),
-        "categories": stats.by_category(incidents),
+        "groups": stats.by_group(incidents, rule),
+        "categories": stats.by_category(incidents, rule),
         "regions": stats.by_region(incidents),
         "perpetrators": stats.by_perpetrator(incidents),
         "comparisons": stats.comparisons(undated.qs, today),
     }
 
 
-def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | None:
+def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=stats.SEVEREST):
     """compute(), read off the summary tables: for filters by date only (the default page,
     this year, all time, a month). None when the tables can't answer exactly."""
     language = current_language()
@@ -107,9 +127,16 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | 
     chart = counts.whole_months(language, chart_start, chart_end)
     if everything is None or chart is None:
         return None
+    group, category = (
+        ("primary_group", "primary_category") if rule == stats.SEVEREST else ("group", "category")
+    )
     per_month = counts.per_month_totals(language, chart_start, chart_end)
-    by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS["group"], chart)
+    by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS[group], chart)
+    by_perpetrator = counts.per_month_by_dimension(
+        language, counts.DIMENSIONS["perpetrator"], chart
+    )
     monthly = stats.monthly_series(by_group, start, end)
+    months = stats.months_between(start, end)
 
     def by(name):
         return counts.by_dimension(language, counts.DIMENSIONS[name], everything)
@@ -119,10 +146,11 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | 
         "start": start,
         "end": end,
         "total": counts.total(language, low, high),
-        "months": [(m, per_month.get(m, 0)) for m in stats.months_between(start, end)],
+        "months": [(m, per_month.get(m, 0)) for m in months],
+        "russia": [by_perpetrator.get((m, RUSSIA), 0) for m in months],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": stats.group_rows(by("group")),
-        "categories": stats.category_rows(by("category")),
+        "groups": stats.group_rows(by(group)),
+        "categories": stats.category_rows(by(category)),
         "regions": stats.region_rows(by("region")),
         "perpetrators": stats.perpetrator_rows(by("perpetrator")),
         "comparisons": stats.comparison_figures(
@@ -131,14 +159,111 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today) -> dict | 
     }
 
 
+def granularity(data: dict) -> str:
+    months = len(data["months"])
+    if months <= MONTHLY_UP_TO:
+        return "month"
+    return "quarter" if months <= QUARTERLY_UP_TO else "year"
+
+
+def periods(data: dict) -> list[dict]:
+    """The chart's bars: months, or quarters or years for a long range, each with its
+    total, its value per group and the Russian Federation's share, and where it leads."""
+    unit = granularity(data)
+    stats_url = reverse("stats")  # "<year>/<month>/" under it: one reverse, not one a row
+    rows: list[dict] = []
+    for index, (month, total) in enumerate(data["months"]):
+        if unit == "month":
+            key, label = month.strftime("%Y-%m"), month_label(month)
+        elif unit == "quarter":
+            quarter = (month.month - 1) // 3 + 1
+            key = f"{month.year}-Q{quarter}"
+            label = _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": month.year}
+        else:
+            key = label = str(month.year)
+        if not rows or rows[-1]["key"] != key:
+            rows.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "start": month,
+                    "end": month,
+                    "total": 0,
+                    "russia": 0,
+                    "groups": [0] * len(data["monthly_series"]),
+                }
+            )
+        row = rows[-1]
+        row["end"] = month
+        row["total"] += total
+        row["russia"] += data["russia"][index]
+        for position, (_group, values) in enumerate(data["monthly_series"]):
+            row["groups"][position] += values[index]
+    for row in rows:
+        if unit == "month":
+            row["url"] = f"{stats_url}{row['start'].year}/{row['start'].month}/"
+        else:
+            last_day = counts.month_end(row["end"])
+            row["url"] = (
+                f"{stats_url}?date_from={row['start'].isoformat()}&date_to={last_day.isoformat()}"
+            )
+    return rows
+
+
+def summaries(data: dict, bars: list[dict]) -> dict:
+    """One sentence a chart: what a sighted reader takes from it at a glance."""
+    total = data["total"]
+    if not total or not bars:
+        empty = _("No incidents match in this period.")
+        return dict.fromkeys(TABLES, empty)
+    result = {}
+    peak = max(bars, key=lambda row: row["total"])
+    result["months"] = _(
+        "%(total)s incidents from %(first)s to %(last)s; the most in %(peak)s (%(count)s)."
+    ) % {
+        "total": total,
+        "first": bars[0]["label"],
+        "last": bars[-1]["label"],
+        "peak": peak["label"],
+        "count": peak["total"],
+    }
+    russia = sum(row["russia"] for row in bars)
+    result["russia"] = _(
+        "The Russian Federation committed %(russia)s of the %(total)s incidents (%(share)s%%)."
+    ) % {"russia": russia, "total": total, "share": round(russia * 100 / total)}
+    for name in ("groups", "categories", "regions", "perpetrators"):
+        rows = [row for row in data[name] if row[1]]
+        if not rows:
+            result[name] = _("No incidents.")
+            continue
+        label, count = max(rows, key=lambda row: row[1])
+        result[name] = _("The most: %(label)s, %(count)s of %(total)s incidents.") % {
+            "label": label,
+            "count": count,
+            "total": total,
+        }
+    return result
+
+
 def chart_data(data: dict) -> dict:
     """What the charts draw; the same numbers as the tables under them."""
+    bars = periods(data)
+    groups = [group for group, _counts in data["monthly_series"]]
     return {
         "months": {
             "type": "stacked",
-            "labels": [month_label(m) for m, _total in data["months"]],
+            "labels": [row["label"] for row in bars],
             "datasets": [
-                {"label": str(group), "data": counts} for group, counts in data["monthly_series"]
+                {"label": str(group), "data": [row["groups"][i] for row in bars]}
+                for i, group in enumerate(groups)
+            ],
+        },
+        "russia": {
+            "type": "stacked",
+            "labels": [row["label"] for row in bars],
+            "datasets": [
+                {"label": _("Russian Federation"), "data": [row["russia"] for row in bars]},
+                {"label": _("Others"), "data": [row["total"] - row["russia"] for row in bars]},
             ],
         },
         "groups": _bar(data["groups"]),
@@ -150,25 +275,47 @@ def chart_data(data: dict) -> dict:
 
 def tables(data: dict) -> list[dict]:
     """Each chart's numbers as a table: shown under the chart and downloaded as CSV."""
+    bars = periods(data)
+    unit = granularity(data)
     groups = [group for group, _counts in data["monthly_series"]]
-    month_rows = []
-    stats_url = reverse("stats")  # "<year>/<month>/" under it: one reverse, not one a row
-    for index, (month, total) in enumerate(data["months"]):
-        month_rows.append(
-            {
-                "label": month_label(month),
-                "key": month.strftime("%Y-%m"),
-                "url": f"{stats_url}{month.year}/{month.month}/",
-                "values": [total, *[counts[index] for _g, counts in data["monthly_series"]]],
-            }
-        )
+    unit_title = {"month": _("Month"), "quarter": _("Quarter"), "year": _("Year")}[unit]
+    per_unit = {
+        "month": _("Incidents per month, by type of violation"),
+        "quarter": _("Incidents per quarter, by type of violation"),
+        "year": _("Incidents per year, by type of violation"),
+    }
+    text = summaries(data, bars)
     result = [
         {
             "name": "months",
-            "title": _("Incidents per month, by type of violation"),
-            "header": [_("Month"), _("Total"), *[str(g) for g in groups]],
-            "rows": month_rows,
-        }
+            "title": per_unit[unit],
+            "summary": text["months"],
+            "header": [unit_title, _("Total"), *[str(g) for g in groups]],
+            "rows": [
+                {
+                    "label": row["label"],
+                    "key": row["key"],
+                    "url": row["url"],
+                    "values": [row["total"], *row["groups"]],
+                }
+                for row in bars
+            ],
+        },
+        {
+            "name": "russia",
+            "title": _("Violations by the Russian Federation"),
+            "summary": text["russia"],
+            "header": [unit_title, _("Russian Federation"), _("Others"), _("Total")],
+            "rows": [
+                {
+                    "label": row["label"],
+                    "key": row["key"],
+                    "url": row["url"],
+                    "values": [row["russia"], row["total"] - row["russia"], row["total"]],
+                }
+                for row in bars
+            ],
+        },
     ]
     titles = {
         "groups": _("By type of violation"),
@@ -181,6 +328,7 @@ def tables(data: dict) -> list[dict]:
             {
                 "name": name,
                 "title": title,
+                "summary": text[name],
                 "header": [_("Name"), _("Incidents")],
                 "rows": [
                     {"label": str(label), "key": str(label), "url": None, "values": [count]}
@@ -200,11 +348,18 @@ def _bar(rows) -> dict:
 
 
 def stats_for(request):
-    filterset = IncidentFilter(request.GET or None, queryset=public_incidents())
+    # The barometer counts every story, in whichever language it was written.
+    filterset = IncidentFilter(
+        request.GET or None, queryset=public_incidents(), every_language=True
+    )
     today = timezone.localdate()
+    rule = stats.rule_of(request.GET)
     # The date is part of the key: "this month so far" and open-ended periods depend on it.
     data = stats.cached(
-        f"stats-page:{today}", request.GET, current_language(), lambda: compute(filterset, today)
+        f"stats-page:{today}",
+        request.GET,
+        current_language(),
+        lambda: compute(filterset, today, rule),
     )
     return filterset, data
 
@@ -229,13 +384,64 @@ class StatsView(TemplateView):
         context.update(
             filter=filterset,
             data=data,
+            periods=self.periods(),
+            rules=self.rules(data["rule"]),
             charts=chart_data(data),
             note=MethodNote.objects.first(),
             query=query,
-            list_url=f"{reverse('incidents:list')}?{query}",
+            # The list of every language counts what the barometer counts.
+            list_url=f"{reverse('incidents:list')}?{query}&languages=all",
             tables=tables(data),
         )
         return context
+
+    def periods(self) -> list[dict]:
+        """Quick periods, "all time" among them: from the record's first day to today."""
+        today = timezone.localdate()
+        first = counts.first_day(current_language()) or today
+        choices = [
+            (_("Last 12 months"), *default_period(today)),
+            (_("This year"), datetime.date(today.year, 1, 1), today),
+            (
+                _("Last year"),
+                datetime.date(today.year - 1, 1, 1),
+                datetime.date(today.year - 1, 12, 31),
+            ),
+            (_("All time"), min(first, today), today),
+        ]
+        current = self.request.GET
+        result = []
+        for label, start, end in choices:
+            params = current.copy()
+            for key in (*DATE_KEYS, "page"):
+                params.pop(key, None)
+            params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
+            result.append(
+                {
+                    "label": label,
+                    "query": params.urlencode(),
+                    "current": current.get("date_from") == params["date_from"]
+                    and current.get("date_to") == params["date_to"]
+                    and not current.get("year"),
+                }
+            )
+        return result
+
+    def rules(self, current: str) -> list[dict]:
+        labels = {
+            stats.SEVEREST: _("once, under the most severe (IMI's method)"),
+            stats.EVERY: _("in each category it fits"),
+        }
+        result = []
+        for rule in stats.RULES:
+            params = self.request.GET.copy()
+            params.pop("rule", None)
+            if rule != stats.SEVEREST:
+                params["rule"] = rule
+            result.append(
+                {"label": labels[rule], "query": params.urlencode(), "current": rule == current}
+            )
+        return result
 
 
 class StatsTableCSVView(View):
@@ -253,6 +459,7 @@ class StatsTableCSVView(View):
         writer = csv.writer(response)
         writer.writerow(["# " + _("IMI Portal statistics"), name])
         writer.writerow(["# " + _("filters"), request.GET.urlencode() or "-"])
+        writer.writerow(["# " + _("counting rule"), stats.rule_label(data["rule"])])
         table = next(t for t in tables(data) if t["name"] == name)
         writer.writerow(table["header"])
         for row in table["rows"]:
@@ -272,7 +479,7 @@ class MonthlyReportView(TemplateView):
         if first > today:
             raise Http404
         params = {"year": str(year), "month": str(month)}
-        filterset = IncidentFilter(params, queryset=public_incidents())
+        filterset = IncidentFilter(params, queryset=public_incidents(), every_language=True)
         language = current_language()
 
         def by(name):
@@ -285,9 +492,10 @@ class MonthlyReportView(TemplateView):
             language,
             lambda: {
                 "total": counts.total(language, first, counts.month_end(first)),
-                "groups": stats.group_rows(by("group")),
-                "categories": stats.category_rows(by("category")),
+                "groups": stats.group_rows(by("primary_group")),
+                "categories": stats.category_rows(by("primary_category")),
                 "regions": stats.region_rows(by("region")),
+                "russia": by("perpetrator").get(RUSSIA, 0),
             },
         )
         previous = stats.add_months(first, -1)
@@ -299,7 +507,7 @@ class MonthlyReportView(TemplateView):
             incidents=filterset.qs.with_card_data()[:MONTH_CARDS],
             previous=previous if previous.year >= 1991 else None,
             following=following if following <= today else None,
-            list_url=f"{reverse('incidents:list')}?year={year}&month={month}",
+            list_url=f"{reverse('incidents:list')}?year={year}&month={month}&languages=all",
             note=MethodNote.objects.first(),
         )
         return context

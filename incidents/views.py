@@ -2,11 +2,11 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import counts
+from . import counts, search
 from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 
@@ -29,9 +29,11 @@ class HomeView(TemplateView):
         groups = list(Category.objects.groups())
         for group in groups:
             group.month_count = in_month.get(group.pk, 0)
+        # One language per page: the articles written in the reader's language (issue 16).
+        own = public_incidents().filter(language=language)
         context.update(
-            featured=public_incidents().filter(is_featured=True).with_card_data()[:3],
-            latest=public_incidents().filter(is_featured=False).with_card_data()[:6],
+            featured=own.filter(is_featured=True).with_card_data()[:3],
+            latest=own.filter(is_featured=False).with_card_data()[:6],
             years=counts.per_year(language),
             month_total=counts.total(language, month, counts.month_end(month)),
             month_groups=groups,
@@ -50,7 +52,12 @@ class IncidentListView(ListView):
 
     def get_queryset(self):
         self.filterset = IncidentFilter(self.request.GET or None, queryset=public_incidents())
-        return self.filterset.qs.with_card_data()
+        incidents = self.filterset.qs.with_card_data()
+        self.terms = search.parse(self.filterset.chosen().get("q", ""))
+        if self.terms:
+            # The passage that matched is shown, so the text is read; search's own columns not.
+            incidents = incidents.defer(None).defer(*Incident.HEAVY_FIELDS[2:])
+        return incidents
 
     def paginate_queryset(self, queryset, page_size):
         # A page number that is not a number, or past the end, is answered with a real page
@@ -72,6 +79,19 @@ class IncidentListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         total = context["paginator"].count
+        if self.terms:
+            for incident in context["incidents"]:
+                incident.title_marked = search.highlight(incident.title, self.terms)
+                incident.snippet = search.snippet([incident.lead, incident.body_html], self.terms)
+        switch = self.filterset.other_languages()
+        own_only = switch.copy()
+        own_only.pop("languages", None)
+        context.update(
+            every_language=self.filterset.every_language,
+            every_language_query=switch.urlencode(),
+            own_language_query=own_only.urlencode(),
+            **self.near_misses(total),
+        )
         context.update(
             filter=self.filterset,
             total=total,
@@ -83,6 +103,29 @@ class IncidentListView(ListView):
             ),
         )
         return context
+
+    def near_misses(self, total: int) -> dict:
+        """When nothing matches: how many match in the other languages, and a spelling
+        that finds something ("did you mean")."""
+        if total:
+            return {}
+        chosen = self.filterset.chosen()
+        result = {}
+        if not self.filterset.every_language:
+            everywhere = IncidentFilter(
+                self.filterset.other_languages(), queryset=public_incidents()
+            )
+            result["other_language_total"] = everywhere.qs.count()
+        if chosen.get("q"):
+            params = self.request.GET.copy()
+            params.pop("q", None)
+            params.pop("page", None)
+            unsearched = IncidentFilter(params or None, queryset=public_incidents())
+            suggestion = unsearched.qs.suggestion(chosen["q"])
+            if suggestion:
+                params["q"] = suggestion
+                result.update(suggestion=suggestion, suggestion_query=params.urlencode())
+        return result
 
 
 class IncidentDetailView(DetailView):
@@ -121,5 +164,25 @@ class IncidentDetailView(DetailView):
             .exclude(pk=incident.translation_of_id or 0)
             .select_related("region")[:4]
         )
-        context["other_versions"] = list(incident.story_versions())
+        context["other_versions"] = versions = list(incident.story_versions())
+        context["language_links"] = self.language_links(incident, versions)
+        language = current_language()
+        context["untranslated"] = incident.language != language and not any(
+            version.language == language for version in versions
+        )
         return context
+
+    def language_links(self, incident: Incident, versions: list[Incident]) -> list[dict]:
+        """The header's language switcher on an article: to its translation where there is
+        one; else to this article with the menus in that language, saying so (`missing`)."""
+        by_language = {version.language: version for version in versions}
+        by_language[incident.language] = incident
+        links = []
+        for code, name in settings.LANGUAGES:
+            version = by_language.get(code, incident)
+            with translation.override(code):
+                url = version.get_absolute_url()
+            links.append(
+                {"code": code, "name": name, "url": url, "missing": code not in by_language}
+            )
+        return links

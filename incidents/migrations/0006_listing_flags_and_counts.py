@@ -108,16 +108,9 @@ class Migration(migrations.Migration):
 
 
 def fill(apps, schema_editor):
-    """Flags and counts for the incidents already there.
-
-    This calls today's service rather than copying it here; if a later migration changes
-    the incident tables so that it no longer runs at this point, move it to a command."""
-    Incident = apps.get_model("incidents", "Incident")
-    if not Incident.objects.using(schema_editor.connection.alias).exists():
-        return
-    from incidents.services import incidents_rebuild
-
-    incidents_rebuild()
+    """Flags and counts for the incidents already there: done by the latest migration that
+    changes what incidents_rebuild reads (0009), which calls today's service; run here, that
+    service would read columns this point of the history does not have yet."""
 
 
 Migration.operations.append(migrations.RunPython(fill, migrations.RunPython.noop))

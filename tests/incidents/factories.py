@@ -62,11 +62,18 @@ class TranslationFactory(IncidentFactory):
 class VictimFactory(DjangoModelFactory):
     class Meta:
         model = Victim
+        skip_postgeneration_save = True
 
     incident = factory.SubFactory(IncidentFactory)
     name = factory.Faker("name")
     outlet = "Demo Visti"
     role = "journalist"
+
+    @factory.post_generation
+    def indexed(self, create, extracted, **kwargs):
+        """The admin saves victims with their incident, then refreshes it (search text)."""
+        if create:
+            services.incidents_refresh(ids=[self.incident_id])
 
 
 class SourceLinkFactory(DjangoModelFactory):

@@ -360,7 +360,7 @@ def test_schema_documents_the_list_parameters_and_count(openapi):
     parameters = {p["name"] for p in openapi["paths"]["/api/incidents/"]["get"]["parameters"]}
     assert parameters == {
         "q", "group", "category", "region", "perpetrator", "year", "month", "date_from",
-        "date_to", "lang", "cursor",
+        "date_to", "lang", "languages", "cursor",
     }  # fmt: skip
     page = openapi["components"]["schemas"]["PaginatedIncidentList"]
     assert "count" in page["properties"]

@@ -52,16 +52,28 @@ ALL = {"Beating story", "Threat story", "Censorship story"}
         ("feed/legal-pressure/{kind}/", set()),
     ],
 )
-@pytest.mark.parametrize("prefix", ["", "/en"])
-def test_feeds_list_published_incidents_only(client, feed_data, path, expected, prefix):
-    url = f"{prefix}/incidents/{path}"
+def test_feeds_list_published_incidents_only(client, feed_data, path, expected):
+    url = f"/incidents/{path}"
     assert rss_titles(client.get(url.format(kind="rss"))) == expected
     assert atom_titles(client.get(url.format(kind="atom"))) == expected
+    # The stories are written in Ukrainian: the English feeds carry none of them.
+    assert rss_titles(client.get("/en" + url.format(kind="rss"))) == set()
+
+
+@pytest.mark.django_db
+def test_a_feed_carries_the_articles_written_in_its_language(client, beating):
+    IncidentFactory(title="Українська", language="uk", categories=[beating])
+    IncidentFactory(title="English one", language="en", categories=[beating])
+    assert rss_titles(client.get("/incidents/feed/rss/")) == {"Українська"}
+    assert rss_titles(client.get("/en/incidents/feed/rss/")) == {"English one"}
+    assert atom_titles(client.get("/en/incidents/feed/beating/atom/")) == {"English one"}
 
 
 @pytest.mark.django_db
 def test_rss_items_link_to_the_incident_and_carry_the_lead(client, beating):
-    IncidentFactory(slug="linked", title="Linked", lead="The lead of it.", categories=[beating])
+    IncidentFactory(
+        slug="linked", title="Linked", lead="The lead of it.", categories=[beating], language="en"
+    )
     item = read_xml(client.get("/en/incidents/feed/rss/")).find("channel/item")
     assert item.findtext("link") == "http://testserver/en/incidents/linked/"
     assert item.findtext("description") == "The lead of it."

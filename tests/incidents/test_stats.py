@@ -34,7 +34,7 @@ from .pages import card_titles, parse, result_count
 
 STATS = "/stats/"
 LIST = "/incidents/"
-TABLES = ["months", "groups", "categories", "regions", "perpetrators"]
+TABLES = ["months", "russia", "groups", "categories", "regions", "perpetrators"]
 YEAR_2019 = {"date_from": "2019-01-01", "date_to": "2019-12-31"}
 
 
@@ -85,7 +85,8 @@ def stats(client, params, prefix=""):
 
 
 def list_count(client, params, prefix=""):
-    response = client.get(f"{prefix}{LIST}", params)
+    """The list's count of every story, as the barometer counts (languages=all)."""
+    response = client.get(f"{prefix}{LIST}", {**params, "languages": "all"})
     assert response.status_code == 200
     return result_count(response)
 
@@ -204,7 +205,8 @@ def test_stats_total_is_the_list_count(client, dataset, params, prefix):
 
 @pytest.mark.django_db
 def test_each_group_and_category_row_is_the_list_count_for_it(client, dataset):
-    response = stats(client, YEAR_2019)
+    """With the rule "every category it fits", a row is what the list filtered by it counts."""
+    response = stats(client, {**YEAR_2019, "rule": "every"})
     groups = by_label(response, "groups")
     for group in Category.objects.groups():
         assert groups[group.name_uk] == list_count(client, {**YEAR_2019, "group": group.slug})
@@ -270,7 +272,7 @@ def test_an_incident_in_two_groups_counts_once_in_the_total_and_once_per_row(cli
     beating, threats, censorship = categories("beating", "threats", "censorship")
     physical, access = beating.parent, censorship.parent
 
-    response = stats(client, YEAR_2019)
+    response = stats(client, {**YEAR_2019, "rule": "every"})
     assert lead_total(response) == 2
     months = stats_table(response, "months")
     april = next(row for row in months["rows"] if row["href"] == "/stats/2019/4/")
@@ -446,17 +448,20 @@ def test_each_csv_has_exactly_the_rows_and_numbers_of_its_table(client, dataset,
     assert lines[0][0].startswith("# ") and name in lines[0]
     assert lines[1][0].startswith("# ")
     assert "region=kyiv" in lines[1][1] and "date_from=2019-02-10" in lines[1][1]
-    header, rows = lines[2], lines[3:]
+    # The counting rule the numbers were counted with (issue 16).
+    assert lines[2][0].startswith("# ")
+    assert ("most severe" in lines[2][1]) or ("найтяжч" in lines[2][1])
+    header, rows = lines[3], lines[4:]
     assert header == html["header"]
     assert len(rows) == len(html["rows"])
     for csv_row, html_row in zip(rows, html["rows"], strict=True):
-        if name == "months":
+        if name in ("months", "russia"):
             year, month = csv_row[0].split("-")
             assert html_row["href"] == f"{prefix}/stats/{int(year)}/{int(month)}/"
         else:
             assert csv_row[0] == html_row["label"]
         assert [int(v) for v in csv_row[1:]] == html_row["values"]
-    if name != "months":
+    if name not in ("months", "russia"):
         assert rows, "the dataset should give every table some rows"
 
 
@@ -493,15 +498,13 @@ def test_monthly_report(client, kyiv, lviv):
         assert response.status_code == 200
         page = parse(response)
         assert re.findall(r"\d+", page.by_id("month-total").text) == ["2"]
+        # IMI's rule: each counts once, under its most severe category (beating, both).
         groups = report_table(response, "m-groups")
         assert groups[beating.parent.name_uk] == 2
-        assert groups[censorship.parent.name_uk] == 1
-        assert sum(groups.values()) == 3
-        assert report_table(response, "m-categories") == {
-            beating.name_uk: 2,
-            threats.name_uk: 1,
-            censorship.name_uk: 1,
-        }
+        assert groups[censorship.parent.name_uk] == 0
+        assert sum(groups.values()) == 2
+        assert report_table(response, "m-categories") == {beating.name_uk: 2}
+        assert threats and censorship
         assert report_table(response, "m-regions") == {kyiv.name_uk: 1, lviv.name_uk: 1}
         assert sorted(card_titles(response)) == sorted([first.title, second.title])
         assert page.find("a", rel="prev").attrs["href"] == "/stats/2019/1/"
@@ -679,7 +682,9 @@ def test_a_bad_date_is_left_out_and_the_good_one_still_sets_the_period(client):
     assert has_filter_warning(response)
     assert lead_total(response) == 1 == list_count(client, {"date_from": "2019-01-01"})
     rows = stats_table(response, "months")["rows"]
-    assert rows[0]["href"] == "/stats/2019/1/"
+    # 2019 to today is longer than three years: one row a quarter, linking to it.
+    assert rows[0]["href"] == "/stats/?date_from=2019-01-01&date_to=2019-03-31"
+    assert rows[0]["label"] == "I кв. 2019" or rows[0]["label"].startswith("Q1")
     assert months_sum(response) == 1
 
 
@@ -716,3 +721,95 @@ def test_staff_edit_the_method_note_in_the_admin(admin_client):
     note = MethodNote.objects.first() or MethodNote.objects.create(text_uk="а", text_en="a")
     assert admin_client.get("/admin/incidents/methodnote/").status_code == 200
     assert admin_client.get(f"/admin/incidents/methodnote/{note.pk}/change/").status_code == 200
+
+
+# --- IMI's counting rule: once, under the most severe category --------------------------------
+
+
+@pytest.fixture
+def severity_case(db):
+    """Five incidents of March 2019, counted by hand under IMI's rule:
+    1. beating + threats            -> beating (rank 4 beats 9)
+    2. threats + obstruction        -> threats
+    3. obstruction + censorship     -> obstruction
+    4. beating + killing            -> killing
+    5. threats, an attempt          -> threats (attempts count with completed acts)
+    Under "every category": beating 2, threats 3, obstruction 2, censorship 1, killing 1."""
+    cases = [
+        ["beating", "threats"],
+        ["threats", "obstruction"],
+        ["obstruction", "censorship"],
+        ["beating", "killing"],
+        ["threats"],
+    ]
+    for number, slugs in enumerate(cases, start=1):
+        IncidentFactory(
+            title=f"Case {number}",
+            occurred_on=datetime.date(2019, 3, 5 + number),
+            categories=[Category.objects.get(slug=slug) for slug in slugs],
+            is_attempt=number == 5,
+        )
+
+
+MARCH_2019 = {"date_from": "2019-03-01", "date_to": "2019-03-31"}
+
+
+def english_rows(response, section):
+    return {label: count for label, count in by_label(response, section).items() if count}
+
+
+@pytest.mark.django_db
+def test_the_barometer_counts_each_incident_once_under_its_most_severe_category(
+    client, severity_case
+):
+    response = stats(client, MARCH_2019, "/en")
+    assert lead_total(response) == 5
+    assert english_rows(response, "categories") == {
+        "Beating, attack": 1,
+        "Threats, intimidation": 2,
+        "Obstruction of lawful professional activity": 1,
+        "Killing": 1,
+    }
+    # The groups then add up to the total, as IMI's reports do.
+    groups = english_rows(response, "groups")
+    assert groups == {"Physical aggression": 4, "Censorship and access to information": 1}
+    assert sum(groups.values()) == 5
+
+
+@pytest.mark.django_db
+def test_the_switch_counts_every_category_an_incident_fits(client, severity_case):
+    response = stats(client, {**MARCH_2019, "rule": "every"}, "/en")
+    assert lead_total(response) == 5
+    assert english_rows(response, "categories") == {
+        "Beating, attack": 2,
+        "Threats, intimidation": 3,
+        "Obstruction of lawful professional activity": 2,
+        "Censorship": 1,
+        "Killing": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_a_new_severity_rank_in_the_admin_recounts_the_barometer(
+    admin_client, client, severity_case
+):
+    threats = Category.objects.get(slug="threats")
+    response = admin_client.post(
+        f"/admin/incidents/category/{threats.pk}/change/",
+        {
+            "name_uk": threats.name_uk,
+            "name_en": threats.name_en,
+            "slug": threats.slug,
+            "parent": threats.parent_id,
+            "position": threats.position,
+            "severity_rank": 1,  # now above killing and beating
+        },
+    )
+    assert response.status_code == 302
+    rows = english_rows(stats(client, MARCH_2019, "/en"), "categories")
+    # Cases 1, 2 and 5 now count under threats; 3 keeps obstruction, 4 killing (no threats).
+    assert rows == {
+        "Threats, intimidation": 3,
+        "Obstruction of lawful professional activity": 1,
+        "Killing": 1,
+    }

@@ -5,13 +5,14 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Category, Incident, MethodNote, Region, SourceLink, Victim
+from .models import Category, Incident, MethodNote, MonthlyReport, Region, SourceLink, Victim
 from .text import render_markdown, slug_from_title
 
 
@@ -158,6 +159,7 @@ class IncidentAdmin(admin.ModelAdmin):
                     "categories",
                     ("region", "place", "country"),
                     ("perpetrator_type", "perpetrator_detail"),
+                    "is_attempt",
                 ]
             },
         ),
@@ -319,3 +321,48 @@ class MethodNoteAdmin(ContentChangeAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class MonthlyReportForm(forms.ModelForm):
+    month = forms.DateField(
+        label=_("month"),
+        input_formats=["%Y-%m", "%Y-%m-%d", "%d.%m.%Y"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        help_text=_(
+            "Publishing freezes the month's figures as they are now: the public page shows "
+            "them as published, and any later correction as a revision beside them."
+        ),
+    )
+
+    class Meta:
+        model = MonthlyReport
+        fields = ["month"]
+
+    def clean_month(self):
+        month = self.cleaned_data["month"].replace(day=1)
+        if month > timezone.localdate():
+            raise ValidationError(_("A month that has not begun cannot be published."))
+        if MonthlyReport.objects.filter(month=month).exists():
+            raise ValidationError(_("This month's report is already published."))
+        return month
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(admin.ModelAdmin):
+    """Publish a month's barometer: its figures are frozen from then on (issue 16)."""
+
+    form = MonthlyReportForm
+    list_display = ["__str__", "published_at", "published_by", "revised_at"]
+    readonly_fields = ["published_at", "published_by", "revised_at", "figures", "current"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a published report is never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nor withdrawn: it has been cited
+
+    def save_model(self, request, obj, form, change):
+        report = services.monthly_report_publish(
+            month=form.cleaned_data["month"], user=request.user
+        )
+        obj.pk, obj.month = report.pk, report.month

@@ -155,6 +155,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "region",
             "country",
             "perpetrator_type",
+            "is_attempt",
             "body_html",
         ]
         read_only_fields = fields

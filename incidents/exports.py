@@ -26,6 +26,13 @@ from .views import public_incidents
 
 CHUNK_SIZE = 1000
 
+# How the barometer counts these rows, said in every export (issue 16).
+COUNTING_RULE = (
+    "Each incident counts once, under its most severe category (counted_under; category "
+    "severity ranks are set by IMI). Attempts (is_attempt) count with completed acts. "
+    "The categories column lists every category the incident fits."
+)
+
 FIELDS = [
     "id",
     "url",
@@ -36,6 +43,8 @@ FIELDS = [
     "occurred_on_approximate",
     "categories",
     "category_groups",
+    "counted_under",
+    "is_attempt",
     "region",
     "region_name",
     "country",
@@ -51,6 +60,8 @@ VALUES = [
     "published_at",
     "occurred_on",
     "occurred_on_approximate",
+    "primary_category__slug",
+    "is_attempt",
     "region__slug",
     "region__name_uk",
     "region__name_en",
@@ -101,6 +112,8 @@ class Export:
                     "occurred_on_approximate": row["occurred_on_approximate"],
                     "categories": slugs,
                     "category_groups": groups,
+                    "counted_under": row["primary_category__slug"] or "",
+                    "is_attempt": row["is_attempt"],
                     "region": row["region__slug"],
                     "region_name": row[f"region__name_{self.language}"],
                     "country": row["country"],
@@ -148,6 +161,7 @@ def csv_lines(export: Export):
     yield line(["# generated_at", export.generated_at.isoformat(timespec="seconds")])
     yield line(["# filters", urlencode(export.filters) or "none"])
     yield line(["# count", export.count])
+    yield line(["# counting_rule", COUNTING_RULE])
     yield line(FIELDS)
     batch = []
     for row in export.rows():
@@ -156,6 +170,7 @@ def csv_lines(export: Export):
             categories="|".join(row["categories"]),
             category_groups="|".join(row["category_groups"]),
             occurred_on_approximate="true" if row["occurred_on_approximate"] else "false",
+            is_attempt="true" if row["is_attempt"] else "false",
         )
         batch.append(line([row[field] for field in FIELDS]))
         if len(batch) >= 500:
@@ -170,6 +185,7 @@ def json_chunks(export: Export):
         "generated_at": export.generated_at.isoformat(timespec="seconds"),
         "filters": export.filters,
         "count": export.count,
+        "counting_rule": COUNTING_RULE,
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "incidents": ['
     separator = ""

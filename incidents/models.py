@@ -672,3 +672,38 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class MonthlyReport(models.Model):
+    """A month's barometer as IMI published it: frozen, citable, never recounted.
+
+    `figures` are the numbers at publication (IMI's rule: each incident once, under its most
+    severe category), keyed by slug so a renamed category keeps its numbers. `current` and
+    `revised_at` are kept by services.incidents_refresh: when later corrections change the
+    month, the page shows them beside the frozen figures ("revised on … (+2 …)").
+    """
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    figures = models.JSONField(_("figures as published"), editable=False)
+    current = models.JSONField(_("figures now"), editable=False)
+    revised_at = models.DateTimeField(_("revised at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stats-month", kwargs={"year": self.month.year, "month": self.month.month})

@@ -4,18 +4,22 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from . import public_cache, search
 from .models import (
+    Category,
     DailyCount,
     Incident,
     Language,
     MonthlyCount,
+    MonthlyReport,
     Region,
     SearchWord,
     listed_field,
@@ -356,6 +360,73 @@ def _recount(months: set[datetime.date] | None) -> None:
                 )
     DailyCount.objects.bulk_create(daily, batch_size=2000)
     MonthlyCount.objects.bulk_create(monthly, batch_size=2000)
+    _revise_reports(months)
+
+
+# --- Monthly reports: published figures frozen, corrections shown beside them -----------------
+
+REPORT_LANGUAGE = Language.UK  # every story is listed in each language: the same numbers
+
+
+def month_figures(month: datetime.date) -> dict:
+    """A month's barometer by IMI's rule, keyed by slug, from the summary tables."""
+    month = _month(month)
+    dimensions = MonthlyCount.Dimension
+    rows = MonthlyCount.objects.filter(language=REPORT_LANGUAGE, month=month)
+    slugs = {c.pk: c.slug for c in Category.objects.all()}
+    regions = {r.pk: r.slug for r in Region.objects.all()}
+    figures = {"total": 0, "groups": {}, "categories": {}, "regions": {}, "perpetrators": {}}
+    names = {
+        dimensions.PRIMARY_GROUP: ("groups", slugs),
+        dimensions.PRIMARY_CATEGORY: ("categories", slugs),
+        dimensions.REGION: ("regions", regions),
+        dimensions.PERPETRATOR: ("perpetrators", None),
+    }
+    for dimension, key, count in rows.values_list("dimension", "key", "count"):
+        if dimension in names:
+            name, lookup = names[dimension]
+            label = key if lookup is None else lookup.get(int(key), key)
+            figures[name][label] = count
+    figures["total"] = sum(
+        DailyCount.objects.filter(
+            language=REPORT_LANGUAGE, day__gte=month, day__lt=_next_month(month)
+        ).values_list("count", flat=True)
+    )
+    return figures
+
+
+@transaction.atomic
+def monthly_report_publish(*, month: datetime.date, user=None) -> MonthlyReport:
+    """Freeze a month's figures as its published report. A month is published once: its
+    figures never change afterwards (corrections show as revisions beside them)."""
+    month = _month(month)
+    if month > timezone.localdate():
+        raise ValidationError(_("A month that has not begun cannot be published."))
+    if MonthlyReport.objects.filter(month=month).exists():
+        raise ValidationError(_("This month's report is already published."))
+    figures = month_figures(month)
+    report = MonthlyReport.objects.create(
+        month=month,
+        published_at=timezone.now(),
+        published_by=user,
+        figures=figures,
+        current=figures,
+    )
+    content_changed()
+    return report
+
+
+def _revise_reports(months: set[datetime.date] | None) -> None:
+    """After a recount: a published month whose figures moved records when (revised_at)."""
+    reports = MonthlyReport.objects.all()
+    if months is not None:
+        reports = reports.filter(month__in=months)
+    for report in reports:
+        now = month_figures(report.month)
+        if now != report.current:
+            report.current = now
+            report.revised_at = timezone.now()
+            report.save(update_fields=["current", "revised_at"])
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ import json
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext
 
 from . import public_cache
 from .models import Category, Incident, PerpetratorType, Region
@@ -33,8 +34,6 @@ def rule_of(params) -> str:
 
 
 def rule_label(rule: str) -> str:
-    from django.utils.translation import gettext
-
     if rule == EVERY:
         return gettext("every category it fits: an incident counts once in each")
     return gettext("each incident once, under its most severe category (IMI's method)")
@@ -287,3 +286,46 @@ def cached(name: str, params, language: str, compute):
     )
     key = "stats:" + hashlib.sha256(key_source.encode()).hexdigest()
     return public_cache.page_cache().get_or_set(key, compute, CACHE_SECONDS)
+
+
+# --- Published monthly reports: the frozen figures, and what changed since -------------------
+
+
+def report_rows(figures: dict) -> dict:
+    """A report's frozen figures (keyed by slug) as the page's rows, today's names."""
+    categories = {c.slug: c for c in Category.objects.select_related("parent")}
+    regions = {r.slug: r for r in Region.objects.all()}
+    return {
+        "total": figures.get("total", 0),
+        "groups": [
+            (group, figures["groups"].get(group.slug, 0)) for group in Category.objects.groups()
+        ],
+        "categories": sorted(
+            (
+                (categories[slug], n)
+                for slug, n in figures["categories"].items()
+                if n and slug in categories
+            ),
+            key=lambda row: -row[1],
+        ),
+        "regions": sorted(
+            ((regions[slug], n) for slug, n in figures["regions"].items() if n and slug in regions),
+            key=lambda row: -row[1],
+        ),
+        "russia": figures["perpetrators"].get(PerpetratorType.RUSSIAN_FORCES.value, 0),
+    }
+
+
+def revisions(published: dict, now: dict) -> list[tuple[int, str]]:
+    """What changed since publication, as (difference, what): the total first, then each
+    category whose count moved (by IMI's rule)."""
+    names = {c.slug: c.name for c in Category.objects.all()}
+    changes = []
+    total = now.get("total", 0) - published.get("total", 0)
+    if total:
+        changes.append((total, gettext("in all")))
+    for slug in sorted(set(published["categories"]) | set(now["categories"])):
+        difference = now["categories"].get(slug, 0) - published["categories"].get(slug, 0)
+        if difference:
+            changes.append((difference, str(names.get(slug, slug))))
+    return changes

@@ -11,9 +11,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from . import counts, stats
+from . import counts, stats, tilemap
 from .filters import MIN_YEAR, IncidentFilter
-from .models import MethodNote, PerpetratorType, current_language
+from .models import MethodNote, MonthlyReport, PerpetratorType, current_language
 from .views import public_incidents
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
@@ -392,8 +392,20 @@ class StatsView(TemplateView):
             # The list of every language counts what the barometer counts.
             list_url=f"{reverse('incidents:list')}?{query}&languages=all",
             tables=tables(data),
+            map=self.tile_map(data),
         )
         return context
+
+    def tile_map(self, data: dict) -> dict:
+        """The regions on a tile map, each a link to the list of what it counts (the filters
+        of this page, every language, that region)."""
+        query = {
+            key: value
+            for key, value in self.request.GET.items()
+            if key not in ("region", "page", "rule") and value
+        }
+        query["languages"] = "all"
+        return tilemap.tile_map(data["regions"], reverse("incidents:list"), query)
 
     def periods(self) -> list[dict]:
         """Quick periods, "all time" among them: from the record's first day to today."""
@@ -485,6 +497,7 @@ class MonthlyReportView(TemplateView):
         def by(name):
             return counts.by_dimension(language, counts.DIMENSIONS[name], (first, first))
 
+        report = MonthlyReport.objects.filter(month=first).first()
         # Read off the summary tables: a whole month is always exactly there.
         data = stats.cached(
             "month-report",
@@ -500,9 +513,15 @@ class MonthlyReportView(TemplateView):
         )
         previous = stats.add_months(first, -1)
         following = stats.add_months(first, 1)
+        if report is not None:
+            # The figures as published, never recounted; corrections are listed beside them.
+            data = stats.report_rows(report.figures)
+            context["revisions"] = stats.revisions(report.figures, report.current)
         context.update(
             first=first,
             data=data,
+            report=report,
+            page_url=self.request.build_absolute_uri(self.request.path),
             # The newest of the month: the whole month is one click away in the list.
             incidents=filterset.qs.with_card_data()[:MONTH_CARDS],
             previous=previous if previous.year >= 1991 else None,

@@ -118,6 +118,7 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
     assert generated.utcoffset() in (datetime.timedelta(hours=2), datetime.timedelta(hours=3))
     assert metadata["filters"] == "region=kyiv&year=2024"
     assert metadata["count"] == "1"
+    assert "most severe category" in metadata["counting_rule"]
     assert header == exports.FIELDS
     [row] = rows
     assert row == {
@@ -130,6 +131,8 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
         "occurred_on_approximate": "true",
         "categories": "beating|threats",
         "category_groups": "physical-aggression",
+        "counted_under": "beating",  # the more severe of the two
+        "is_attempt": "false",
         "region": "kyiv",
         "region_name": "Київ",
         "country": "",

@@ -195,9 +195,7 @@ def test_the_barometer_from_the_tables_equals_the_barometer_from_the_incidents()
     for language in ("uk", "en"):
         with override(language):
             for params in cases:
-                filterset = IncidentFilter(
-                    params, queryset=public_incidents(), every_language=True
-                )
+                filterset = IncidentFilter(params, queryset=public_incidents(), every_language=True)
                 start, end = stats_views.period_of(filterset, today)
                 fast = stats_views.compute_from_counts(filterset, start, end, today)
                 if fast is None:

@@ -239,7 +239,7 @@ class IncidentQuerySet(models.QuerySet):
             )
             if found is None:
                 return None
-            words.append(found)
+            words.append(found.capitalize() if term.typed[:1].isupper() else found)
             changed = True
         suggested = " ".join(words)
         return suggested if changed and self.search(suggested).exists() else None

@@ -78,16 +78,22 @@ GAP = 4
 LEVELS = 5
 
 
-def step(highest: int) -> int:
-    """How many incidents one shade spans: the highest count in LEVELS equal steps."""
-    return math.ceil(highest / LEVELS) if highest > 0 else 0
-
-
 def level(count: int, highest: int) -> int:
-    """0 for none, then 1..LEVELS: the legend's ranges, exactly."""
+    """0 for none, then 1..LEVELS by the share of the highest count: the busiest region is
+    always the darkest, whether it has 1 incident or 500."""
     if count <= 0 or highest <= 0:
         return 0
-    return min(LEVELS, math.ceil(count / step(highest)))
+    return min(LEVELS, math.ceil(LEVELS * count / highest))
+
+
+def legend(highest: int) -> list[tuple[int, int, int]]:
+    """(level, lowest, highest count) of each shade in use: exactly what level() gives."""
+    shades = []
+    for n in range(1, LEVELS + 1):
+        low, high = (n - 1) * highest // LEVELS + 1, n * highest // LEVELS
+        if low <= high:
+            shades.append((n, low, high))
+    return shades
 
 
 def tile_map(rows, list_url: str, query: dict) -> dict:
@@ -115,16 +121,10 @@ def tile_map(rows, list_url: str, query: dict) -> dict:
         )
     columns = 1 + max(c for c, _r in TILES.values())
     lines = 1 + max(r for _c, r in TILES.values())
-    size = step(highest)
-    legend = [
-        (n, (n - 1) * size + 1, min(n * size, highest))
-        for n in range(1, LEVELS + 1)
-        if size and (n - 1) * size + 1 <= highest
-    ]
     return {
         "width": columns * (SIZE + GAP) - GAP,
         "height": lines * (SIZE + GAP) - GAP,
         "tiles": tiles,
         "max": highest,
-        "legend": legend,
+        "legend": legend(highest),
     }

@@ -152,23 +152,30 @@ def test_filters_on_a_phone(live_server, demo, new_page, screenshot_dir):
 
 def test_language_switch_keeps_the_filter(live_server, demo, new_page):
     page = new_page(1280, "uk-UA")
-    page.goto(url(live_server, "uk", "/incidents/?region=kyiv"))
+    page.goto(url(live_server, "uk", "/incidents/?region=kyiv&languages=all"))
     ukrainian_count = page.locator("#result-count").inner_text()
 
     switcher = page.locator("nav.language-switcher")
     expect(switcher.locator("[aria-current=true]")).to_have_text("UK")
     switcher.locator("a[hreflang=en]").click()
 
-    page.wait_for_url(re.compile(r"/en/incidents/\?region=kyiv$"))
+    page.wait_for_url(re.compile(r"/en/incidents/\?region=kyiv&languages=all$"))
     parts = urlsplit(page.url)
     assert parts.path == "/en/incidents/"
-    assert parse_qs(parts.query) == {"region": ["kyiv"]}
+    assert parse_qs(parts.query) == {"region": ["kyiv"], "languages": ["all"]}
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#result-count")).to_contain_text("match")
-    # A translated story is counted once in each language, so the numbers agree.
+    # Every language asked for: a translated story is counted once, so the numbers agree.
     assert re.findall(r"\d+", page.locator("#result-count").inner_text()) == re.findall(
         r"\d+", ukrainian_count
     )
+    # Back to this page's own language: English stories only, the box unticked.
+    page.get_by_label("Also show incidents written in other languages").uncheck()
+    page.get_by_role("button", name="Show incidents").click()
+    page.wait_for_url(re.compile(r"/en/incidents/\?.*region=kyiv"))
+    assert "languages" not in parse_qs(urlsplit(page.url).query)
+    expect(page.locator("article.incident-card").first).to_be_visible()
+    expect(page.locator("article.incident-card .card-language")).to_have_count(0)
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])

@@ -10,7 +10,9 @@ pytestmark = [
 
 PREFIX = {"uk": "", "en": "/en"}
 LOCALE = {"uk": "uk-UA", "en": "en-US"}
-CHARTS = ["months", "groups", "categories", "regions", "perpetrators"]
+CHARTS = ["months", "russia", "groups", "categories", "regions", "perpetrators"]
+# The page's CSP has no 'unsafe-eval': wait with a locator, not a string predicate.
+DRAWN = 'canvas[data-drawn="true"]'
 
 CANVASES = """() => [...document.querySelectorAll("canvas[data-chart]")].map((canvas) => {
   const box = canvas.getBoundingClientRect();
@@ -40,9 +42,7 @@ def scroll_width(page):
 def check_stats_page(page, problems, language, width):
     expect(page.locator("html")).to_have_attribute("lang", language)
     assert "date_from=" in page.url and "date_to=" in page.url, page.url
-    page.wait_for_function(
-        "document.querySelectorAll('canvas[data-drawn=\"true\"]').length === 5", timeout=10_000
-    )
+    expect(page.locator(DRAWN)).to_have_count(len(CHARTS), timeout=10_000)
     canvases = page.evaluate(CANVASES)
     assert [c["name"] for c in canvases] == CHARTS
     for canvas in canvases:
@@ -80,7 +80,7 @@ def test_stats_page_draws_every_chart(live_server, demo, new_page, screenshot_di
 def test_stats_tables_print(live_server, demo, new_page, screenshot_dir, language):
     page, problems = open_page(new_page, 1280, language)
     page.goto(f"{live_server.url}{PREFIX[language]}/stats/")
-    page.wait_for_function("document.querySelectorAll('canvas[data-drawn=\"true\"]').length === 5")
+    expect(page.locator(DRAWN)).to_have_count(len(CHARTS))
     page.emulate_media(media="print")
     for name in CHARTS:
         table = page.locator(f"#table-{name}")

@@ -173,9 +173,11 @@ def test_incident_detail_by_slug(client, db, kyiv, beating, threats):
         "region",
         "country",
         "perpetrator_type",
+        "is_attempt",
         "body_html",
     ]
     assert item["id"] == incident.pk
+    assert item["is_attempt"] is False
     assert item["url"] == "http://testserver/incidents/beaten-in-kyiv/"
     assert item["title"] == "Журналістку побили в Києві"
     assert item["categories"] == [

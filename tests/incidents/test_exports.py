@@ -113,7 +113,13 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
     assert disposition.startswith('attachment; filename="incidents-')
     assert disposition.endswith('.csv"')
     metadata, header, rows = read_csv(response)
-    assert list(metadata) == ["IMI Portal incidents export", "generated_at", "filters", "count"]
+    assert list(metadata) == [
+        "IMI Portal incidents export",
+        "generated_at",
+        "filters",
+        "count",
+        "counting_rule",
+    ]
     generated = datetime.datetime.fromisoformat(metadata["generated_at"])
     assert generated.utcoffset() in (datetime.timedelta(hours=2), datetime.timedelta(hours=3))
     assert metadata["filters"] == "region=kyiv&year=2024"
@@ -165,7 +171,8 @@ def test_json_layout(client, db, kyiv, beating, censorship):
     raw = b"".join(response.streaming_content)
     assert "Цензура в Києві".encode() in raw  # readable UTF-8, not \u escapes
     document = json.loads(raw)
-    assert list(document) == ["generated_at", "filters", "count", "incidents"]
+    assert list(document) == ["generated_at", "filters", "count", "counting_rule", "incidents"]
+    assert "most severe category" in document["counting_rule"]
     assert document["filters"] == {"category": "censorship"}
     assert document["count"] == 1
     [item] = document["incidents"]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from incidents.models import Region
-from incidents.tilemap import TILES, level
+from incidents.tilemap import TILES, legend, level
 
 from .factories import IncidentFactory
 from .pages import parse, result_count
@@ -20,12 +20,17 @@ def test_every_region_but_abroad_has_one_tile_and_none_overlap():
     assert len(set(TILES.values())) == len(TILES)
 
 
-def test_levels_span_zero_to_the_highest():
+def test_levels_span_zero_to_the_highest_and_the_legend_says_which_is_which():
     assert level(0, 10) == 0
     assert level(1, 10) == 1
     assert level(10, 10) == 5
-    assert level(50, 50) == 5
-    assert level(3, 3) == 3  # one shade an incident when there are few: the legend says so
+    assert level(1, 1) == 5  # the busiest region is the darkest, however few
+    for highest in (1, 3, 7, 10, 123):
+        for low_high in legend(highest):
+            shade, low, high = low_high
+            assert all(level(count, highest) == shade for count in range(low, high + 1))
+        covered = [c for _s, low, high in legend(highest) for c in range(low, high + 1)]
+        assert covered == list(range(1, highest + 1))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-notify bench-replicas clean
+	worker beat lock bench bench-evidence bench-notify bench-replicas bench-search clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
@@ -73,6 +73,9 @@ lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.tom
 
 bench: $(VENV)/.dev ## the public pages at 100,000 incidents, cache on and off (needs PostgreSQL, Redis, wrk)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+bench-search: $(VENV)/.dev ## the search at 100,000 incidents against the plain list (needs PostgreSQL)
+	$(BIN)/python bench/search.py $(BENCH_ARGS)
 
 bench-evidence: $(VENV)/.dev ## the evidence vault on a 10 MB file, against an unencrypted copy
 	$(BIN)/python bench/evidence.py $(BENCH_ARGS)

@@ -83,10 +83,11 @@ def test_a_correction_that_moves_an_incident_out_shows_a_minus(client):
 def test_a_month_is_published_once_and_never_in_advance(admin_client):
     services.monthly_report_publish(month=MARCH)
     again = admin_client.post("/admin/incidents/monthlyreport/add/", {"month": "2024-03"})
-    assert "already published" in again.content.decode()
+    # The admin speaks the site's default language, Ukrainian.
+    assert "Звіт за цей місяць уже оприлюднено." in again.content.decode()
     future = (timezone.localdate().replace(day=1) + datetime.timedelta(days=40)).strftime("%Y-%m")
     early = admin_client.post("/admin/incidents/monthlyreport/add/", {"month": future})
-    assert "has not begun" in early.content.decode()
+    assert "Місяць, який ще не почався, не можна оприлюднити." in early.content.decode()
     assert MonthlyReport.objects.count() == 1
 
 

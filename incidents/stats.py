@@ -128,22 +128,26 @@ def per_month_totals(incidents, start, end) -> list[tuple[datetime.date, int]]:
     return [(m, counts.get(m, 0)) for m in months_between(start, end)]
 
 
-def by_category(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
+def _counts_under(incidents, rule: str, path: str = "") -> dict:
+    """Incidents per category (`path` "") or per group ("__parent") under `rule`: once,
+    under the primary (most severe) category, or once in each category it has."""
     if rule == SEVEREST:
-        counts = dict(
+        return dict(
             incidents.order_by()
             .filter(primary_category__isnull=False)
-            .values_list("primary_category")
+            .values_list(f"primary_category{path}")
             .annotate(n=Count("pk"))
         )
-        return category_rows(counts)
-    counts = dict(
+    return dict(
         _through(incidents)
-        .values_list("category")
+        .values_list(f"category{path}")
         .annotate(n=Count("incident", distinct=True))
         .order_by()
     )
-    return category_rows(counts)
+
+
+def by_category(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
+    return category_rows(_counts_under(incidents, rule))
 
 
 def category_rows(counts: dict) -> list[tuple[Category, int]]:
@@ -154,21 +158,7 @@ def category_rows(counts: dict) -> list[tuple[Category, int]]:
 
 
 def by_group(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
-    if rule == SEVEREST:
-        counts = dict(
-            incidents.order_by()
-            .filter(primary_category__isnull=False)
-            .values_list("primary_category__parent")
-            .annotate(n=Count("pk"))
-        )
-        return group_rows(counts)
-    counts = dict(
-        _through(incidents)
-        .values_list("category__parent")
-        .annotate(n=Count("incident", distinct=True))
-        .order_by()
-    )
-    return group_rows(counts)
+    return group_rows(_counts_under(incidents, rule, "__parent"))
 
 
 def group_rows(counts: dict) -> list[tuple[Category, int]]:

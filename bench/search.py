@@ -96,7 +96,7 @@ def measure(repeat: int) -> list[dict]:
                 "search": name,
                 "path": path,
                 "ms": case * 1000,
-                "p90_ms": sorted(case_times)[int(len(case_times) * 0.9) - 1] * 1000,
+                "p90_ms": statistics.quantiles(case_times, n=10)[-1] * 1000,
                 "baseline_ms": base * 1000,
                 "ratio": case / base,
                 "matches": matches(response),

@@ -10,9 +10,22 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Category, Incident, MethodNote, MonthlyReport, Region, SourceLink, Victim
+from .models import (
+    Category,
+    CriminalCase,
+    Incident,
+    IncidentUpdate,
+    MethodNote,
+    MonthlyReport,
+    Perpetrator,
+    Person,
+    Region,
+    SourceLink,
+    Victim,
+)
 from .text import render_markdown, slug_from_title
 
 
@@ -34,9 +47,18 @@ class ContentChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(ContentChangeAdmin):
-    list_display = ["name_uk", "name_en", "parent", "severity_rank", "is_wartime", "position"]
-    list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "is_wartime"]
-    list_editable = ["severity_rank", "position"]
+    list_display = [
+        "name_uk",
+        "name_en",
+        "parent",
+        "severity_rank",
+        "sdg_act",
+        "is_wartime",
+        "position",
+    ]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter), "is_wartime", "sdg_act"]
+    # The SDG 16.10.1 mapping is edited here, in the list, beside the severity ranks.
+    list_editable = ["severity_rank", "sdg_act", "position"]
     ordering = ["severity_rank", "position"]
 
     def save_model(self, request, obj, form, change):
@@ -60,19 +82,90 @@ class RegionAdmin(ContentChangeAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
-class VictimInline(admin.TabularInline):
+class VictimInline(admin.StackedInline):
+    """A victim in three short rows: who, what they do, what happened to them (fits 1280 px)."""
+
     model = Victim
     extra = 0
+    autocomplete_fields = ["person"]
+    fieldsets = [
+        (None, {"fields": [("name", "is_anonymous", "person")]}),
+        (None, {"fields": [("occupation", "role", "employment", "origin", "outlet")]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("injury", "killed", "equipment"),
+                    ("detained_from", "detained_until"),
+                ]
+            },
+        ),
+    ]
 
 
 class SourceLinkInline(admin.TabularInline):
     model = SourceLink
     extra = 0
+    fields = ["url", "title", "publisher", "published_on", "is_independent", "is_victim_account"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":
             kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("url", "title"):
+            field.widget.attrs["size"] = 28
+        return field
+
+
+class PerpetratorInline(admin.TabularInline):
+    model = Perpetrator
+    extra = 0
+
+
+class CriminalCaseInline(admin.StackedInline):
+    model = CriminalCase
+    extra = 0
+    fieldsets = [
+        (None, {"fields": [("number", "article", "opened_on", "status")]}),
+        (None, {"fields": [("verdict_on", "impunity"), "verdict"]}),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "verdict":
+            field.widget.attrs["rows"] = 2
+        return field
+
+
+LATEST_UPDATES = 20
+
+
+class LatestUpdatesFormSet(forms.BaseInlineFormSet):
+    """The latest LATEST_UPDATES entries: an incident followed for years may have a
+    thousand, and the page would carry them all (the rest: "all dated updates")."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            rows = super().get_queryset()
+            latest = rows.order_by("-on", "-pk").values_list("pk", flat=True)[:LATEST_UPDATES]
+            self._latest = rows.filter(pk__in=list(latest))
+        return self._latest
+
+
+class IncidentUpdateInline(admin.TabularInline):
+    model = IncidentUpdate
+    formset = LatestUpdatesFormSet
+    extra = 0
+    fields = ["on", "kind", "authority", "text", "is_public"]
+    verbose_name_plural = _("dated updates (the latest 20; all in “Dated updates”)")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "text":
+            field.widget.attrs.update(rows=2, cols=60)
+        if db_field.name == "authority":
+            field.widget.attrs["size"] = 20
+        return field
 
 
 class IncidentAdminForm(forms.ModelForm):
@@ -107,7 +200,7 @@ class IncidentAdminForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(SimpleHistoryAdmin):
     list_display = [
         "title",
         "status",
@@ -116,9 +209,11 @@ class IncidentAdmin(admin.ModelAdmin):
         "occurred_on",
         "region",
         "category_list",
+        "verification",
     ]
     list_filter = [
         "status",
+        "verification",
         "language",
         "is_featured",
         ("categories", admin.RelatedOnlyFieldListFilter),
@@ -133,9 +228,22 @@ class IncidentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["translation_of"]
     filter_horizontal = ["categories"]
     list_select_related = ["region"]
-    inlines = [VictimInline, SourceLinkInline]
+    inlines = [
+        SourceLinkInline,
+        VictimInline,
+        PerpetratorInline,
+        CriminalCaseInline,
+        IncidentUpdateInline,
+    ]
     actions = ["publish", "unpublish"]
-    readonly_fields = ["created_at", "updated_at", "public_preview"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "public_preview",
+        "verification",
+        "last_update_on",
+        "all_updates",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "lead", "body", "public_preview"]}),
         (
@@ -159,8 +267,18 @@ class IncidentAdmin(admin.ModelAdmin):
                     "categories",
                     ("region", "place", "country"),
                     ("perpetrator_type", "perpetrator_detail"),
-                    "is_attempt",
+                    ("is_attempt", "motive"),
                 ]
+            },
+        ),
+        (
+            _("Record"),
+            {
+                "fields": [("verification", "last_update_on", "all_updates")],
+                "description": _(
+                    "The verification level follows the sources below; the last update, "
+                    "the public dated updates."
+                ),
             },
         ),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
@@ -224,6 +342,18 @@ class IncidentAdmin(admin.ModelAdmin):
             reverse("admin:incidents_incident_preview"),
             _("The preview appears here as you type."),
             format_html_join(mark_safe(" · "), "{}", ((link,) for link in links)),
+        )
+
+    @admin.display(description=_("dated updates"))
+    def all_updates(self, obj):
+        if not obj.pk:
+            return "—"
+        count = obj.updates.count()
+        return format_html(
+            '<a href="{}?incident__id__exact={}">{}</a>',
+            reverse("admin:incidents_incidentupdate_changelist"),
+            obj.pk,
+            ngettext("%d dated update", "%d dated updates", count) % count,
         )
 
     def get_queryset(self, request):
@@ -366,3 +496,94 @@ class MonthlyReportAdmin(admin.ModelAdmin):
             month=form.cleaned_data["month"], user=request.user
         )
         obj.pk, obj.month = report.pk, report.month
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(SimpleHistoryAdmin):
+    """Every dated update, paginated: the incident page's inline shows the latest 20."""
+
+    list_display = ["on", "kind", "incident", "authority", "is_public"]
+    list_filter = ["kind", "is_public"]
+    search_fields = ["text", "authority", "incident__title"]
+    date_hierarchy = "on"
+    autocomplete_fields = ["incident"]
+    list_select_related = ["incident"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.incidents_refresh(ids=[obj.incident_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.incidents_refresh(ids=[obj.incident_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = set(queryset.values_list("incident_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.incidents_refresh(ids=ids)
+
+
+class PersonVictimInline(admin.TabularInline):
+    """The incidents this person was targeted in (edited on each incident's page)."""
+
+    model = Victim
+    extra = 0
+    fields = ["incident", "name", "is_anonymous", "occupation", "outlet"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """People targeted in one incident or more; merge the ones recorded twice."""
+
+    list_display = ["__str__", "sex", "age_group", "details_withheld", "incident_count"]
+    list_filter = ["sex", "age_group", "details_withheld"]
+    search_fields = ["victims__name", "victims__outlet"]
+    inlines = [PersonVictimInline]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("victims", queryset=Victim.objects.only("pk", "name", "person"))
+            )
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+    @admin.display(description=_("incidents"))
+    def incident_count(self, obj):
+        return len(obj.victims.all())
+
+    @admin.action(description=_("Merge the selected people into one"), permissions=["change"])
+    def merge(self, request, queryset):
+        people = list(queryset.order_by("pk"))
+        if len(people) < 2:
+            self.message_user(request, _("Choose two people or more to merge."), messages.WARNING)
+            return
+        into, others = people[0], people[1:]
+        services.people_merge(into=into, others=others)
+        self.log_change(
+            request,
+            into,
+            _("Merged %(people)s into this person.")
+            % {"people": ", ".join(f"#{p.pk}" for p in others)},
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d person merged into %(into)s.",
+                "%(count)d people merged into %(into)s.",
+                len(others),
+            )
+            % {"count": len(others), "into": f"#{into.pk}"},
+            messages.SUCCESS,
+        )

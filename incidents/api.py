@@ -4,13 +4,16 @@ The incident list is filtered by the same IncidentFilter as the list page, the e
 the statistics, so `/api/incidents/?region=kyiv&year=2024` counts the incidents that
 `/incidents/?region=kyiv&year=2024` does. Unlike the list page, which shows a value it cannot
 understand as an error and lists everything else, the API answers such a request with 400.
-Only public facts are served: no author, no victims, nothing from the hotline.
+Only public facts are served: no author, nothing from the hotline, no staff-only note, and
+of the people targeted only what may be published: a withheld name is null, withheld sex and
+age are empty, and a person is linked across incidents only if named in all of them.
 """
 
 import logging
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
@@ -25,15 +28,26 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import api_view, throttle_classes
+from rest_framework.decorators import action, api_view, throttle_classes
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import counts
+from . import counts, selectors
 from .filters import MIN_YEAR, IncidentFilter
-from .models import Category, Incident, Language, PerpetratorType, Region
+from .models import (
+    VERIFICATION_SLUGS,
+    Category,
+    CriminalCase,
+    Incident,
+    IncidentUpdate,
+    Language,
+    Perpetrator,
+    PerpetratorType,
+    Region,
+    Victim,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +111,10 @@ class CountedCursorPagination(CursorPagination):
         return response
 
 
+class UpdatesPagination(PageNumberPagination):
+    page_size = 50
+
+
 class CategoryRefSerializer(serializers.ModelSerializer):
     group = serializers.SlugRelatedField(
         source="parent", slug_field="slug", read_only=True, help_text="The group's slug."
@@ -134,10 +152,108 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["slug", "name_uk", "name_en", "kind", "iso_code", "position"]
 
 
+LATEST_UPDATES = 5
+
+
+class VictimSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="name_for_public",
+        allow_null=True,
+        read_only=True,
+        help_text="Null when the name is withheld (name_withheld) or unknown.",
+    )
+    name_withheld = serializers.BooleanField(source="is_anonymous", read_only=True)
+    person = serializers.SerializerMethodField(
+        help_text=(
+            "The same number in several incidents is the same person. Null when the person's "
+            "name is withheld in any incident: linking would identify them."
+        )
+    )
+    sex = serializers.SerializerMethodField(
+        help_text="female, male, other; empty: withheld (so for every withheld name) or unknown."
+    )
+    age_group = serializers.SerializerMethodField(
+        help_text="0-17, 18-29, 30-44, 45-59, 60+; empty: withheld or unknown."
+    )
+
+    class Meta:
+        model = Victim
+        fields = [
+            "name",
+            "name_withheld",
+            "person",
+            "occupation",
+            "role",
+            "employment",
+            "origin",
+            "outlet",
+            "sex",
+            "age_group",
+            "injury",
+            "detained_from",
+            "detained_until",
+            "equipment",
+            "killed",
+        ]
+        read_only_fields = fields
+
+    def get_person(self, victim) -> int | None:
+        if victim.is_anonymous or getattr(victim, "person_withheld", True):
+            return None
+        return victim.person_id
+
+    def get_sex(self, victim) -> str:
+        return victim.public_sex
+
+    def get_age_group(self, victim) -> str:
+        return victim.public_age_group
+
+
+class PerpetratorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Perpetrator
+        fields = ["category", "body"]
+        read_only_fields = fields
+
+
+class CriminalCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CriminalCase
+        fields = ["number", "article", "opened_on", "status", "verdict_on", "verdict", "impunity"]
+        read_only_fields = fields
+
+
+class UpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentUpdate
+        fields = ["on", "kind", "authority", "text"]
+        read_only_fields = fields
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The incident's page on the site.")
     categories = CategoryRefSerializer(many=True, read_only=True)
     region = RegionRefSerializer(read_only=True)
+    verification = serializers.SerializerMethodField(
+        help_text=(
+            "reported (no source yet), one_source, confirmed (two or more independent "
+            "publishers), confirmed_by_victim (the victim's own account)."
+        )
+    )
+    victims = VictimSerializer(many=True, read_only=True)
+    perpetrators = PerpetratorSerializer(many=True, read_only=True)
+    criminal_cases = CriminalCaseSerializer(source="cases", many=True, read_only=True)
+    latest_updates = UpdateSerializer(
+        many=True,
+        read_only=True,
+        help_text=f"The {LATEST_UPDATES} latest public dated updates, newest first.",
+    )
+    updates_count = serializers.IntegerField(
+        source="public_updates", read_only=True, help_text="All its public dated updates."
+    )
+    updates_url = serializers.SerializerMethodField(
+        help_text="Every public dated update, oldest first, in pages."
+    )
 
     class Meta:
         model = Incident
@@ -155,10 +271,28 @@ class IncidentSerializer(serializers.ModelSerializer):
             "region",
             "country",
             "perpetrator_type",
+            "perpetrators",
             "is_attempt",
+            "motive",
+            "verification",
+            "victims",
+            "criminal_cases",
+            "last_update_on",
+            "updates_count",
+            "latest_updates",
+            "updates_url",
             "body_html",
         ]
         read_only_fields = fields
+
+    def get_verification(self, incident) -> str:
+        return VERIFICATION_SLUGS[incident.verification]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_updates_url(self, incident) -> str:
+        path = f"/api/incidents/{incident.slug}/updates/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, incident) -> str:
@@ -228,6 +362,30 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "date_to", OpenApiTypes.DATE, description="Incidents on or before this day (YYYY-MM-DD)."
     ),
+    OpenApiParameter(
+        "verification",
+        str,
+        enum=["sourced", "confirmed", "victim"],
+        description=(
+            "The lowest verification level: `sourced` one source or more, `confirmed` two "
+            "independent publishers or the victim's own account, `victim` the victim's account."
+        ),
+    ),
+    OpenApiParameter(
+        "updated",
+        str,
+        enum=["7", "30", "90", "365"],
+        description="Incidents with a public dated update in the last 7, 30, 90 or 365 days.",
+    ),
+    OpenApiParameter(
+        "no_verdict",
+        str,
+        enum=["6", "12", "24", "60"],
+        description=(
+            "Incidents at least this many months old with no verdict in a criminal case "
+            "(none opened, or none decided)."
+        ),
+    ),
 ]
 
 THROTTLED = OpenApiResponse(
@@ -282,8 +440,25 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         incidents = Incident.objects.published()
         if self.action == "list":
             incidents = incidents.for_language(self.language())
-        # The API gives the article's text too; only the search vector stays unread.
-        return incidents.with_card_data().defer(None).defer("search_vector")
+        # The API gives the article's text too; only the search vector stays unread. The
+        # record's rows come in one query each, however many incidents are on the page.
+        public_updates = IncidentUpdate.objects.filter(is_public=True)
+        return (
+            incidents.with_card_data()
+            .defer(None)
+            .defer("search_vector")
+            .annotate(public_updates=Count("updates", filter=Q(updates__is_public=True)))
+            .prefetch_related(
+                Prefetch("victims", queryset=selectors.victims_for_public()),
+                "perpetrators",
+                "cases",
+                Prefetch(
+                    "updates",
+                    queryset=public_updates.order_by("-on", "-pk")[:LATEST_UPDATES],
+                    to_attr="latest_updates",
+                ),
+            )
+        )
 
     def language(self) -> str:
         if getattr(self, "swagger_fake_view", False):
@@ -298,6 +473,22 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+    @extend_schema(
+        summary="An incident's public dated updates",
+        description=(
+            "Every public update of a published incident (news, steps of the criminal case, "
+            "authorities' replies), oldest first, 50 a page."
+        ),
+        parameters=[OpenApiParameter("page", int, description="The page, from 1.")],
+        responses={200: UpdateSerializer(many=True), 404: NOT_FOUND, 429: THROTTLED},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=UpdatesPagination)
+    def updates(self, request, slug=None):
+        incident = self.get_object()
+        rows = IncidentUpdate.objects.filter(incident=incident, is_public=True).order_by("on", "pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(UpdateSerializer(page, many=True).data)
 
 
 @extend_schema_view(

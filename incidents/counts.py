@@ -153,6 +153,8 @@ def filtered_total(filterset, language: str):
     start, end = period
     if start is not None and end is not None and start > end:
         return 0
+    if set(cleaned) - {"q", "languages", *DATE_FILTERS, *FILTER_DIMENSIONS}:
+        return None  # a filter the tables do not count by (verification, updates, cases)
     dimensions = [name for name in FILTER_DIMENSIONS if name in cleaned]
     if not dimensions:
         return total(language, start, end, own=own)

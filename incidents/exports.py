@@ -4,8 +4,8 @@ Both take the list page's URL parameters (`page` is ignored) and count the same 
 its "N incidents match" line: the queryset comes from the shared `filter_incidents`. Rows are
 streamed from a values() query read in chunks, so a large export never sits in memory, and
 each chunk's categories are fetched in one query. Only published incidents are exported (the
-queryset is the public one) and only public facts about them: no author, no victims, nothing
-from the hotline.
+queryset is the public one) and only public facts about them: no author, no victims' names,
+nothing from the hotline. (Victims, one row each, are in the SDG 16.10.1 export, sdg.py.)
 """
 
 import csv
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .filters import applied_filters, filter_incidents
-from .models import Incident, current_language
+from .models import VERIFICATION_SLUGS, CriminalCase, Incident, Perpetrator, current_language
 from .views import public_incidents
 
 CHUNK_SIZE = 1000
@@ -49,6 +49,12 @@ FIELDS = [
     "region_name",
     "country",
     "perpetrator_type",
+    "perpetrator_categories",
+    "motive",
+    "verification",
+    "case_status",
+    "impunity",
+    "last_update_on",
     "lead",
 ]
 
@@ -67,10 +73,14 @@ VALUES = [
     "region__name_en",
     "country",
     "perpetrator_type",
+    "motive",
+    "verification",
+    "last_update_on",
     "lead",
 ]
 
 SLUG_PLACEHOLDER = "--slug--"
+
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -99,7 +109,9 @@ class Export:
         """Dicts of FIELDS, one per incident, in the list's order."""
         iterator = self.queryset.iterator(chunk_size=CHUNK_SIZE)
         while chunk := list(islice(iterator, CHUNK_SIZE)):
-            categories = self._categories([row["id"] for row in chunk])
+            ids = [row["id"] for row in chunk]
+            categories = self._categories(ids)
+            record = self._record(ids)
             for row in chunk:
                 slugs, groups = categories.get(row["id"], ([], []))
                 yield {
@@ -118,8 +130,34 @@ class Export:
                     "region_name": row[f"region__name_{self.language}"],
                     "country": row["country"],
                     "perpetrator_type": row["perpetrator_type"],
+                    "perpetrator_categories": record["perpetrators"].get(row["id"], []),
+                    "motive": row["motive"],
+                    "verification": VERIFICATION_SLUGS[row["verification"]],
+                    "case_status": record["cases"].get(row["id"], ("none", ""))[0],
+                    "impunity": record["cases"].get(row["id"], ("none", ""))[1],
+                    "last_update_on": row["last_update_on"].isoformat()
+                    if row["last_update_on"]
+                    else "",
                     "lead": row["lead"],
                 }
+
+    @staticmethod
+    def _record(ids) -> dict:
+        """A chunk's perpetrator categories and the stage of its latest criminal case (and
+        that case's impunity status): two queries."""
+        perpetrators: dict[int, list[str]] = defaultdict(list)
+        for incident_id, category in Perpetrator.objects.filter(incident_id__in=ids).values_list(
+            "incident_id", "category"
+        ):
+            if category not in perpetrators[incident_id]:
+                perpetrators[incident_id].append(category)
+        cases = {
+            incident_id: (status, impunity)
+            for incident_id, status, impunity in CriminalCase.objects.filter(incident_id__in=ids)
+            .order_by("opened_on", "pk")
+            .values_list("incident_id", "status", "impunity")
+        }
+        return {"perpetrators": perpetrators, "cases": cases}
 
     @staticmethod
     def _categories(ids):
@@ -169,6 +207,7 @@ def csv_lines(export: Export):
             row,
             categories="|".join(row["categories"]),
             category_groups="|".join(row["category_groups"]),
+            perpetrator_categories="|".join(row["perpetrator_categories"]),
             occurred_on_approximate="true" if row["occurred_on_approximate"] else "false",
             is_attempt="true" if row["is_attempt"] else "false",
         )

@@ -1,15 +1,25 @@
 """The one filter definition shared by the incident list and, later, statistics and exports."""
 
+import calendar
 import datetime
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Incident, PerpetratorType, Region, current_language
+from .models import (
+    Category,
+    CriminalCase,
+    Incident,
+    PerpetratorType,
+    Region,
+    Verification,
+    current_language,
+)
 from .widgets import FastSelect, ListedModelChoiceField
 
 
@@ -45,6 +55,21 @@ def year_choices():
 
 def month_choices():
     return [(str(number), name) for number, name in MONTHS.items()]
+
+
+# ?verification=: the lowest level shown (issue 17).
+VERIFICATION_AT_LEAST = {
+    "sourced": Verification.ONE_SOURCE,
+    "confirmed": Verification.CONFIRMED,
+    "victim": Verification.VICTIM,
+}
+
+
+def months_ago(today: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months earlier (the month's last day if it is shorter)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return datetime.date(year, month + 1, min(today.day, last))
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -111,6 +136,42 @@ class IncidentFilter(django_filters.FilterSet):
         field_name="occurred_on",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    verification = django_filters.ChoiceFilter(
+        label=_("Verification"),
+        choices=[
+            ("sourced", _("At least one source")),
+            ("confirmed", _("Confirmed: two independent sources or the victim")),
+            ("victim", _("Confirmed by the victim")),
+        ],
+        method="filter_verification",
+        empty_label=_("Every incident recorded"),
+        widget=FastSelect,
+    )
+    updated = django_filters.ChoiceFilter(
+        label=_("Updated"),
+        choices=[
+            ("7", _("in the last 7 days")),
+            ("30", _("in the last 30 days")),
+            ("90", _("in the last 3 months")),
+            ("365", _("in the last year")),
+        ],
+        method="filter_updated",
+        empty_label=_("Any time or never"),
+        widget=FastSelect,
+    )
+    no_verdict = django_filters.ChoiceFilter(
+        label=_("No verdict"),
+        choices=[
+            ("6", _("6 months after the incident")),
+            ("12", _("a year after the incident")),
+            ("24", _("2 years after the incident")),
+            ("60", _("5 years after the incident")),
+        ],
+        method="filter_no_verdict",
+        empty_label=_("Whatever the case's stage"),
+        widget=FastSelect,
     )
 
     languages = django_filters.ChoiceFilter(
@@ -212,6 +273,22 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(
             Exists(through.objects.filter(incident=OuterRef("pk"), category=value))
         )
+
+    def filter_verification(self, queryset, name, value):
+        return queryset.filter(verification__gte=VERIFICATION_AT_LEAST[value])
+
+    def filter_updated(self, queryset, name, value):
+        since = timezone.localdate() - datetime.timedelta(days=int(value))
+        return queryset.filter(last_update_on__gte=since)
+
+    def filter_no_verdict(self, queryset, name, value):
+        """Incidents at least N months old whose case has reached no verdict (or that
+        have no case at all): impunity, as CPJ and UNESCO follow it."""
+        before = months_ago(timezone.localdate(), int(value))
+        verdicts = CriminalCase.objects.filter(
+            incident=OuterRef("pk"), status=CriminalCase.Status.VERDICT
+        )
+        return queryset.filter(occurred_on__lte=before).exclude(Exists(verdicts))
 
     @property
     def active_filters(self):

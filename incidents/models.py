@@ -16,6 +16,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import search
 from .text import render_markdown
@@ -58,6 +59,17 @@ class BilingualNameModel(models.Model):
         return self.name_en if current_language() == "en" else self.name_uk
 
 
+class SdgAct(models.TextChoices):
+    """The acts SDG indicator 16.10.1 counts, from the most severe."""
+
+    KILLING = "killing", _("Killing")
+    ENFORCED_DISAPPEARANCE = "enforced_disappearance", _("Enforced disappearance")
+    KIDNAPPING = "kidnapping", _("Kidnapping")
+    ARBITRARY_DETENTION = "arbitrary_detention", _("Arbitrary detention")
+    TORTURE = "torture", _("Torture")
+    OTHER_HARMFUL_ACT = "other_harmful_act", _("Other harmful act")
+
+
 class CategoryQuerySet(models.QuerySet):
     def groups(self):
         return self.filter(parent__isnull=True)
@@ -93,6 +105,16 @@ class Category(BilingualNameModel):
         _("wartime category"),
         default=False,
         help_text=_("Recorded since the full-scale invasion of 24 February 2022."),
+    )
+    sdg_act = models.CharField(
+        _("SDG 16.10.1 act"),
+        max_length=30,
+        blank=True,
+        choices=SdgAct.choices,
+        help_text=_(
+            "What UNESCO's indicator 16.10.1 counts an incident of this category as; empty: "
+            "not counted by the indicator (the SDG export leaves it out)."
+        ),
     )
 
     objects = CategoryQuerySet.as_manager()
@@ -145,6 +167,36 @@ class Region(BilingualNameModel):
 
     def get_absolute_url(self) -> str:
         return f"{list_url()}?region={self.slug}"
+
+
+class Verification(models.IntegerChoices):
+    """How sure the record is, computed from the incident's sources (verification_level)."""
+
+    REPORTED = 0, _("Reported, not yet confirmed")
+    ONE_SOURCE = 1, _("One source")
+    CONFIRMED = 2, _("Confirmed by two or more independent sources")
+    VICTIM = 3, _("Confirmed by the victim")
+
+
+# How exports and the API name the levels.
+VERIFICATION_SLUGS = {
+    Verification.REPORTED: "reported",
+    Verification.ONE_SOURCE: "one_source",
+    Verification.CONFIRMED: "confirmed",
+    Verification.VICTIM: "confirmed_by_victim",
+}
+
+
+def verification_level(sources) -> int:
+    """The level the sources give: the victim's own account; else two or more independent
+    publishers (the same publisher twice is one source); else any source; else reported."""
+    sources = list(sources)
+    if any(source.is_victim_account for source in sources):
+        return Verification.VICTIM
+    independent = {source.publisher_key for source in sources if source.is_independent}
+    if len(independent - {""}) >= 2:
+        return Verification.CONFIRMED
+    return Verification.ONE_SOURCE if sources else Verification.REPORTED
 
 
 class PerpetratorType(models.TextChoices):
@@ -347,6 +399,16 @@ class Incident(models.Model):
         default=PerpetratorType.UNKNOWN,
     )
     perpetrator_detail = models.CharField(_("perpetrator details"), max_length=300, blank=True)
+    motive = models.CharField(
+        _("motive"),
+        max_length=12,
+        choices=[
+            ("confirmed", _("Confirmed: because of their journalism")),
+            ("unconfirmed", _("Unconfirmed")),
+        ],
+        default="unconfirmed",
+        help_text=_("Whether the act is known to be a response to the victim's work."),
+    )
     is_attempt = models.BooleanField(
         _("attempt"),
         default=False,
@@ -366,6 +428,14 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Computed from the sources and the dated updates by services.incidents_refresh.
+    verification = models.PositiveSmallIntegerField(
+        _("verification"),
+        choices=Verification.choices,
+        default=Verification.REPORTED,
+        editable=False,
+    )
+    last_update_on = models.DateField(_("last update"), null=True, blank=True, editable=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -390,6 +460,20 @@ class Incident(models.Model):
     listed_en = models.BooleanField(default=False, editable=False)
 
     objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=[
+            "body_html",
+            "search_title",
+            "search_lead",
+            "search_document",
+            "search_vector",
+            "listed_uk",
+            "listed_en",
+            "primary_category",
+            "verification",
+            "last_update_on",
+        ]
+    )
 
     class Meta:
         verbose_name = _("incident")
@@ -440,6 +524,8 @@ class Incident(models.Model):
         "search_lead",
         "search_document",
         "primary_category",
+        "verification",
+        "last_update_on",
     )
     # Never read for a list card: the article's text and what search prepared of it.
     HEAVY_FIELDS = (
@@ -512,21 +598,149 @@ class Incident(models.Model):
         )
 
 
+def _not_in_future(value, field: str, errors: dict) -> None:
+    if value and value > timezone.localdate():
+        errors[field] = _("This date has not come yet.")
+
+
+def _not_before_incident(incident, value, field: str, errors: dict) -> None:
+    """A date of what followed the incident cannot precede it (its month, when the day is
+    unknown)."""
+    occurred = getattr(incident, "occurred_on", None) if incident is not None else None
+    if value and occurred:
+        earliest = occurred.replace(day=1) if incident.occurred_on_approximate else occurred
+        if value < earliest:
+            errors[field] = _("This is before the incident happened (%(date)s).") % {
+                "date": earliest.strftime("%d.%m.%Y")
+            }
+
+
+class Person(models.Model):
+    """Someone targeted in one incident or several: what links their incidents.
+
+    Names stay on each incident's victim row (in the article's language, withheld or not);
+    a person holds what is theirs whatever the incident. services.victims_link_people gives
+    every victim a person; staff merge duplicates in the admin (services.people_merge).
+    """
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+
+    class AgeGroup(models.TextChoices):
+        MINOR = "0-17", _("Under 18")
+        YOUNG = "18-29", _("18–29")
+        ADULT = "30-44", _("30–44")
+        MIDDLE = "45-59", _("45–59")
+        OLDER = "60+", _("60 and over")
+
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, blank=True)
+    age_group = models.CharField(_("age group"), max_length=8, choices=AgeGroup.choices, blank=True)
+    details_withheld = models.BooleanField(
+        _("sex and age withheld"),
+        default=False,
+        help_text=_(
+            "Kept for staff; never shown on the site, in the API or in an export. They are "
+            "never shown for someone whose name is withheld either."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        names = sorted({victim.name for victim in self.victims.all() if victim.name})
+        return f"#{self.pk} " + (" / ".join(names) or str(_("no name")))
+
+
 class Victim(models.Model):
+    """A person targeted in this incident, and what happened to them in it."""
+
+    class Occupation(models.TextChoices):
+        JOURNALIST = "journalist", _("Journalist")
+        CAMERA_OPERATOR = "camera_operator", _("Camera operator")
+        PHOTOGRAPHER = "photographer", _("Photographer")
+        EDITOR = "editor", _("Editor")
+        BLOGGER = "blogger", _("Blogger")
+        MEDIA_WORKER = "media_worker", _("Other media worker")
+        MEDIA_OUTLET = "media_outlet", _("Media outlet (the organisation)")
+
+    class Employment(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        FREELANCE = "freelance", _("Freelance")
+
+    class Origin(models.TextChoices):
+        LOCAL = "local", _("Local")
+        FOREIGN = "foreign", _("Foreign")
+
+    class Injury(models.TextChoices):
+        MINOR = "minor", _("Minor injuries")
+        SERIOUS = "serious", _("Serious injuries")
+        CRITICAL = "critical", _("Life-threatening injuries")
+
+    class Equipment(models.TextChoices):
+        SEIZED = "seized", _("Equipment seized")
+        DAMAGED = "damaged", _("Equipment damaged")
+        DESTROYED = "destroyed", _("Equipment destroyed")
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="victims")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="victims",
+        help_text=_(
+            "The same person in other incidents. Leave empty for someone new: a record is "
+            "made for them on saving."
+        ),
+    )
     name = models.CharField(_("name"), max_length=200, blank=True)
     is_anonymous = models.BooleanField(
         _("name withheld"), default=False, help_text=_("The name is never shown to the public.")
     )
-    outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
-    role = models.CharField(
-        _("role"), max_length=100, blank=True, help_text=_("Journalist, camera operator, editor…")
+    occupation = models.CharField(
+        _("occupation"), max_length=20, choices=Occupation.choices, blank=True
     )
+    role = models.CharField(
+        _("role as written"),
+        max_length=100,
+        blank=True,
+        help_text=_("In the article's language: journalist, camera operator, editor…"),
+    )
+    employment = models.CharField(
+        _("staff or freelance"), max_length=10, choices=Employment.choices, blank=True
+    )
+    origin = models.CharField(
+        _("local or foreign"), max_length=10, choices=Origin.choices, blank=True
+    )
+    outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
+    injury = models.CharField(_("injured"), max_length=10, choices=Injury.choices, blank=True)
+    detained_from = models.DateField(_("detained from"), null=True, blank=True)
+    detained_until = models.DateField(
+        _("detained until"), null=True, blank=True, help_text=_("Empty while still detained.")
+    )
+    equipment = models.CharField(
+        _("equipment"), max_length=10, choices=Equipment.choices, blank=True
+    )
+    killed = models.BooleanField(_("killed"), default=False)
 
     class Meta:
         verbose_name = _("victim")
         verbose_name_plural = _("victims")
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(detained_until__isnull=True)
+                | Q(detained_from__isnull=False, detained_until__gte=F("detained_from")),
+                name="victim_detention_dates_in_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.public_name)
@@ -537,11 +751,106 @@ class Victim(models.Model):
             return _("Name withheld")
         return self.name
 
+    @property
+    def name_for_public(self) -> str | None:
+        """The name where the public may read it (API, exports): None when withheld."""
+        return None if self.is_anonymous or not self.name else self.name
+
+    @property
+    def details_public(self) -> bool:
+        """Sex and age group may be published: recorded, not withheld, and the name is not
+        withheld either (with the outlet, they could tell who it is)."""
+        return (
+            self.person is not None and not self.is_anonymous and not self.person.details_withheld
+        )
+
+    @property
+    def public_sex(self) -> str:
+        return self.person.sex if self.details_public else ""
+
+    @property
+    def public_age_group(self) -> str:
+        return self.person.age_group if self.details_public else ""
+
+    def get_public_sex_display(self) -> str:
+        return str(dict(Person.Sex.choices).get(self.public_sex, ""))
+
+    def get_public_age_group_display(self) -> str:
+        return str(dict(Person.AgeGroup.choices).get(self.public_age_group, ""))
+
+    @property
+    def outcomes(self) -> list[str]:
+        """What happened to this person, as the page says it."""
+        said = []
+        if self.killed:
+            said.append(str(_("killed")))
+        if self.injury:
+            said.append(str(self.get_injury_display()))
+        if self.detained_from:
+            if self.detained_until:
+                said.append(
+                    str(_("detained from %(start)s to %(end)s"))
+                    % {
+                        "start": self.detained_from.strftime("%d.%m.%Y"),
+                        "end": self.detained_until.strftime("%d.%m.%Y"),
+                    }
+                )
+            else:
+                said.append(
+                    str(_("detained since %(start)s"))
+                    % {"start": self.detained_from.strftime("%d.%m.%Y")}
+                )
+        if self.equipment:
+            said.append(str(self.get_equipment_display()))
+        return said
+
+    def clean(self):
+        errors = {}
+        if self.detained_until and not self.detained_from:
+            errors["detained_from"] = _("Give the day the detention began.")
+        elif self.detained_until and self.detained_until < self.detained_from:
+            errors["detained_until"] = _("The detention cannot end before it began.")
+        _not_in_future(self.detained_from, "detained_from", errors)
+        _not_in_future(self.detained_until, "detained_until", errors)
+        if "detained_from" not in errors and self.incident_id:
+            _not_before_incident(self.incident, self.detained_from, "detained_from", errors)
+        if errors:
+            raise ValidationError(errors)
+
 
 class SourceLink(models.Model):
+    """Where the incident is reported: what its verification level is computed from."""
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="sources")
-    url = models.URLField(_("address"), max_length=500)
+    url = models.URLField(
+        _("address"),
+        max_length=500,
+        blank=True,
+        help_text=_("Empty for a source with no page: a statement to IMI, a call."),
+    )
     title = models.CharField(_("title"), max_length=300, blank=True)
+    publisher = models.CharField(
+        _("publisher"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who published it: the outlet, the body, the person."),
+    )
+    published_on = models.DateField(_("date"), null=True, blank=True)
+    is_independent = models.BooleanField(
+        _("independent"),
+        default=True,
+        help_text=_(
+            "Independent of the victim, the perpetrator and the other sources: two of these "
+            "from different publishers confirm the incident."
+        ),
+    )
+    is_victim_account = models.BooleanField(
+        _("the victim's own account"),
+        default=False,
+        help_text=_("The victim confirmed it: a statement, an interview, a post of theirs."),
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("source")
@@ -549,7 +858,7 @@ class SourceLink(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return self.title or self.url
+        return self.title or self.publisher or self.url
 
     @property
     def web_url(self) -> str:
@@ -557,6 +866,193 @@ class SourceLink(models.Model):
         to these. The admin validates addresses, but a row written another way (a shell, an
         import) must not turn a "javascript:" address into a link that runs script."""
         return self.url if re.match(r"\s*https?://", self.url, re.IGNORECASE) else ""
+
+    @property
+    def publisher_key(self) -> str:
+        """Who published it, for telling sources apart: the publisher as typed (any case),
+        else the address's host without "www."."""
+        if self.publisher.strip():
+            return " ".join(self.publisher.casefold().split())
+        host = re.match(r"\s*[a-z][a-z0-9+.-]*://([^/?#:]+)", self.url, re.IGNORECASE)
+        return host.group(1).lower().removeprefix("www.") if host else ""
+
+    def clean(self):
+        errors = {}
+        if not self.url and not self.publisher.strip():
+            errors["publisher"] = _("Give the address or, for a source with none, its publisher.")
+        _not_in_future(self.published_on, "published_on", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Perpetrator(models.Model):
+    """One of those who committed the act: an incident may have several."""
+
+    class Category(models.TextChoices):
+        STATE = "state", _("State actor")
+        NON_STATE = "non_state", _("Non-state actor")
+        FOREIGN_STATE = "foreign_state", _("Foreign state")
+        UNKNOWN = "unknown", _("Unknown")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="perpetrators")
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    body = models.CharField(
+        _("named body"),
+        max_length=300,
+        blank=True,
+        help_text=_("Optional: the unit, office or group, as far as it is known."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("perpetrator")
+        verbose_name_plural = _("perpetrators")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        label = self.get_category_display()
+        return f"{label}: {self.body}" if self.body else str(label)
+
+
+# The perpetrator types the barometer counts by, as the categories of UNESCO and CPJ.
+PERPETRATOR_CATEGORY = {
+    PerpetratorType.POLICE: Perpetrator.Category.STATE,
+    PerpetratorType.SECURITY_SERVICES: Perpetrator.Category.STATE,
+    PerpetratorType.OFFICIALS: Perpetrator.Category.STATE,
+    PerpetratorType.POLITICIANS: Perpetrator.Category.STATE,
+    PerpetratorType.COURTS: Perpetrator.Category.STATE,
+    PerpetratorType.MILITARY: Perpetrator.Category.STATE,
+    PerpetratorType.RUSSIAN_FORCES: Perpetrator.Category.FOREIGN_STATE,
+    PerpetratorType.FOREIGN_STATE: Perpetrator.Category.FOREIGN_STATE,
+    PerpetratorType.BUSINESS: Perpetrator.Category.NON_STATE,
+    PerpetratorType.PRIVATE_PERSONS: Perpetrator.Category.NON_STATE,
+    PerpetratorType.UNKNOWN: Perpetrator.Category.UNKNOWN,
+}
+
+
+class CriminalCase(models.Model):
+    """The criminal proceedings opened (or refused) over an incident, to their end."""
+
+    class Status(models.TextChoices):
+        NOT_OPENED = "not_opened", _("Not opened")
+        INVESTIGATING = "investigating", _("Under investigation")
+        IN_COURT = "in_court", _("In court")
+        VERDICT = "verdict", _("Verdict")
+        CLOSED = "closed", _("Closed without result")
+
+    class Impunity(models.TextChoices):
+        COMPLETE = "complete", _("Complete impunity: nobody convicted")
+        PARTIAL = "partial", _("Partial impunity: some convicted, not all (not who ordered it)")
+        JUSTICE = "justice", _("Full justice: all convicted, who ordered it too")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="cases")
+    number = models.CharField(
+        _("case number"),
+        max_length=60,
+        blank=True,
+        help_text=_("The number in the Unified Register of Pre-trial Investigations."),
+    )
+    article = models.CharField(
+        _("article of the Criminal Code"),
+        max_length=60,
+        blank=True,
+        help_text=_("For example 171 (obstruction of journalists' work) or 345-1 (threats)."),
+    )
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.INVESTIGATING
+    )
+    verdict_on = models.DateField(_("verdict on"), null=True, blank=True)
+    verdict = models.TextField(_("verdict"), blank=True)
+    impunity = models.CharField(_("impunity"), max_length=10, choices=Impunity.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("criminal case")
+        verbose_name_plural = _("criminal cases")
+        ordering = ["opened_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict_on__isnull=True) | Q(status="verdict"),
+                name="case_verdict_needs_verdict_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or str(self.get_status_display())
+
+    def clean(self):
+        errors = {}
+        opened = self.status != self.Status.NOT_OPENED
+        if not opened and (self.number or self.opened_on):
+            errors["status"] = _("A case with a number or an opening date has been opened.")
+        if opened and not self.opened_on:
+            errors["opened_on"] = _("Give the day the case was opened.")
+        if self.status == self.Status.VERDICT and not self.verdict_on:
+            errors["verdict_on"] = _("Give the day of the verdict.")
+        if self.status != self.Status.VERDICT and (self.verdict_on or self.verdict.strip()):
+            errors["verdict"] = _(
+                "A verdict is recorded only for a case whose status is “Verdict”."
+            )
+        if self.verdict_on and self.opened_on and self.verdict_on < self.opened_on:
+            errors["verdict_on"] = _("The verdict cannot come before the case was opened.")
+        for field in ("opened_on", "verdict_on"):
+            _not_in_future(getattr(self, field), field, errors)
+        if "opened_on" not in errors and self.incident_id:
+            _not_before_incident(self.incident, self.opened_on, "opened_on", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class IncidentUpdate(models.Model):
+    """A dated entry after publication: news, a step in the case, an authority's reply.
+
+    Added without rewriting the article; the public ones form its "what happened next"
+    timeline, in the feeds and the API.
+    """
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", _("Update")
+        CASE = "case", _("Criminal case")
+        REPLY = "reply", _("Authorities' reply")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.UPDATE)
+    authority = models.CharField(
+        _("authority"),
+        max_length=200,
+        blank=True,
+        help_text=_("For a reply: who answered (the police, the prosecutor's office…)."),
+    )
+    text = models.TextField(_("text"))
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Untick for a note only staff see.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dated update")
+        verbose_name_plural = _("dated updates")
+        ordering = ["on", "pk"]
+        indexes = [models.Index(fields=["incident", "on"], name="update_incident_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d.%m.%Y} {self.get_kind_display()}"
+
+    def clean(self):
+        errors = {}
+        if self.kind == self.Kind.REPLY and not self.authority.strip():
+            errors["authority"] = _("Name the authority that replied.")
+        _not_in_future(self.on, "on", errors)
+        if "on" not in errors and self.incident_id:
+            _not_before_incident(self.incident, self.on, "on", errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class MethodNote(models.Model):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -17,12 +17,17 @@ from .models import (
     Category,
     DailyCount,
     Incident,
+    IncidentUpdate,
     Language,
     MonthlyCount,
     MonthlyReport,
+    Person,
     Region,
     SearchWord,
+    SourceLink,
+    Victim,
     listed_field,
+    verification_level,
 )
 
 
@@ -107,11 +112,109 @@ def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date
         )
         _set_listing_flags(versions)
         incidents_set_primary(ids=ids)
+        incidents_set_record(ids=ids)
+        victims_link_people(ids=[v.pk for v in versions])
         incidents_index(ids=ids)
         months |= {_month(v.occurred_on) for v in versions}
     if months:
         _recount(months)
     content_changed()
+
+
+def incidents_set_record(*, ids: Iterable[int] | None = None) -> int:
+    """Store each incident's verification level (from its sources) and the day of its
+    latest public update (None: every incident). Returns how many changed."""
+    incidents = Incident.objects.all()
+    sources = SourceLink.objects.all()
+    updates = IncidentUpdate.objects.filter(is_public=True)
+    if ids is not None:
+        ids = [pk for pk in ids if pk is not None]
+        incidents, sources = incidents.filter(pk__in=ids), sources.filter(incident_id__in=ids)
+        updates = updates.filter(incident_id__in=ids)
+    by_incident: dict[int, list[SourceLink]] = {}
+    for source in sources.only(
+        "incident_id", "url", "publisher", "is_independent", "is_victim_account"
+    ).iterator(chunk_size=10_000):
+        by_incident.setdefault(source.incident_id, []).append(source)
+    latest = dict(updates.order_by().values_list("incident_id").annotate(last=Max("on")))
+    changed = []
+    for incident in incidents.only("pk", "verification", "last_update_on").iterator(
+        chunk_size=10_000
+    ):
+        level = verification_level(by_incident.get(incident.pk, []))
+        last = latest.get(incident.pk)
+        if (incident.verification, incident.last_update_on) != (level, last):
+            incident.verification, incident.last_update_on = level, last
+            changed.append(incident)
+    Incident.objects.bulk_update(changed, ["verification", "last_update_on"], batch_size=2000)
+    return len(changed)
+
+
+def victims_link_people(*, ids: Iterable[int] | None = None) -> int:
+    """Give every victim of these incidents (None: all) who has none a person record.
+
+    A translation's victims are the original's people: where both versions of a story name
+    as many victims, the one in the same place in the list is the same person. Anyone else
+    is someone new (staff merge duplicates: people_merge). Returns how many were linked.
+    """
+    victims = Victim.objects.filter(person__isnull=True)
+    if ids is not None:
+        victims = victims.filter(incident_id__in=[pk for pk in ids if pk is not None])
+    unlinked = list(victims.select_related("incident").only("pk", "incident"))
+    if not unlinked:
+        return 0
+    stories = {v.incident.translation_of_id or v.incident_id for v in unlinked}
+    in_story: dict[int, dict[int, list[Victim]]] = {}
+    for victim in (
+        Victim.objects.filter(
+            Q(incident_id__in=stories) | Q(incident__translation_of_id__in=stories)
+        )
+        .select_related("incident")
+        .only("pk", "person_id", "incident")
+        .order_by("pk")
+    ):
+        story = victim.incident.translation_of_id or victim.incident_id
+        in_story.setdefault(story, {}).setdefault(victim.incident_id, []).append(victim)
+    linked = 0
+    for versions in in_story.values():
+        sizes = {len(rows) for rows in versions.values()}
+        positions: list[int | None] = []
+        if len(sizes) == 1:  # the same number of victims in every version
+            for position in range(sizes.pop()):
+                people = {rows[position].person_id for rows in versions.values()} - {None}
+                positions.append(people.pop() if len(people) == 1 else None)
+        for rows in versions.values():
+            for position, victim in enumerate(rows):
+                if victim.person_id is not None:
+                    continue
+                person_id = positions[position] if position < len(positions) else None
+                if person_id is None:
+                    person_id = Person.objects.create().pk
+                    if position < len(positions):
+                        positions[position] = person_id
+                victim.person_id = person_id
+                Victim.objects.filter(pk=victim.pk).update(person_id=person_id)
+                linked += 1
+    return linked
+
+
+@transaction.atomic
+def people_merge(*, into: Person, others: Iterable[Person]) -> Person:
+    """Staff found the same person twice: every incident of `others` becomes `into`'s.
+
+    The names stay on each incident's victim row, so a withheld name stays withheld; sex
+    and age group are kept where `into` has none, and withheld if either was.
+    """
+    others = [person for person in others if person.pk != into.pk]
+    for other in others:
+        into.sex = into.sex or other.sex
+        into.age_group = into.age_group or other.age_group
+        into.details_withheld = into.details_withheld or other.details_withheld
+    into.save()
+    Victim.objects.filter(person__in=others).update(person=into)
+    Person.objects.filter(pk__in=[other.pk for other in others]).delete()
+    content_changed()
+    return into
 
 
 def severity_order():
@@ -456,6 +559,8 @@ def incidents_rebuild() -> None:
         for start in range(0, len(pks), 5_000):
             Incident.objects.filter(pk__in=pks[start : start + 5_000]).update(**dict(flags))
     incidents_set_primary()
+    incidents_set_record()
+    victims_link_people()
     _recount(None)
     incidents_index(missing_only=True)
     content_changed()

@@ -11,9 +11,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from . import counts, stats, tilemap
+from . import counts, sdg, stats, tilemap
 from .filters import MIN_YEAR, IncidentFilter
-from .models import MethodNote, MonthlyReport, PerpetratorType, current_language
+from .models import Category, MethodNote, MonthlyReport, PerpetratorType, current_language
 from .views import public_incidents
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
@@ -386,6 +386,9 @@ class StatsView(TemplateView):
             data=data,
             periods=self.periods(),
             rules=self.rules(data["rule"]),
+            verification_choices=self.verification_choices(),
+            mapping=sdg.mapping(),
+            unmapped=list(Category.objects.leaves().filter(sdg_act="")),
             charts=chart_data(data),
             note=MethodNote.objects.first(),
             query=query,
@@ -436,6 +439,24 @@ class StatsView(TemplateView):
                     and current.get("date_to") == params["date_to"]
                     and not current.get("year"),
                 }
+            )
+        return result
+
+    def verification_choices(self) -> list[dict]:
+        """Count every incident recorded, or only the confirmed ones (issue 17)."""
+        current = self.request.GET.get("verification", "")
+        result = []
+        for value, label in (
+            ("", _("every incident recorded")),
+            ("confirmed", _("only confirmed")),
+        ):
+            params = self.request.GET.copy()
+            params.pop("verification", None)
+            params.pop("page", None)
+            if value:
+                params["verification"] = value
+            result.append(
+                {"label": label, "query": params.urlencode(), "current": current == value}
             )
         return result
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, feeds, views
+from . import exports, feeds, sdg, views
 from .public_cache import cached_page
 
 app_name = "incidents"
@@ -21,5 +21,9 @@ urlpatterns = [
     ),
     path("export.csv", exports.export_csv, name="export-csv"),
     path("export.json", exports.export_json, name="export-json"),
+    path("export/sdg-16-10-1.csv", sdg.export_csv, name="sdg-csv"),
+    path("export/sdg-16-10-1.json", sdg.export_json, name="sdg-json"),
+    path("export/sdg-16-10-1.schema.json", sdg.schema_view, name="sdg-schema"),
+    path("export/sdg-16-10-1/", cached_page(sdg.SdgAboutView.as_view()), name="sdg"),
     path("<slug:slug>/", cached_page(views.IncidentDetailView.as_view()), name="detail"),
 ]

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import counts, search
+from . import counts, search, selectors
 from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 
@@ -134,7 +134,11 @@ class IncidentDetailView(DetailView):
 
     def get_queryset(self):
         queryset = Incident.objects.select_related("region", "author").prefetch_related(
-            "victims", "sources", "categories__parent"
+            Prefetch("victims", queryset=selectors.victims_for_public()),
+            "sources",
+            "perpetrators",
+            "cases",
+            "categories__parent",
         )
         if self.request.user.is_active and self.request.user.is_staff:
             return queryset  # staff preview drafts and archived articles
@@ -165,6 +169,12 @@ class IncidentDetailView(DetailView):
             .select_related("region")[:4]
         )
         context["other_versions"] = versions = list(incident.story_versions())
+        victims = list(incident.victims.all())
+        elsewhere = selectors.people_elsewhere(victims)
+        for victim in victims:
+            victim.elsewhere = elsewhere.get(victim.pk, [])
+        context["victims"] = victims
+        context["timeline"] = selectors.timeline_page(incident, self.request.GET.get("updates"))
         context["language_links"] = self.language_links(incident, versions)
         language = current_language()
         context["untranslated"] = incident.language != language and not any(

@@ -37,16 +37,8 @@ def seed_severity(apps, schema_editor):
 
 
 def rebuild(apps, schema_editor):
-    """Flags, counts, search text and each incident's category to count it under, for the
-    incidents already there, by today's service. It calls the service rather than copying
-    it; when a later migration changes what the service reads, move this call there and
-    leave a note here (as 0006 and 0009 do)."""
-    Incident = apps.get_model("incidents", "Incident")
-    if not Incident.objects.using(schema_editor.connection.alias).exists():
-        return
-    from incidents.services import incidents_rebuild
-
-    incidents_rebuild()
+    """Moved to 0013_record_data: the service now reads the victims' and sources' columns
+    that 0012 adds (as 0006 and 0009 moved theirs here)."""
 
 
 class Migration(migrations.Migration):

@@ -121,3 +121,15 @@ def url_of(incident, language="uk") -> str:
 
     with override(language):
         return incident.get_absolute_url()
+
+
+# What the incident admin's form posts when no inline row is filled in (issue 17 added the
+# perpetrators, cases and dated updates), and the motive, which the form requires.
+ADMIN_INLINES_EMPTY = {
+    "motive": "unconfirmed",
+    **{
+        f"{prefix}-{key}": "0"
+        for prefix in ("sources", "victims", "perpetrators", "cases", "updates")
+        for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+    },
+}

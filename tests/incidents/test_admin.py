@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext, override
 
 from incidents.models import Incident
+from tests.incidents.pages import ADMIN_INLINES_EMPTY
 
 from .factories import IncidentFactory, UserFactory, VictimFactory
 from .pages import parse
@@ -105,10 +106,7 @@ def test_adding_an_incident_in_the_admin_records_the_author(
             "categories": [beating.pk],
             "region": kyiv.pk,
             "perpetrator_type": "unknown",
-            "victims-TOTAL_FORMS": "0",
-            "victims-INITIAL_FORMS": "0",
-            "sources-TOTAL_FORMS": "0",
-            "sources-INITIAL_FORMS": "0",
+            **ADMIN_INLINES_EMPTY,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -132,10 +130,7 @@ def test_admin_refuses_a_published_incident_without_a_time(admin_client, kyiv, b
             "categories": [beating.pk],
             "region": kyiv.pk,
             "perpetrator_type": "unknown",
-            "victims-TOTAL_FORMS": "0",
-            "victims-INITIAL_FORMS": "0",
-            "sources-TOTAL_FORMS": "0",
-            "sources-INITIAL_FORMS": "0",
+            **ADMIN_INLINES_EMPTY,
         },
     )
     assert response.status_code == 200

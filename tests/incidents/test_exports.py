@@ -143,6 +143,12 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
         "region_name": "Київ",
         "country": "",
         "perpetrator_type": "unknown",
+        "perpetrator_categories": "",
+        "motive": "unconfirmed",
+        "verification": "reported",
+        "case_status": "none",
+        "impunity": "",
+        "last_update_on": "",
         "lead": "Невідомі напали на знімальну групу; ім'я не розголошується.",
     }
     assert datetime.datetime.fromisoformat(row["published_at"]) == incident.published_at
@@ -243,10 +249,11 @@ def test_query_count_does_not_grow_with_the_incidents(client, db, url, monkeypat
     many, body = consume_counting_queries(client, url, params)
     assert body.count(b"More ") >= 45
     assert many == few
-    # Chunks of ten: one more query (its categories) per extra chunk, never one per row.
+    # Chunks of ten: three more queries (its categories, perpetrators and criminal cases) per
+    # extra chunk, never one per row.
     monkeypatch.setattr(exports, "CHUNK_SIZE", 10)
     chunked, _ = consume_counting_queries(client, url, params)
-    assert chunked == few + 4
+    assert chunked == few + 4 * 3
 
 
 def test_export_reads_the_database_with_an_iterator(client, db, monkeypatch):

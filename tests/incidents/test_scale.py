@@ -17,6 +17,7 @@ from incidents import counts, services, stats_views
 from incidents.filters import IncidentFilter
 from incidents.models import Category, DailyCount, Incident, MonthlyCount, PerpetratorType, Region
 from incidents.views import public_incidents
+from tests.incidents.pages import ADMIN_INLINES_EMPTY
 
 from .factories import IncidentFactory, TranslationFactory, UserFactory
 from .pages import card_titles, parse, result_count, url_of
@@ -233,10 +234,7 @@ def test_an_edit_in_the_admin_moves_the_count_to_the_new_month(admin_client, cli
             "categories": [beating.pk],
             "region": incident.region_id,
             "perpetrator_type": "unknown",
-            "victims-TOTAL_FORMS": "0",
-            "victims-INITIAL_FORMS": "0",
-            "sources-TOTAL_FORMS": "0",
-            "sources-INITIAL_FORMS": "0",
+            **ADMIN_INLINES_EMPTY,
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -9,6 +9,7 @@ the same data; only the three "this month" incidents follow the current date.
 import datetime
 import random
 import re
+import zlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,19 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from incidents import services
-from incidents.models import Category, Incident, PerpetratorType, Region, SourceLink, Victim
+from incidents.models import (
+    PERPETRATOR_CATEGORY,
+    Category,
+    CriminalCase,
+    Incident,
+    IncidentUpdate,
+    Perpetrator,
+    PerpetratorType,
+    Person,
+    Region,
+    SourceLink,
+    Victim,
+)
 
 KYIV = ZoneInfo("Europe/Kyiv")
 WAR_START = datetime.date(2022, 2, 24)
@@ -1022,9 +1035,13 @@ class Spec:
     slug: str
     fields: dict
     categories: list
-    victims: list = field(default_factory=list)  # (name, is_anonymous, outlet, role)
-    sources: list = field(default_factory=list)  # (url, title)
+    victims: list = field(default_factory=list)  # dicts of Victim fields
+    sources: list = field(default_factory=list)  # dicts of SourceLink fields
     translation_of: str | None = None  # the original's slug
+    perpetrators: list = field(default_factory=list)  # (category, body)
+    cases: list = field(default_factory=list)  # dicts of CriminalCase fields
+    updates: list = field(default_factory=list)  # dicts of IncidentUpdate fields
+    people: list = field(default_factory=list)  # (sex, age group, NAMES index), per victim
 
 
 @dataclass
@@ -1054,6 +1071,66 @@ class Story:
     source: bool
 
 
+VICTIM_DEFAULTS = {
+    "occupation": "",
+    "employment": "",
+    "origin": "",
+    "injury": "",
+    "detained_from": None,
+    "detained_until": None,
+    "equipment": "",
+    "killed": False,
+}
+
+
+def victim_fields(name, anonymous, outlet, role) -> dict:
+    return {
+        "name": name,
+        "is_anonymous": anonymous,
+        "outlet": outlet,
+        "role": role,
+        **VICTIM_DEFAULTS,
+    }
+
+
+def source_fields(url, title, publisher, published_on, independent=True, own=False) -> dict:
+    return {
+        "url": url,
+        "title": title,
+        "publisher": publisher,
+        "published_on": published_on,
+        "is_independent": independent,
+        "is_victim_account": own,
+    }
+
+
+def akhmet_sources(language: str) -> list:
+    """As migration 0013 gives them: her own account to IMI, and IMI's news item (which
+    reports her account, so it is not independent of it)."""
+    day = datetime.date(2019, 2, 27)
+    if language == "uk":
+        return [
+            source_fields("", "Жанара Ахмет, заява ІМІ", "Жанара Ахмет", day, False, True),
+            source_fields(
+                "",
+                "Інститут масової інформації, новина",
+                "Інститут масової інформації",
+                day,
+                False,
+            ),
+        ]
+    return [
+        source_fields("", "Zhanara Akhmet, statement to IMI", "Zhanara Akhmet", day, False, True),
+        source_fields(
+            "",
+            "Institute of Mass Information, news item",
+            "Institute of Mass Information",
+            day,
+            False,
+        ),
+    ]
+
+
 def akhmet_specs(regions: dict) -> list:
     facts = {
         "status": Incident.Status.PUBLISHED,
@@ -1080,7 +1157,13 @@ def akhmet_specs(regions: dict) -> list:
             ),
         },
         categories=categories,
-        victims=[("Zhanara Akhmet", False, "16/12", "journalist, head of the TV channel")],
+        victims=[
+            victim_fields("Zhanara Akhmet", False, "16/12", "journalist, head of the TV channel")
+            | {"occupation": "journalist", "origin": "foreign"}
+        ],
+        sources=akhmet_sources("en"),
+        perpetrators=[("foreign_state", "Kazakhstan's secret services, as the journalist claims")],
+        people=[("female", "", None)],
     )
     ukrainian = Spec(
         slug=AKHMET_UK_SLUG,
@@ -1098,7 +1181,13 @@ def akhmet_specs(regions: dict) -> list:
             ),
         },
         categories=categories,
-        victims=[("Жанара Ахмет", False, "16/12", "журналістка, керівниця телеканалу")],
+        victims=[
+            victim_fields("Жанара Ахмет", False, "16/12", "журналістка, керівниця телеканалу")
+            | {"occupation": "journalist", "origin": "foreign"}
+        ],
+        sources=akhmet_sources("uk"),
+        perpetrators=[("foreign_state", "Спецслужби Казахстану, як стверджує журналістка")],
+        people=[("female", "", None)],
         translation_of=AKHMET_EN_SLUG,
     )
     return [english, ukrainian]
@@ -1226,7 +1315,6 @@ def render(story: Story, language: str, regions: dict, slug: str | None = None) 
     paragraphs.append(text(paragraph))
     if story.closing is not None:
         paragraphs.append(CLOSINGS[story.closing][li])
-    url = f"https://example.org/demo/{story.slug}"
     return Spec(
         slug=slug or story.slug,
         fields={
@@ -1245,9 +1333,154 @@ def render(story: Story, language: str, regions: dict, slug: str | None = None) 
             "perpetrator_detail": detail_name[li],
         },
         categories=story.categories,
-        victims=[(NAMES[v.name][li], v.anonymous, outlet, role_of(v)) for v in story.victims],
-        sources=[(url, SOURCE_TITLES[li].format(outlet=outlet))] if story.source else [],
+        **record_facts(story, li, outlet, role_of),
     )
+
+
+# The record's depth for the fictional stories (issue 17): drawn from a hash of the story's
+# slug, not from the generator, so the stories themselves stay as they were, and both
+# versions of a story get the same facts.
+OCCUPATIONS = ["journalist", "camera_operator", "editor", "photographer", "journalist", "blogger"]
+MONITOR = ("Демо-монітор", "Demo Monitor")
+MONITOR_TITLES = ("Демо-джерело: звіт моніторингу", "Demo source: a monitoring report")
+VICTIM_TITLES = ("Демо-джерело: заява постраждалих", "Demo source: the victims' statement")
+ARTICLES = {
+    "beating": "345-1",
+    "threats": "345-1",
+    "obstruction": "171",
+    "detention": "171",
+    "damage-to-property": "347-1",
+    "attack-on-media-office": "347-1",
+    "killing": "348-1",
+    "abduction": "349-1",
+}
+AGE_GROUPS = ["18-29", "30-44", "45-59", "30-44", ""]
+CASE_TEXTS = {
+    "opened": (
+        "Поліція відкрила кримінальне провадження за статтею {article} Кримінального кодексу.",
+        "The police opened criminal proceedings under Article {article} of the Criminal Code.",
+    ),
+    "reply": (
+        "На запит ІМІ відповіли, що провадження розслідують; підозр нікому не повідомлено.",
+        "Answering IMI's request, they said the case is being investigated; no one has been "
+        "named a suspect.",
+    ),
+    "court": (
+        "Справу передали до суду.",
+        "The case was sent to court.",
+    ),
+    "verdict": (
+        "Суд визнав нападника винним і призначив умовний термін.",
+        "The court found the attacker guilty and gave a suspended sentence.",
+    ),
+    "closed": (
+        "Провадження закрили: слідство не встановило винних.",
+        "The case was closed: the investigation did not identify anyone responsible.",
+    ),
+}
+AUTHORITY = ("Національна поліція", "National Police")
+
+
+def record_facts(story: Story, li: int, outlet: str, role_of) -> dict:
+    today = timezone.localdate()
+    seed = zlib.crc32(story.slug.encode())
+    primary = story.categories[0]
+    day = story.occurred_on
+    url = f"https://example.org/demo/{story.slug}"
+    sources = []
+    if story.source:
+        own = seed % 3 == 0
+        sources.append(
+            source_fields(
+                url,
+                (VICTIM_TITLES if own else SOURCE_TITLES)[li].format(outlet=outlet),
+                outlet,
+                day,
+                independent=not own,
+                own=own,
+            )
+        )
+        if seed % 3 == 1:
+            sources.append(
+                source_fields(
+                    f"https://example.net/demo/{story.slug}",
+                    MONITOR_TITLES[li],
+                    MONITOR[li],
+                    min(day + datetime.timedelta(days=2), today),
+                )
+            )
+    detail_name, _paragraph = PERPETRATORS[story.perpetrator]
+    perpetrators = [(PERPETRATOR_CATEGORY[story.perpetrator].value, detail_name[li])]
+    if seed % 7 == 0 and story.perpetrator != P.UNKNOWN:
+        perpetrators.append(("unknown", ""))
+    victims, people = [], []
+    for position, victim in enumerate(story.victims):
+        facts = victim_fields(NAMES[victim.name][li], victim.anonymous, outlet, role_of(victim))
+        facts["occupation"] = OCCUPATIONS[victim.role]
+        facts["employment"] = "freelance" if (seed >> position) % 4 == 0 else "staff"
+        facts["origin"] = "local" if story.country is None else "foreign"
+        if position == 0:
+            if primary in ("beating", "shelling-injury"):
+                facts["injury"] = "serious" if seed % 5 == 0 else "minor"
+            if primary in ("detention", "abduction"):
+                facts["detained_from"] = day
+                facts["detained_until"] = min(day + datetime.timedelta(days=seed % 4), today)
+            if primary in ("damage-to-property", "beating") and seed % 2:
+                facts["equipment"] = "damaged"
+            facts["killed"] = primary == "killing"
+        victims.append(facts)
+        people.append(
+            (
+                "female" if NAMES[victim.name][2] == "f" else "male",
+                AGE_GROUPS[(seed >> (position + 3)) % len(AGE_GROUPS)],
+                None if victim.anonymous else victim.name,
+            )
+        )
+    cases, updates = [], []
+    article = ARTICLES.get(primary)
+    opened = day + datetime.timedelta(days=3)
+    if article and story.published_at and seed % 4 != 3 and opened <= today:
+        stage = ["investigating", "in_court", "verdict", "closed", "investigating"][seed % 5]
+        verdict_on = opened + datetime.timedelta(days=300)
+        if stage in ("in_court", "verdict") and verdict_on > today:
+            stage = "investigating"
+        case = {
+            "number": f"1202{day:%y}{seed % 10**10:010d}",
+            "article": article,
+            "opened_on": opened,
+            "status": stage,
+            "verdict_on": verdict_on if stage == "verdict" else None,
+            "verdict": CASE_TEXTS["verdict"][li] if stage == "verdict" else "",
+            "impunity": {"verdict": "partial", "closed": "complete"}.get(stage, ""),
+        }
+        cases.append(case)
+        entries = [(opened, "case", "", CASE_TEXTS["opened"][li].format(article=article))]
+        replied = opened + datetime.timedelta(days=30)
+        if replied <= today:
+            entries.append((replied, "reply", AUTHORITY[li], CASE_TEXTS["reply"][li]))
+        if stage in ("in_court", "verdict"):
+            entries.append(
+                (opened + datetime.timedelta(days=200), "case", "", CASE_TEXTS["court"][li])
+            )
+        if stage == "verdict":
+            entries.append((verdict_on, "case", "", CASE_TEXTS["verdict"][li]))
+        if stage == "closed":
+            entries.append(
+                (opened + datetime.timedelta(days=120), "case", "", CASE_TEXTS["closed"][li])
+            )
+        updates = [
+            {"on": on, "kind": kind, "authority": authority, "text": text, "is_public": True}
+            for on, kind, authority, text in entries
+            if on <= today
+        ]
+    return {
+        "victims": victims,
+        "sources": sources,
+        "perpetrators": perpetrators,
+        "cases": cases,
+        "updates": updates,
+        "people": people,
+    }
 
 
 def fictional_specs(regions: dict, wartime: dict) -> list:
@@ -1350,6 +1583,7 @@ class Command(BaseCommand):
             counts[outcome] += 1
         # The listing flags and the counts of the public pages, as every writer keeps them.
         services.incidents_rebuild()
+        self.people(specs)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo incidents: {counts['created']} created, {counts['updated']} updated, "
@@ -1383,26 +1617,53 @@ class Command(BaseCommand):
             incident.categories.set(categories)
             changed = True
 
-        victims = list(incident.victims.values_list("name", "is_anonymous", "outlet", "role"))
-        if victims != spec.victims:
-            incident.victims.all().delete()
-            Victim.objects.bulk_create(
-                Victim(incident=incident, name=n, is_anonymous=a, outlet=o, role=r)
-                for n, a, o, r in spec.victims
-            )
-            changed = True
-
-        sources = list(incident.sources.values_list("url", "title"))
-        if sources != spec.sources:
-            incident.sources.all().delete()
-            SourceLink.objects.bulk_create(
-                SourceLink(incident=incident, url=u, title=t) for u, t in spec.sources
-            )
-            changed = True
+        changed |= self.replace(incident.victims, Victim, spec.victims)
+        changed |= self.replace(incident.sources, SourceLink, spec.sources)
+        changed |= self.replace(
+            incident.perpetrators,
+            Perpetrator,
+            [{"category": c, "body": b} for c, b in spec.perpetrators],
+        )
+        changed |= self.replace(incident.cases, CriminalCase, spec.cases)
+        changed |= self.replace(incident.updates, IncidentUpdate, spec.updates)
 
         if created:
             return incident, "created"
         return incident, "updated" if changed else "unchanged"
+
+    @staticmethod
+    def replace(related, model, wanted: list[dict]) -> bool:
+        """Make an incident's rows of `model` equal `wanted`; True if they differed."""
+        keys = list(wanted[0]) if wanted else []
+        if keys and list(related.order_by("pk").values(*keys)) == wanted:
+            return False
+        if not keys and not related.exists():
+            return False
+        related.all().delete()
+        model.objects.bulk_create(model(incident=related.instance, **row) for row in wanted)
+        return True
+
+    @staticmethod
+    def people(specs: list) -> None:
+        """The demo people: sex and age group, and one person for each fictional name
+        that is public wherever it appears (withheld ones are never linked)."""
+        by_name: dict[int, list[Person]] = {}
+        for spec in specs:
+            victims = Victim.objects.filter(incident__slug=spec.slug).select_related("person")
+            for victim, (sex, age_group, name) in zip(
+                victims.order_by("pk"), spec.people, strict=True
+            ):
+                person = victim.person
+                if person is not None and (person.sex, person.age_group) != (sex, age_group):
+                    person.sex, person.age_group = sex, age_group
+                    person.save(update_fields=["sex", "age_group"])
+                if person is not None and name is not None:
+                    by_name.setdefault(name, []).append(person)
+        for people in by_name.values():
+            distinct = sorted({person.pk: person for person in people}.values(), key=lambda p: p.pk)
+            if len(distinct) > 1:
+                services.people_merge(into=distinct[0], others=distinct[1:])
+        Person.objects.filter(victims__isnull=True).delete()
 
     def demo_admin(self):
         if not settings.DEBUG:

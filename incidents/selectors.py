@@ -1,0 +1,72 @@
+"""Reads for the record's depth (issue 17): the timeline of an incident, and where else the
+people targeted in it were targeted."""
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+
+from .models import Incident, IncidentUpdate, Victim, current_language
+
+TIMELINE_PAGE = 20
+
+
+def timeline_page(incident: Incident, number):
+    """One page of the incident's public dated updates, oldest first ("what happened
+    next"): two queries however many there are (the count and the page)."""
+    updates = IncidentUpdate.objects.filter(incident=incident, is_public=True).order_by("on", "pk")
+    return Paginator(updates, TIMELINE_PAGE).get_page(number)
+
+
+def withheld_people():
+    """People withheld in any incident: their incidents are never linked in public, or the
+    link would name them."""
+    return Victim.objects.filter(person=OuterRef("person"), is_anonymous=True)
+
+
+def victims_for_public():
+    """Victims with whether their person may be linked across incidents in public
+    (`person_withheld`), for a prefetch."""
+    return (
+        Victim.objects.select_related("person")
+        .annotate(person_withheld=Exists(withheld_people()))
+        .order_by("pk")
+    )
+
+
+def people_elsewhere(victims) -> dict[int, list[Incident]]:
+    """{victim pk: the other public incidents of the same person}, in the reader's
+    language, one row per story; only for people whose name is public everywhere. One
+    query for all the victims."""
+    linkable = {
+        victim.person_id: victim
+        for victim in victims
+        if victim.person_id and not victim.is_anonymous and not victim.person_withheld
+    }
+    if not linkable:
+        return {}
+    result: dict[int, list[Incident]] = {}
+    own = {victim.incident_id for victim in victims}
+    seen: set[tuple[int, int]] = set()
+    rows = (
+        Victim.objects.filter(person_id__in=list(linkable))
+        .exclude(incident_id__in=own)
+        .filter(incident__in=Incident.objects.published().for_language(current_language()))
+        .select_related("incident")
+        .only(
+            "person_id",
+            "incident__slug",
+            "incident__title",
+            "incident__language",
+            "incident__occurred_on",
+            "incident__translation_of_id",
+        )
+        .order_by("-incident__occurred_on")
+    )
+    stories = {victim.incident.translation_of_id or victim.incident_id for victim in victims}
+    for row in rows:
+        story = row.incident.translation_of_id or row.incident_id
+        if story in stories or (row.person_id, story) in seen:
+            continue
+        seen.add((row.person_id, story))
+        victim = linkable[row.person_id]
+        result.setdefault(victim.pk, []).append(row.incident)
+    return result

@@ -111,9 +111,12 @@ class SourceLinkInline(admin.TabularInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":
             kwargs["assume_scheme"] = "https"  # a link typed without a scheme is https
+            # A plain field: the admin's own shows the saved address again as a link above
+            # it, which made the row too wide for 1280 px.
+            kwargs["widget"] = forms.URLInput(attrs={"size": 22})
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name in ("url", "title"):
-            field.widget.attrs["size"] = 28
+        if db_field.name in ("title", "publisher"):
+            field.widget.attrs["size"] = 16
         return field
 
 
@@ -160,11 +163,12 @@ class IncidentUpdateInline(admin.TabularInline):
     verbose_name_plural = _("dated updates (the latest 20; all in “Dated updates”)")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "text":
-            field.widget.attrs.update(rows=2, cols=60)
+            # Not the admin's wide text area (48em): the row must fit 1280 px.
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "authority":
-            field.widget.attrs["size"] = 20
+            field.widget.attrs["size"] = 16
         return field
 
 

@@ -56,14 +56,21 @@ AKHMET_SOURCES = {
 }
 
 
+def seed_sdg(apps, schema_editor=None):
+    """The categories' SDG 16.10.1 acts, where staff have not set one (idempotent: the
+    browser tests run it again after a flush)."""
+    db = schema_editor.connection.alias if schema_editor else "default"
+    Category = apps.get_model("incidents", "Category")
+    for slug, act in SDG.items():
+        Category.objects.using(db).filter(slug=slug, sdg_act="").update(sdg_act=act)
+
+
 def forward(apps, schema_editor):
     db = schema_editor.connection.alias
-    Category = apps.get_model("incidents", "Category")
+    seed_sdg(apps, schema_editor)
     Incident = apps.get_model("incidents", "Incident")
     SourceLink = apps.get_model("incidents", "SourceLink")
     Perpetrator = apps.get_model("incidents", "Perpetrator")
-    for slug, act in SDG.items():
-        Category.objects.using(db).filter(slug=slug, sdg_act="").update(sdg_act=act)
     for source in SourceLink.objects.using(db).filter(publisher=""):
         host = re.match(r"\s*[a-z][a-z0-9+.-]*://([^/?#:]+)", source.url, re.IGNORECASE)
         if host:

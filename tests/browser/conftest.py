@@ -26,6 +26,7 @@ def _reference_data(transactional_db):
     importlib.import_module("incidents.migrations.0002_seed_categories_and_regions").seed(
         apps, None
     )
+    importlib.import_module("incidents.migrations.0013_record_data").seed_sdg(apps)
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("hotline.migrations.0002_permission_groups").assign_groups(apps)

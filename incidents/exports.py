@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from . import selectors
 from .filters import applied_filters, filter_incidents
-from .models import VERIFICATION_SLUGS, CriminalCase, Incident, Perpetrator, current_language
+from .models import VERIFICATION_SLUGS, Incident, current_language
 from .views import public_incidents
 
 CHUNK_SIZE = 1000
@@ -111,7 +112,7 @@ class Export:
         while chunk := list(islice(iterator, CHUNK_SIZE)):
             ids = [row["id"] for row in chunk]
             categories = self._categories(ids)
-            record = self._record(ids)
+            record = selectors.perpetrators_and_cases(ids)
             for row in chunk:
                 slugs, groups = categories.get(row["id"], ([], []))
                 yield {
@@ -142,24 +143,6 @@ class Export:
                 }
 
     @staticmethod
-    def _record(ids) -> dict:
-        """A chunk's perpetrator categories and the stage of its latest criminal case (and
-        that case's impunity status): two queries."""
-        perpetrators: dict[int, list[str]] = defaultdict(list)
-        for incident_id, category in Perpetrator.objects.filter(incident_id__in=ids).values_list(
-            "incident_id", "category"
-        ):
-            if category not in perpetrators[incident_id]:
-                perpetrators[incident_id].append(category)
-        cases = {
-            incident_id: (status, impunity)
-            for incident_id, status, impunity in CriminalCase.objects.filter(incident_id__in=ids)
-            .order_by("opened_on", "pk")
-            .values_list("incident_id", "status", "impunity")
-        }
-        return {"perpetrators": perpetrators, "cases": cases}
-
-    @staticmethod
     def _categories(ids):
         """{incident id: (category slugs, group slugs)} for a chunk, in one query."""
         links = (
@@ -182,7 +165,7 @@ def escape_formula(value):
     return value
 
 
-class _Line:
+class LineWriter:
     """A file-like object whose write() hands back the line csv.writer formatted."""
 
     def write(self, value):
@@ -190,7 +173,7 @@ class _Line:
 
 
 def csv_lines(export: Export):
-    writer = csv.writer(_Line())
+    writer = csv.writer(LineWriter())
 
     def line(values):
         return writer.writerow([escape_formula(value) for value in values])
@@ -238,7 +221,7 @@ def json_chunks(export: Export):
     yield "".join(batch) + "]}\n"
 
 
-def _response(chunks, content_type, filename):
+def streamed(chunks, content_type, filename):
     response = StreamingHttpResponse(
         (chunk.encode() for chunk in chunks), content_type=content_type
     )
@@ -250,10 +233,10 @@ def _response(chunks, content_type, filename):
 @require_GET
 def export_csv(request):
     export = Export(request)
-    return _response(csv_lines(export), "text/csv; charset=utf-8", export.filename("csv"))
+    return streamed(csv_lines(export), "text/csv; charset=utf-8", export.filename("csv"))
 
 
 @require_GET
 def export_json(request):
     export = Export(request)
-    return _response(json_chunks(export), "application/json", export.filename("json"))
+    return streamed(json_chunks(export), "application/json", export.filename("json"))

@@ -18,7 +18,7 @@ from collections import defaultdict
 from itertools import islice
 
 from django.db.models import Exists, OuterRef
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,14 +26,13 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from . import selectors
-from .exports import SLUG_PLACEHOLDER, escape_formula
+from .exports import SLUG_PLACEHOLDER, LineWriter, escape_formula, streamed
 from .filters import applied_filters, filter_incidents
 from .models import (
     VERIFICATION_SLUGS,
     Category,
     CriminalCase,
     Incident,
-    Perpetrator,
     Person,
     SdgAct,
     Victim,
@@ -293,23 +292,11 @@ class SdgExport:
         victims = defaultdict(list)
         for victim in selectors.victims_for_public().filter(incident_id__in=ids):
             victims[victim.incident_id].append(victim)
-        perpetrators = defaultdict(list)
-        for incident_id, category in Perpetrator.objects.filter(incident_id__in=ids).values_list(
-            "incident_id", "category"
-        ):
-            if category not in perpetrators[incident_id]:
-                perpetrators[incident_id].append(category)
-        cases = {
-            incident_id: (status, impunity)
-            for incident_id, status, impunity in CriminalCase.objects.filter(incident_id__in=ids)
-            .order_by("opened_on", "pk")
-            .values_list("incident_id", "status", "impunity")
-        }
+        record = selectors.perpetrators_and_cases(ids)
         return {
             "categories": categories,
             "victims": victims,
-            "perpetrators": perpetrators,
-            "cases": cases,
+            **record,
         }
 
     def _row(self, incident, victim, facts) -> dict:
@@ -372,13 +359,8 @@ class SdgExport:
         return row
 
 
-class _Line:
-    def write(self, value):
-        return value
-
-
 def csv_lines(export: SdgExport):
-    writer = csv.writer(_Line())
+    writer = csv.writer(LineWriter())
 
     def line(values):
         return writer.writerow([escape_formula(value) for value in values])
@@ -424,23 +406,16 @@ def json_chunks(export: SdgExport):
     yield "".join(batch) + f'], "count": {count}}}\n'
 
 
-def _response(chunks, content_type, filename):
-    response = StreamingHttpResponse((c.encode() for c in chunks), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @require_GET
 def export_csv(request):
     export = SdgExport(request)
-    return _response(csv_lines(export), "text/csv; charset=utf-8", export.filename("csv"))
+    return streamed(csv_lines(export), "text/csv; charset=utf-8", export.filename("csv"))
 
 
 @require_GET
 def export_json(request):
     export = SdgExport(request)
-    return _response(json_chunks(export), "application/json", export.filename("json"))
+    return streamed(json_chunks(export), "application/json", export.filename("json"))
 
 
 @require_GET

@@ -1,10 +1,19 @@
 """Reads for the record's depth (issue 17): the timeline of an incident, and where else the
 people targeted in it were targeted."""
 
+from collections import defaultdict
+
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 
-from .models import Incident, IncidentUpdate, Victim, current_language
+from .models import (
+    CriminalCase,
+    Incident,
+    IncidentUpdate,
+    Perpetrator,
+    Victim,
+    current_language,
+)
 
 TIMELINE_PAGE = 20
 
@@ -70,3 +79,21 @@ def people_elsewhere(victims) -> dict[int, list[Incident]]:
         victim = linkable[row.person_id]
         result.setdefault(victim.pk, []).append(row.incident)
     return result
+
+
+def perpetrators_and_cases(ids) -> dict:
+    """For a chunk of incidents (the exports): their perpetrator categories, and the status
+    and impunity of their latest criminal case. Two queries whatever the chunk's size."""
+    perpetrators: dict[int, list[str]] = defaultdict(list)
+    for incident_id, category in Perpetrator.objects.filter(incident_id__in=ids).values_list(
+        "incident_id", "category"
+    ):
+        if category not in perpetrators[incident_id]:
+            perpetrators[incident_id].append(category)
+    cases = {
+        incident_id: (status, impunity)
+        for incident_id, status, impunity in CriminalCase.objects.filter(incident_id__in=ids)
+        .order_by("opened_on", "pk")
+        .values_list("incident_id", "status", "impunity")
+    }
+    return {"perpetrators": perpetrators, "cases": cases}

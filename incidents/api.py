@@ -46,6 +46,7 @@ from .models import (
     Perpetrator,
     PerpetratorType,
     Region,
+    SourceLink,
     Victim,
 )
 
@@ -209,6 +210,24 @@ class VictimSerializer(serializers.ModelSerializer):
         return victim.public_age_group
 
 
+class SourceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(
+        source="web_url", read_only=True, help_text="The web page; empty for a source with none."
+    )
+
+    class Meta:
+        model = SourceLink
+        fields = [
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            "is_independent",
+            "is_victim_account",
+        ]
+        read_only_fields = fields
+
+
 class PerpetratorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Perpetrator
@@ -241,6 +260,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         )
     )
     victims = VictimSerializer(many=True, read_only=True)
+    sources = SourceSerializer(many=True, read_only=True)
     perpetrators = PerpetratorSerializer(many=True, read_only=True)
     criminal_cases = CriminalCaseSerializer(source="cases", many=True, read_only=True)
     latest_updates = UpdateSerializer(
@@ -275,6 +295,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "is_attempt",
             "motive",
             "verification",
+            "sources",
             "victims",
             "criminal_cases",
             "last_update_on",
@@ -450,6 +471,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
             .annotate(public_updates=Count("updates", filter=Q(updates__is_public=True)))
             .prefetch_related(
                 Prefetch("victims", queryset=selectors.victims_for_public()),
+                "sources",
                 "perpetrators",
                 "cases",
                 Prefetch(

@@ -177,6 +177,7 @@ def test_incident_detail_by_slug(client, db, kyiv, beating, threats):
         "is_attempt",
         "motive",
         "verification",
+        "sources",
         "victims",
         "criminal_cases",
         "last_update_on",

@@ -105,6 +105,15 @@ def test_sources_added_in_the_admin_set_the_level_the_page_shows(admin_client, k
     assert incident.verification == Verification.CONFIRMED
     page = parse(get(admin_client, url_of(incident, "en")))
     assert page.by_id("verification").text == "Confirmed by two or more independent sources"
+    incident.status, incident.published_at = "published", timezone.now()
+    incident.save()
+    refresh(incident)
+    api = get(admin_client, f"/api/incidents/{incident.slug}/").json()
+    assert api["verification"] == "confirmed"
+    assert [(s["url"], s["publisher"], s["is_independent"]) for s in api["sources"]] == [
+        ("https://one.example/a", "One", True),
+        ("", "Two", True),
+    ]
     # A source with neither an address nor a publisher is refused, and what was typed stays.
     data = admin_incident_data(
         kyiv, beating, slug="no-publisher", sources=[{"url": "", "title": "Somebody said"}]

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sex', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other')], max_length=8, verbose_name='sex')),
                 ('age_group', models.CharField(blank=True, choices=[('0-17', 'Under 18'), ('18-29', '18–29'), ('30-44', '30–44'), ('45-59', '45–59'), ('60+', '60 and over')], max_length=8, verbose_name='age group')),
-                ('details_withheld', models.BooleanField(default=False, help_text='Kept for staff; never shown on the site, in the API or in an export.', verbose_name='sex and age withheld')),
+                ('details_withheld', models.BooleanField(default=False, help_text='Kept for staff; never shown on the site, in the API or in an export. They are never shown for someone whose name is withheld either.', verbose_name='sex and age withheld')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
             ],
             options={

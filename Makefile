@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-notify bench-replicas bench-search clean
+	worker beat lock bench bench-evidence bench-notify bench-record bench-replicas bench-search clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
@@ -76,6 +76,9 @@ bench: $(VENV)/.dev ## the public pages at 100,000 incidents, cache on and off (
 
 bench-search: $(VENV)/.dev ## the search at 100,000 incidents against the plain list (needs PostgreSQL)
 	$(BIN)/python bench/search.py $(BENCH_ARGS)
+
+bench-record: $(VENV)/.dev ## the record's pages (timeline, filters, SDG export) against the plain list (needs PostgreSQL)
+	$(BIN)/python bench/record.py $(BENCH_ARGS)
 
 bench-evidence: $(VENV)/.dev ## the evidence vault on a 10 MB file, against an unencrypted copy
 	$(BIN)/python bench/evidence.py $(BENCH_ARGS)

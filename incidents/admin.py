@@ -565,8 +565,9 @@ class PersonVictimInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    """People targeted in one incident or more; merge the ones recorded twice."""
+class PersonAdmin(ContentChangeAdmin):
+    """People targeted in one incident or more; merge the ones recorded twice. Their sex
+    and age group are on the public pages: a change drops the cached pages."""
 
     list_display = ["__str__", "sex", "age_group", "details_withheld", "incident_count"]
     list_filter = ["sex", "age_group", "details_withheld"]

@@ -31,5 +31,7 @@ def site(request):
     return {
         "hotline": SimpleLazyObject(_hotline),
         "donate_url": settings.DONATE_URL or reverse("support"),
+        # IMI's own donation page, when one is configured (the support page links to it).
+        "donation_page": settings.DONATE_URL,
         "language_links": SimpleLazyObject(lambda: _language_links(request)),
     }

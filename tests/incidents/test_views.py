@@ -554,3 +554,23 @@ def test_a_lead_that_opens_the_body_is_shown_once(client):
     assert '<p class="lead">Police came to the newsroom.</p>' not in repeated_html
     assert "<p>Police came to the newsroom.</p>" in repeated_html
     assert '<p class="lead">A short summary.</p>' in separate_html
+
+
+@pytest.mark.django_db
+def test_the_prompt_and_the_support_page_fit_a_record_of_violence(client, akhmet, settings):
+    """No "did you like it" under a report of a beating; and the support page never sends
+    donors to the emergency line, which is kept for journalists in trouble (issue 18)."""
+    for prefix in ("", "/en"):
+        prompt = parse(client.get(f"{prefix}/incidents/akhmet-attack/")).find(
+            "aside", class_="donate"
+        )
+        assert "Liked" not in prompt.text and "Сподобалася" not in prompt.text
+        support = parse(client.get(f"{prefix}/support/")).by_id("main")
+        ways = [a.attrs["href"] for a in support.find("ul", class_="support-ways").find_all("a")]
+        assert f"{prefix}/incidents/" in ways and f"{prefix}/complaint/" in ways
+        assert not [href for href in ways if href.startswith("tel:")]
+        assert "call" not in support.find("p", class_="lead").text.lower()
+    settings.DONATE_URL = "https://donate.imi.example/"
+    support = parse(client.get("/en/support/")).by_id("main")
+    first = support.find("ul", class_="support-ways").find("a")
+    assert (first.attrs["href"], first.text) == ("https://donate.imi.example/", "Make a donation")

@@ -15,9 +15,9 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
-run: $(VENV)/.base ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.base ## set up, migrate, load the demo data and serve on http://$(HOST):$(PORT) (make run PORT=8011)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py load_demo --site http://$(HOST):$(PORT)
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev ## set up with the dev tools and run the whole test suite

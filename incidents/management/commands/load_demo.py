@@ -43,7 +43,7 @@ FICTIONAL_COUNT = 66
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "imi-demo-admin"  # noqa: S105 - a documented local demo login
-DEMO_ADMIN_URL = "http://127.0.0.1:8000/admin/"
+DEMO_SITE_URL = "http://127.0.0.1:8000"  # make run passes --site with its HOST and PORT
 
 P = PerpetratorType
 
@@ -1560,6 +1560,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-admin", action="store_true", help="Do not create the local demo admin account."
         )
+        parser.add_argument(
+            "--site",
+            default=DEMO_SITE_URL,
+            help="The address the site is served on, for the printed admin login.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -1592,7 +1597,7 @@ class Command(BaseCommand):
         )
         staff = None
         if not options["no_admin"]:
-            staff = self.demo_admin()
+            staff = self.demo_admin(options["site"])
         # Other apps' demo data (settings.DEMO_DATA_LOADERS): the duty desk's queue.
         for path in getattr(settings, "DEMO_DATA_LOADERS", []):
             import_string(path)(stdout=self.stdout, staff=staff)
@@ -1665,7 +1670,7 @@ class Command(BaseCommand):
                 services.people_merge(into=distinct[0], others=distinct[1:])
         Person.objects.filter(victims__isnull=True).delete()
 
-    def demo_admin(self):
+    def demo_admin(self, site: str = DEMO_SITE_URL):
         if not settings.DEBUG:
             self.stdout.write(
                 "Demo admin skipped: the demo admin is only created in DEBUG mode (DEBUG=1)."
@@ -1678,6 +1683,7 @@ class Command(BaseCommand):
                 username=DEMO_ADMIN_USERNAME, email="", password=DEMO_ADMIN_PASSWORD
             )
         self.stdout.write(
-            f"Demo admin: {DEMO_ADMIN_URL}  login {DEMO_ADMIN_USERNAME} / {DEMO_ADMIN_PASSWORD}"
+            f"Demo admin: {site.rstrip('/')}/admin/  login {DEMO_ADMIN_USERNAME} / "
+            f"{DEMO_ADMIN_PASSWORD}"
         )
         return admin

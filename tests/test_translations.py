@@ -1,0 +1,109 @@
+"""Every interface text in the reader's language (issue 18): the catalogues are complete, and
+no page shows a Ukrainian reader an English interface string, or an English reader a
+Ukrainian one. Text in an element marked with another `lang` (an article written in the
+other language, the language switch) is the content's, not the interface's, and is skipped.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils.translation import trans_real
+
+from tests.incidents.factories import IncidentFactory, VictimFactory
+from tests.incidents.pages import parse
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+
+
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="needs GNU gettext's msgfmt")
+def test_the_catalogues_compile_with_nothing_empty_or_fuzzy():
+    for catalogue in sorted(LOCALE.glob("*/LC_MESSAGES/django.po")):
+        language = catalogue.parts[-3]
+        result = subprocess.run(
+            ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(catalogue)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        if language == "en":
+            continue  # the source language: its strings are the msgids themselves
+        assert "fuzzy" not in result.stderr, f"{language}: {result.stderr.strip()}"
+        assert "untranslated" not in result.stderr, f"{language}: {result.stderr.strip()}"
+
+
+def interface_strings() -> dict[str, set[str]]:
+    """What each language's interface says that the other's does not: the English source
+    strings (for a Ukrainian page) and their Ukrainian translations (for an English one)."""
+    catalogue = trans_real.translation("uk")._catalog
+    english, ukrainian = set(), set()
+    for msgid, msgstr in catalogue.items():
+        if not isinstance(msgid, str) or not msgid or msgid == msgstr or "%" in msgid:
+            continue
+        if len(msgid) < 4 or not re.search(r"[A-Za-z]{3}", msgid):
+            continue
+        english.add(msgid)
+        ukrainian.add(msgstr)
+    return {"uk": english, "en": ukrainian}
+
+
+def texts_in_language(node, page_language, inherited=None):
+    """The text nodes of `node` in the page's own language (not inside another lang)."""
+    language = (
+        node.attrs.get("lang", inherited or page_language) if hasattr(node, "attrs") else inherited
+    )
+    if node.tag in ("script", "style", "template", "code"):
+        return  # not read as words: scripts, and identifiers (field names, parameters)
+    if language.split("-")[0] == page_language:  # what screen readers and tooltips say
+        for name in ("aria-label", "title", "placeholder", "alt"):
+            if node.attrs.get(name, "").strip():
+                yield " ".join(node.attrs[name].split())
+    for child in node.children:
+        if isinstance(child, str):
+            if language.split("-")[0] == page_language and child.strip():
+                yield " ".join(child.split())
+        else:
+            yield from texts_in_language(child, page_language, language)
+
+
+PAGES = [
+    "/",
+    "/incidents/",
+    "/incidents/{slug}/",
+    "/stats/?date_from=2024-01-01&date_to=2024-12-31",
+    "/callback/",
+    "/complaint/",
+    "/support/",
+    "/privacy/",
+    "/incidents/export/sdg-16-10-1/",
+]
+
+
+@pytest.mark.django_db
+def test_no_interface_string_in_the_other_language(client):
+    incident = IncidentFactory(slug="translated-check", language="uk")
+    VictimFactory(incident=incident)
+    wrong = interface_strings()
+    found = []
+    for language, prefix in (("uk", ""), ("en", "/en")):
+        for path in PAGES:
+            address = prefix + path.format(slug=incident.slug)
+            response = client.get(address, follow=True)
+            assert response.status_code == 200, address
+            found += [
+                (address, text)
+                for text in texts_in_language(parse(response).find("html"), language)
+                if text in wrong[language]
+            ]
+        # The forms after a mistake: their errors and warnings too.
+        for path in ("/callback/", "/complaint/"):
+            response = client.post(prefix + path, {"name": "", "description": "x"})
+            found += [
+                (f"POST {prefix}{path}", text)
+                for text in texts_in_language(parse(response).find("html"), language)
+                if text in wrong[language]
+            ]
+    assert found == [], "\n".join(f"{where}: {text!r}" for where, text in found)

@@ -47,3 +47,14 @@ def test_axe_finds_nothing_serious_on_the_public_pages(live_server, demo, new_pa
             page.goto(address)
             found += [f"{address}: {problem}" for problem in violations(page)]
     assert found == [], "\n".join(found)
+
+
+def test_axe_finds_nothing_serious_on_the_duty_desk(live_server, new_page, signed_in):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("desk", "desk@imi.example", "pw 123456")
+    for language in ("uk-UA", "en-US"):
+        page = signed_in(new_page(width=1280, locale=language), staff)
+        page.goto(f"{live_server.url}/admin/")
+        page.locator("#auto-refresh").wait_for()
+        assert violations(page) == []

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.admin import IncidentAdmin
+from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
 from incidents.models import Incident
 
 from . import notifications, outbox, retention, services
@@ -37,8 +37,6 @@ from .models import (
     Notification,
     StaffProfile,
 )
-
-HISTORY_STYLE_HASH = "XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM="
 
 
 class AssigneeFilter(admin.SimpleListFilter):

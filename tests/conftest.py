@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -61,3 +62,12 @@ def screenshot_dir():
     path = ARTIFACTS / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _ukrainian():
+    """Each test starts in the default language, whatever an earlier request activated in
+    its thread (Django's LocaleMiddleware leaves the request's language active). For every
+    folder: the browser tests lacked it, and one compared addresses in a leaked language."""
+    with translation.override("uk"):
+        yield

@@ -2,7 +2,6 @@ import types
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import translation
 
 from incidents.models import Category, Region
 
@@ -17,13 +16,6 @@ def _private_media(settings, tmp_path):
     settings.NOTIFY_WEBHOOK_URL = ""
     settings.HOTLINE_PHONE = "+380504477063"
     return settings.PRIVATE_MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _ukrainian():
-    """Each test starts in the default language, whatever an earlier request activated."""
-    with translation.override("uk"):
-        yield
 
 
 @pytest.fixture(autouse=True)

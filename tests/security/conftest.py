@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
-from django.utils import translation
 
 from tests.hotline.conftest import BrokerStub
 from tests.hotline.factories import UserFactory
@@ -38,13 +37,6 @@ def _hostile_settings(settings, tmp_path):
         "DEFAULT_THROTTLE_RATES": {"anon": UNLIMITED},
     }
     return settings
-
-
-@pytest.fixture(autouse=True)
-def _ukrainian():
-    """Each test starts in the default language, whatever an earlier request activated."""
-    with translation.override("uk"):
-        yield
 
 
 @pytest.fixture(autouse=True)

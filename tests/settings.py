@@ -25,7 +25,8 @@ _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _XDIST_WORKER and REDIS_URL:  # noqa: F405
     from urllib.parse import urlsplit, urlunsplit
 
-    # Clear of the worker tests' broker (7) and the benchmarks' (8, 11, 12).
+    # Clear of the worker tests' broker (7), the browser journeys' (1) and the benchmarks'
+    # (8, 11, 12).
     _FREE_DATABASES = [2, 3, 4, 5, 6, 9, 10, 13, 14, 15]
     _db = _FREE_DATABASES[int(_XDIST_WORKER.removeprefix("gw")) % len(_FREE_DATABASES)]
     _parts = urlsplit(REDIS_URL)  # noqa: F405

@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
 from . import counts, sdg, stats, tilemap
 from .filters import MIN_YEAR, IncidentFilter
 from .models import Category, MethodNote, MonthlyReport, PerpetratorType, current_language
-from .views import public_incidents
+from .views import month_name, public_incidents
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
 # Longer charts are grouped: by quarter up to ten years, by year beyond (never cut).
@@ -218,8 +219,10 @@ def summaries(data: dict, bars: list[dict]) -> dict:
         return dict.fromkeys(TABLES, empty)
     result = {}
     peak = max(bars, key=lambda row: row["total"])
-    result["months"] = _(
-        "%(total)s incidents from %(first)s to %(last)s; the most in %(peak)s (%(count)s)."
+    result["months"] = ngettext(
+        "%(total)s incident from %(first)s to %(last)s; the most in %(peak)s (%(count)s).",
+        "%(total)s incidents from %(first)s to %(last)s; the most in %(peak)s (%(count)s).",
+        total,
     ) % {
         "total": total,
         "first": bars[0]["label"],
@@ -228,8 +231,11 @@ def summaries(data: dict, bars: list[dict]) -> dict:
         "count": peak["total"],
     }
     russia = sum(row["russia"] for row in bars)
-    result["russia"] = _(
-        "The Russian Federation committed %(russia)s of the %(total)s incidents (%(share)s%%)."
+    # "of the N incidents": the noun follows the total (Ukrainian: з 21 інциденту, з 22 інцидентів).
+    result["russia"] = ngettext(
+        "The Russian Federation committed %(russia)s of the %(total)s incident (%(share)s%%).",
+        "The Russian Federation committed %(russia)s of the %(total)s incidents (%(share)s%%).",
+        total,
     ) % {"russia": russia, "total": total, "share": round(russia * 100 / total)}
     for name in ("groups", "categories", "regions", "perpetrators"):
         rows = [row for row in data[name] if row[1]]
@@ -237,7 +243,11 @@ def summaries(data: dict, bars: list[dict]) -> dict:
             result[name] = _("No incidents.")
             continue
         label, count = max(rows, key=lambda row: row[1])
-        result[name] = _("The most: %(label)s, %(count)s of %(total)s incidents.") % {
+        result[name] = ngettext(
+            "The most: %(label)s, %(count)s of %(total)s incident.",
+            "The most: %(label)s, %(count)s of %(total)s incidents.",
+            total,
+        ) % {
             "label": label,
             "count": count,
             "total": total,
@@ -540,6 +550,7 @@ class MonthlyReportView(TemplateView):
             context["revisions"] = stats.revisions(report.figures, report.current)
         context.update(
             first=first,
+            month_name=month_name(first),
             data=data,
             report=report,
             page_url=self.request.build_absolute_uri(self.request.path),
@@ -547,6 +558,8 @@ class MonthlyReportView(TemplateView):
             incidents=filterset.qs.with_card_data()[:MONTH_CARDS],
             previous=previous if previous.year >= 1991 else None,
             following=following if following <= today else None,
+            previous_name=month_name(previous),
+            following_name=month_name(following),
             list_url=f"{reverse('incidents:list')}?year={year}&month={month}&languages=all",
             note=MethodNote.objects.first(),
         )

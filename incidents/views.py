@@ -11,6 +11,13 @@ from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 
 
+def month_name(day) -> str:
+    """A month and its year, as in "December 2026" or "грудень 2026": Ukrainian writes month
+    names in lower case, and Django's "F" capitalises them."""
+    text = date_format(day, "F Y")
+    return text.lower() if translation.get_language() == "uk" else text
+
+
 def public_incidents():
     """What a visitor of the current interface language sees: one row per published story."""
     return Incident.objects.published().for_language(current_language())
@@ -38,10 +45,7 @@ class HomeView(TemplateView):
             month_total=counts.total(language, month, counts.month_end(month)),
             month_groups=groups,
             today=today,
-            # Ukrainian writes month names in lower case; Django's "F" capitalises them.
-            month_label=date_format(today, "F Y").lower()
-            if language == "uk"
-            else date_format(today, "F Y"),
+            month_label=month_name(today),
         )
         return context
 

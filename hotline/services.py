@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import outbox, tracking, vault
@@ -654,11 +654,22 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
             name="" if complaint.anonymous else complaint.reporter_name,
             is_anonymous=complaint.anonymous,
             outlet="" if complaint.anonymous else complaint.outlet,
-            role=complaint.get_role_display(),
+            role=draft_role(complaint),
         )
         complaint.incident = incident
         complaint.save(update_fields=["incident", "updated_at"])
     return incident
+
+
+def draft_role(complaint: Complaint) -> str:
+    """The reporter's role as the article writes it after their name: in the article's
+    language, whatever language the editor works in, and in lower case, since it follows the
+    name mid-sentence ("Ivanna Koval, camera operator or photographer"); "other" says nothing,
+    so it is left out."""
+    if complaint.role in ("", Complaint.Role.OTHER):
+        return ""
+    with translation.override(complaint.language):
+        return str(complaint.get_role_display()).lower()
 
 
 def complaint_publication_sync() -> dict[str, int]:

@@ -453,3 +453,25 @@ def test_complaint_find_by_code_forgives_typing_and_rejects_garbage():
     assert services.complaint_find_by_code(code.lower().replace("-", " ")) == complaint
     assert services.complaint_find_by_code("not a code") is None
     assert services.complaint_find_by_code(tracking.generate()) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "role", "written"),
+    [
+        ("en", Complaint.Role.CAMERA, "camera operator or photographer"),
+        ("uk", Complaint.Role.JOURNALIST, "журналіст"),
+        ("uk", Complaint.Role.OTHER, ""),
+    ],
+)
+def test_the_draft_writes_the_role_in_the_articles_language_mid_sentence(
+    kyiv, beating, language, role, written
+):
+    """The editor works in Ukrainian; an English complaint's article still reads "Ivanna
+    Koval, camera operator or photographer", not "…, Оператор або фотограф"."""
+    complaint = ComplaintFactory(
+        status=Complaint.Status.VERIFIED, consent_publish=True, language=language, role=role
+    )
+    with translation.override("uk"):
+        incident = services.incident_draft_from_complaint(complaint=complaint)
+    assert [victim.role for victim in incident.victims.all()] == [written]

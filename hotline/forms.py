@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Region
@@ -21,7 +21,31 @@ from .models import DESCRIPTION_MIN_LENGTH, CallbackRequest, Complaint
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-class IntakeFormMixin:
+class ErrorSummaryMixin:
+    """A form whose errors are listed at the top of its page, each linked to its field
+    (templates/hotline/includes/error_summary.html). The form's own errors are listed there
+    only, not again inside the form (templates/bootstrap5/errors.html)."""
+
+    has_error_summary = True
+    # The field that an error about the whole form links to.
+    non_field_errors_field = None
+
+    def summary_errors(self) -> list[tuple[str, str]]:
+        """(id of the field to jump to, message) for every error, in the page's order."""
+        anchor = self[self.non_field_errors_field].auto_id if self.non_field_errors_field else ""
+        found = [(anchor, str(error)) for error in self.non_field_errors()]
+        for field in self:
+            found += [
+                (
+                    "" if field.is_hidden else field.auto_id,
+                    f"{strip_tags(str(field.label))}: {error}",
+                )
+                for error in field.errors
+            ]
+        return found
+
+
+class IntakeFormMixin(ErrorSummaryMixin):
     """What both public forms share: a honeypot, a double-submit key, clean text."""
 
     honeypot_field = "website"
@@ -177,6 +201,8 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             )(),
         }
 
+    non_field_errors_field = "email"  # "give us an e-mail or a phone number"
+
     def __init__(self, *args, held_files=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Files this visitor attached on an earlier try, kept for them (hotline.HeldFile).
@@ -264,7 +290,7 @@ def code_field(label) -> forms.CharField:
     )
 
 
-class TrackingForm(forms.Form):
+class TrackingForm(ErrorSummaryMixin, forms.Form):
     code = code_field(_("Tracking code"))
 
     def clean_code(self):
@@ -290,8 +316,10 @@ class PlainTextField(forms.CharField):
         return super().to_python(value)
 
 
-class CaseReplyForm(forms.Form):
+class CaseReplyForm(ErrorSummaryMixin, forms.Form):
     """The reporter's reply in their case inbox: words, evidence or both."""
+
+    non_field_errors_field = "text"
 
     text = PlainTextField(
         label=_("Your reply"),

@@ -5,11 +5,12 @@ axe-core is vendored for the tests only (tests/browser/vendor/axe-core-4.14.1, M
 run through Playwright's evaluate, never served by the site.
 """
 
+import re
 from pathlib import Path
 
 import pytest
 
-from .helpers import AKHMET_EN_PATH, AKHMET_UK_PATH
+from .helpers import AKHMET_EN_PATH, AKHMET_UK_PATH, DESKTOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,3 +59,71 @@ def test_axe_finds_nothing_serious_on_the_duty_desk(live_server, new_page, signe
         page.goto(f"{live_server.url}/admin/")
         page.locator("#auto-refresh").wait_for()
         assert violations(page) == []
+
+
+@pytest.mark.parametrize(("prefix", "locale"), [("", "uk-UA"), ("/en", "en-GB")])
+def test_axe_finds_nothing_serious_after_a_submission(live_server, new_page, prefix, locale):
+    """What a reporter meets once they press Send: both forms sent back with mistakes, both
+    thank-you pages, the receipt after a mistyped code, the tracking page after a code of the
+    wrong shape and after one that finds nothing, and the case inbox (also after an empty
+    reply), on a phone and the inbox on a desktop too."""
+    from hotline.models import CallbackRequest
+    from tests.hotline.factories import CaseMessageFactory, complaint_with_code
+
+    from .test_hotline_forms import fill_complaint_except_contacts
+
+    site = f"{live_server.url}{prefix}"
+    page = new_page(width=390, locale=locale)
+    found = []
+
+    def check(what):
+        found.extend(f"{what} ({page.url}): {problem}" for problem in violations(page))
+
+    page.goto(f"{site}/callback/")
+    page.locator("form.intake-form [type=submit]").click()
+    page.locator("#error-summary").wait_for()
+    check("callback form with mistakes")
+    page.fill("#id_phone", "(050) 447-70-63")
+    page.select_option("#id_topic", CallbackRequest.Topic.OTHER.value)
+    page.check("#id_consent")
+    page.locator("form.intake-form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/callback/thanks/$"))
+    check("callback thank-you page")
+
+    page.goto(f"{site}/complaint/")
+    page.locator("form.intake-form [type=submit]").click()
+    page.locator("#error-summary").wait_for()
+    check("complaint form with mistakes")
+    fill_complaint_except_contacts(page)
+    page.fill("#id_email", "oksana@example.org")
+    page.locator("form.intake-form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/thanks/$"))
+    check("complaint thank-you page")
+    page.fill("#id_typed", "AAAA-BBBB-CCCC-DDDD")
+    page.locator(".code-check [type=submit]").click()
+    page.locator("#typed-error").wait_for()
+    check("receipt after a mistyped code")
+
+    page.goto(f"{site}/complaint/status/")
+    page.fill("#id_code", "12345")
+    page.locator("#main form [type=submit]").click()
+    page.locator("#error-summary").wait_for()
+    check("tracking page, a code of the wrong shape")
+    page.fill("#id_code", "K7Q4-9XMD-2RHP-5WNA")
+    page.locator("#main form [type=submit]").click()
+    page.locator("#not-found").wait_for()
+    check("tracking page, a code that finds nothing")
+
+    complaint, code = complaint_with_code(language=prefix.strip("/") or "uk")
+    CaseMessageFactory(complaint=complaint)
+    CaseMessageFactory(complaint=complaint, sender="reporter", text="Thank you.")
+    page.fill("#id_code", code)
+    page.locator("#main form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/case/$"))
+    check("case inbox")
+    page.locator(".reply-form [type=submit]").click()
+    page.locator("#error-summary").wait_for()
+    check("case inbox, an empty reply")
+    page.set_viewport_size(DESKTOP)
+    check("case inbox on a desktop")
+    assert found == [], "\n".join(found)

@@ -11,7 +11,8 @@ PYTEST_ARGS ?= -n auto --dist loadgroup
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-notify bench-record bench-replicas bench-search clean
+	worker beat lock bench bench-evidence bench-notify bench-record bench-replicas bench-search \
+	audit clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
@@ -88,6 +89,13 @@ bench-notify: $(VENV)/.dev ## callback form to staff mail, with a real worker (n
 
 bench-replicas: $(VENV)/.dev ## 3 web + 2 workers behind nginx, one of each killed mid-run (needs DATABASE_URL, REDIS_URL, nginx)
 	$(BIN)/python bench/replicas.py $(BENCH_ARGS)
+
+# Lighthouse, pinned by audit/package-lock.json; npm installs it beside run.py (no browser download).
+audit/node_modules/.package-lock.json: audit/package.json audit/package-lock.json
+	cd audit && npm ci --no-audit --no-fund --loglevel=error
+
+audit: $(VENV)/.dev audit/node_modules/.package-lock.json ## Lighthouse (mobile) on every kind of page, behind nginx with production settings (needs nginx, chromium, npm); prints, never fails on scores
+	$(BIN)/python audit/run.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -9,9 +9,7 @@ claims HTTPS is not believed. Figures are printed (pytest -s), never asserted as
 import contextlib
 import os
 import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -19,79 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.hotline.live_site import HOST, Browser, Site, wait_until_listening
+from tests.hotline.live_site import HOST, Browser, Site
 from tests.hotline.worker_support import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+from tests.production_front import NGINX, Nginx
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(NGINX) and not os.environ.get("CI"),
     reason="nginx not installed (apt-get install nginx-light); CI installs it",
 )
-
-MAIN = """
-worker_processes 1;
-user root;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include conf.d/imi.conf;
-}}
-"""
-
-
-def render(template: Path, values: dict) -> str:
-    text = template.read_text()
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    assert not re.search(r"\$\{[A-Z_]+\}", text), "a template variable was left unfilled"
-    return text
-
-
-class Nginx:
-    def __init__(self, prefix: Path, upstream_port: int, static_root: Path):
-        self.prefix = prefix
-        self.port = free_port()
-        (prefix / "conf.d").mkdir(parents=True)
-        values = {
-            "WEB_UPSTREAM": f"127.0.0.1:{upstream_port}",
-            "NGINX_PORT": f"127.0.0.1:{self.port}",
-            "STATIC_ROOT": str(static_root),
-            "PUBLIC_SCHEME": "https",  # as behind a TLS balancer
-        }
-        deploy = ROOT / "deploy" / "nginx"
-        (prefix / "conf.d" / "imi.conf").write_text(render(deploy / "imi.conf.template", values))
-        (prefix / "conf.d" / "imi_proxy_params").write_text(
-            render(deploy / "imi_proxy_params.template", values)
-        )
-        (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix))
-        self.process = None
-
-    def start(self):
-        command = [NGINX, "-p", str(self.prefix), "-c", str(self.prefix / "nginx.conf")]
-        checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-        assert checked.returncode == 0, checked.stderr
-        self.process = subprocess.Popen([*command, "-g", "daemon off;"])
-
-        wait_until_listening(self.port, timeout=10, message="nginx did not start")
-
-    def stop(self):
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-    def body_temp_files(self) -> list[Path]:
-        root = self.prefix / "client_body"
-        return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,19 @@
       });
     return lines.length > 1 ? lines : label;
   }
-  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  // One chart per task: the page stays responsive on a slow phone while they are drawn
+  // (all six in one go blocked it for over a second, and made the browser lay the whole
+  // page out again for each chart).
+  var queue = Array.prototype.slice.call(document.querySelectorAll("canvas[data-chart]"));
+  function drawNext() {
+    var canvas = queue.shift();
+    if (canvas) {
+      draw(canvas);
+      setTimeout(drawNext, 0);
+    }
+  }
+  setTimeout(drawNext, 0);
+  function draw(canvas) {
     var spec = charts[canvas.dataset.chart];
     if (!spec) {
       return;
@@ -84,5 +96,5 @@
       },
     });
     canvas.dataset.drawn = "true";
-  });
+  }
 })();

@@ -159,8 +159,9 @@ class CallbackRequestView(IntakeView):
 
 
 def noindex(view):
-    """Thank-you, tracking and evidence pages stay out of search engines (robots.txt says so
-    too); the forms themselves are meant to be found."""
+    """Thank-you, case and evidence pages stay out of search engines (robots.txt says so
+    too); the forms themselves, and the page that takes a tracking code, are meant to be found
+    (a reporter on a new phone searches for the way back to their case)."""
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -358,7 +359,6 @@ def _case(request) -> tuple[Complaint | None, bool]:
     return complaint, False
 
 
-@method_decorator(noindex, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 class TrackView(FormView):
     """Opening a case by its code. POST, so the code stays out of URLs and logs; a wrong

@@ -67,7 +67,7 @@ def queue(notification_ids, *, outage_aware: bool = False) -> None:
             logger.warning(
                 "notification %s stays pending, broker unavailable: %s",
                 notification_id,
-                type(error).__name__,
+                _describe(error),
             )
 
 

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from imi_portal.celery import app as celery_app
 
+from .hotline.worker_support import reset_connections
+
 CLOSED_BROKER = "redis://127.0.0.1:1/0"
 
 
@@ -20,12 +22,13 @@ def broker_unreachable(settings):
     saved = conf["broker_url"]
     settings.CELERY_BROKER_URL = CLOSED_BROKER
     conf.update(broker_url=CLOSED_BROKER)
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    reset_connections(celery_app)
     yield
     conf.update(broker_url=saved)
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    # Forget the pools, not only close them: kombu keeps one per broker address for the
+    # process, and a closed one left there refused every later publish in this process,
+    # eager ones included ("Acquire on closed pool"), which a later test's mail never survived.
+    reset_connections(celery_app)
 
 
 @pytest.mark.django_db

@@ -227,7 +227,7 @@ class Worker:
 # --- This process's Celery app ------------------------------------------------------------
 
 
-def _reset_connections(app) -> None:
+def reset_connections(app) -> None:
     """Drop pooled broker connections and the cached queue/router setup, so the next publish
     uses the current app.conf."""
     kombu.pools.reset()  # the pools are process-wide, keyed by broker URL: close and forget
@@ -245,12 +245,12 @@ def celery_app_routed(*, broker_url: str, queue: str):
     keys = ("broker_url", "task_default_queue", "task_always_eager")
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(broker_url=broker_url, task_default_queue=queue, task_always_eager=False)
-    _reset_connections(app)
+    reset_connections(app)
     try:
         yield app
     finally:
         app.conf.update(saved)
-        _reset_connections(app)
+        reset_connections(app)
 
 
 @contextlib.contextmanager
@@ -258,9 +258,9 @@ def broker_down(app, url: str = "redis://127.0.0.1:1/0"):
     """Publishing from this process fails (nothing listens on port 1) until the block ends."""
     saved = app.conf["broker_url"]
     app.conf.update(broker_url=url)
-    _reset_connections(app)
+    reset_connections(app)
     try:
         yield
     finally:
         app.conf.update(broker_url=saved)
-        _reset_connections(app)
+        reset_connections(app)

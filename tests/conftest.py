@@ -18,6 +18,20 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+def pytest_collection_modifyitems(config, items):
+    """CI runs the suite twice, on SQLite and on PostgreSQL. A test marked `one_database`
+    would check the same thing both times (its server keeps a database file of its own, or
+    it judges the browser's rendering), so the second run skips it: CI stays under its time."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="one_database: checked on the embedded default run")
+    for item in items:
+        if item.get_closest_marker("one_database"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache (Redis or local memory), as a new deploy would."""

@@ -8,6 +8,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,6 +19,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.one_database  # gunicorn on a database file of its own
 def test_access_log_has_no_address_referrer_or_user_agent(tmp_path):
     port = _free_port()
     env = {

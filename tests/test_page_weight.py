@@ -19,6 +19,7 @@ from tests.production_front import NGINX, DemoFront
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.one_database,  # gunicorn on a database file of its own
     pytest.mark.skipif(
         not os.path.exists(NGINX) and not os.environ.get("CI"),
         reason="nginx not installed (apt-get install nginx-light); CI installs it",

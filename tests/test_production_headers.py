@@ -10,6 +10,9 @@ import pytest
 
 from tests.test_settings import ROOT, production_env
 
+# Production settings on a database file of their own: the same on either CI run.
+pytestmark = pytest.mark.one_database
+
 PROBE = """
 import json, django
 django.setup()

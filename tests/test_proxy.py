@@ -21,10 +21,13 @@ from tests.hotline.live_site import HOST, Browser, Site
 from tests.hotline.worker_support import free_port
 from tests.production_front import NGINX, Nginx
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(NGINX) and not os.environ.get("CI"),
-    reason="nginx not installed (apt-get install nginx-light); CI installs it",
-)
+pytestmark = [
+    pytest.mark.one_database,  # gunicorn on a database file of its own
+    pytest.mark.skipif(
+        not os.path.exists(NGINX) and not os.environ.get("CI"),
+        reason="nginx not installed (apt-get install nginx-light); CI installs it",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,11 @@ import pytest
 
 from .helpers import AKHMET_EN_PATH, AKHMET_UK_PATH, DESKTOP
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.one_database,  # what the browser renders
+    pytest.mark.django_db(transaction=True),
+]
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text()
 RUN = """async () => {

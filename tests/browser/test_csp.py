@@ -10,7 +10,11 @@ from incidents.models import Incident
 from ..hotline.factories import CallbackRequestFactory, ComplaintFactory
 from .helpers import AKHMET_EN_PATH, AKHMET_UK_PATH
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.one_database,  # what the browser renders
+    pytest.mark.django_db(transaction=True),
+]
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

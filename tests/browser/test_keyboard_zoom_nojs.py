@@ -24,7 +24,11 @@ from .helpers import (
 )
 from .test_hotline_forms import DESCRIPTION, fill_complaint_except_contacts
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.one_database,  # what the browser renders
+    pytest.mark.django_db(transaction=True),
+]
 
 # What the focused element is, where it is on the page and whether its focus shows.
 FOCUSED = """(selectors) => {

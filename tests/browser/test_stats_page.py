@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.one_database,  # what the browser draws
     pytest.mark.django_db(transaction=True),
 ]
 

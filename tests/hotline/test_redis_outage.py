@@ -22,9 +22,13 @@ from tests.test_settings import ROOT
 from .live_site import Browser, HangingServer, Site, complaint_data
 from .worker_support import SmtpSink, Worker, free_port, wait_for
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="needs the redis-server binary (Debian: redis)"
-)
+pytestmark = [
+    pytest.mark.one_database,  # gunicorn on a database file of its own, a Redis of its own
+    pytest.mark.skipif(
+        shutil.which("redis-server") is None,
+        reason="needs the redis-server binary (Debian: redis)",
+    ),
+]
 
 PUBLIC_PAGES = [
     "/",

@@ -1,5 +1,6 @@
-"""Lighthouse (mobile) on the site's pages, served as in production: gunicorn with production
-settings and collected static files, nginx from deploy/nginx in front, the demo record.
+"""Lighthouse (mobile) and the Nu HTML Checker on the site's pages, served as in production:
+gunicorn with production settings and collected static files, nginx from deploy/nginx in
+front, the demo record.
 
     make audit                      (python audit/run.py; --lang uk for Ukrainian only)
 
@@ -9,6 +10,9 @@ case inbox are reached as a reporter would: a script sends the forms first, and 
 given that visitor's session cookie. Prints the four category scores per page, and for each
 score under 95 what cost it. Not a gate: exits 0 whatever the scores (1 only if the run
 itself cannot start). The full reports go to test-artifacts/lighthouse/.
+
+The Nu HTML Checker (vnu-jar, the W3C validator's engine, run with the machine's Java) reads
+the same pages as the same visitors and prints the errors it finds on each (none expected).
 """
 
 import argparse
@@ -16,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +36,8 @@ from tests.hotline.live_site import complaint_data  # noqa: E402
 from tests.production_front import DemoFront  # noqa: E402
 
 LIGHTHOUSE = ROOT / "audit" / "node_modules" / "lighthouse" / "cli" / "index.js"
+VNU = ROOT / "audit" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+JAVA = shutil.which("java")
 REPORTS = ROOT / "test-artifacts" / "lighthouse"
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 GOAL = 95
@@ -154,6 +161,25 @@ def lighthouse(url: str, output: Path, cookie: str | None) -> dict:
     return json.loads(output.read_text())
 
 
+def html_errors(front, path: str, cookie: str | None) -> list[str]:
+    """The Nu HTML Checker's errors on the page as this visitor receives it."""
+    visitor = Visitor(front.nginx.port)
+    if cookie:
+        visitor.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
+    status, _headers, page = visitor.request("GET", path)
+    if status != 200:
+        return [f"answered {status}"]
+    checked = subprocess.run(  # noqa: S603 -- our own command
+        [JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", "-"],
+        input=page,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(checked.stderr or '{"messages": []}')["messages"]
+    return [f"line {m.get('lastLine', '?')}: {m['message']}" for m in messages]
+
+
 def shortfalls(report: dict, category: str) -> list[str]:
     """What cost a category its points: the failed audits that carry weight."""
     audits = report["audits"]
@@ -177,13 +203,18 @@ def main():
         sys.exit("Lighthouse is not installed: cd audit && npm ci (make audit does it)")
     REPORTS.mkdir(parents=True, exist_ok=True)
     languages = ["uk", "en"] if args.lang == "both" else [args.lang]
-    rows, notes, version = [], [], "?"
+    rows, notes, version, invalid = [], [], "?", []
     with tempfile.TemporaryDirectory(prefix="imi-audit-") as tmp, DemoFront(Path(tmp)) as front:
         for language in languages:
             prefix = "" if language == "uk" else "/en"
             cookies = reporter_sessions(front, prefix)
             akhmet = AKHMET_UK_PATH if language == "uk" else AKHMET_EN_PATH
             for name, path in pages(prefix, akhmet):
+                if VNU.exists() and JAVA:
+                    invalid += [
+                        f"{language} {name}: {error}"
+                        for error in html_errors(front, path, cookies.get(name))
+                    ]
                 output = REPORTS / f"{language}-{name}.json"
                 reports = []
                 for _attempt in range(args.runs * 2):  # a failed run (NO_NAVSTART) is retried
@@ -225,6 +256,9 @@ def main():
     if notes:
         print(f"\nUnder {GOAL}:")
         print("\n".join(f"  {note}" for note in notes))
+    if VNU.exists() and JAVA:
+        print(f"\nNu HTML Checker: {len(invalid)} error(s) on {len(rows)} page(s)")
+        print("\n".join(f"  {line}" for line in invalid))
     print(f"\nFull reports: {REPORTS.relative_to(ROOT)}/")
 
 

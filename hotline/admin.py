@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
 from incidents.models import Incident
 
-from . import notifications, outbox, retention, services
+from . import consent, notifications, outbox, retention, services
 from .audit import record_access
 from .history import ReadableHistory
 from .models import (
@@ -683,7 +683,32 @@ class ComplaintAdmin(TriageAdmin):
         "outlet",
     ]
     # Editors may read a complaint to write an incident, but not the reporter's contacts.
-    contact_fields = ["reporter_name", "email", "phone", "preferred_channel", "safe_times"]
+    contact_fields = [
+        "reporter_name",
+        "aliases",
+        "email",
+        "phone",
+        "preferred_channel",
+        "safe_times",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"reporter_name", "aliases", "outlet"} & set(form.changed_data):
+            # How the reporter may be named changed: what is about to go public, and their
+            # story, are checked again now rather than when someone next publishes.
+            held = consent.complaint_identity_changed(complaint=obj)
+            if held:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d incident named this reporter and went back to draft.",
+                        "%d incidents named this reporter and went back to draft.",
+                        len(held),
+                    )
+                    % len(held),
+                    messages.WARNING,
+                )
 
     def get_exclude(self, request, obj=None):
         if not request.user.has_perm("hotline.change_complaint"):

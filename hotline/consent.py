@@ -1,163 +1,326 @@
-"""The reporter's consent, as a rule of publication rather than of staff's memory.
+"""Nobody is named against their will, on any path to the public (issues 13 and 26).
 
-`check_incident_publication` is listed in settings.INCIDENT_PUBLICATION_CHECKS, so the
-incidents' publish service runs it without `incidents` knowing of the hotline. It refuses an
-incident made from a complaint whose reporter did not agree to publication (or withdrew it),
-and one whose public text carries the reporter's personal data: their contacts always, their
-name and outlet when they asked not to be named.
+`check_incident_publication` is listed in settings.INCIDENT_PUBLICATION_CHECKS, and
+`incidents.services.incident_check_publication` runs it for every way an incident becomes
+or stays public: the admin's form ("Add", an edit, a translation), its buttons and bulk
+action, a scheduled publication when its time comes. It refuses or holds an incident whose
+public text names a *protected identity*:
+
+- the reporter of a complaint who asked not to be named, or who withdrew their consent
+  (their name, the other spellings staff added, their outlet, phone and e-mail);
+- a victim whose name is withheld (their name);
+- any reporter whose complaint is about this story (their phone and e-mail, always).
+
+Inside the story a complaint or a withheld victim belongs to (the incident it is linked to,
+and every translation of it), any word of the name refuses publication: nothing can
+confirm it. Anywhere else, the full name, or a name with the outlet, or a contact *holds*
+the incident: the editor is told whose it is, and may publish only by confirming with a
+reason (a permission of its own), which the access audit keeps. The matching itself —
+alphabets, romanisations, grammatical cases — is `incidents.identity`'s.
 """
 
-import re
-from dataclasses import dataclass
+import dataclasses
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Complaint
+from incidents import identity
+from incidents.identity import Name
+from incidents.models import Incident, Victim
+from incidents.services import incidents_hold_failing, incidents_scheduled_ids
 
-# A phone number as people write it: digits with spaces, dots, dashes or brackets between.
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
-# Words shorter than this are too common to stand for a person (initials, "of", "та").
-_MIN_NAME_WORD = 3
+from .models import AccessEvent, Complaint
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Someone the public must not be able to tell from an article, and how to find them."""
+
+    target: str  # AccessEvent.Target: whose record it comes from
+    pk: int
+    label: str  # "Complaint #12", in the editor's language when shown
+    names: tuple[Name, ...] = ()
+    outlet: str = ""
+    phone: object = None
+    email: str = ""
+    story: int | None = None  # the story (original's id) it is about, if any
+
+    def key(self) -> tuple[str, int]:
+        return (self.target, self.pk)
+
+
+@dataclasses.dataclass(frozen=True)
 class Leak:
     field: str
-    what: str
-
-
-def _fold(text: str) -> str:
-    return " ".join((text or "").replace("’", "'").replace("ʼ", "'").casefold().split())
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
-def _name_words(name: str) -> list[str]:
-    return [w for w in _WORD.findall(_fold(name)) if len(w) >= _MIN_NAME_WORD]
-
-
-def _word_pattern(word: str) -> str:
-    """A word in any of its inflected forms: Ukrainian changes the ending (Петренко,
-    Петренка; Олена, Олену; вісті, вістей), so the stem matches at the start of a word."""
-    if len(word) >= 6:
-        return rf"(?<![^\W\d_]){re.escape(word[:-2])}[^\W\d_]*"
-    if len(word) >= 4:
-        return rf"(?<![^\W\d_]){re.escape(word[:-1])}[^\W\d_]*"
-    return rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])"
-
-
-def _mentions_name(text: str, name: str) -> bool:
-    """Any word of the name, in any form: a surname alone identifies a person."""
-    folded = _fold(text)
-    return any(re.search(_word_pattern(word), folded) for word in _name_words(name))
-
-
-def _mentions_phrase(text: str, phrase: str) -> bool:
-    """All the words of the phrase in a row, each in any form (an outlet's name)."""
-    words = _WORD.findall(_fold(phrase))
-    if not words:
-        return False
-    pattern = r"[\W\d_]+".join(_word_pattern(word) for word in words)
-    return re.search(pattern, _fold(text)) is not None
-
-
-def _mentions_phone(text: str, phone) -> bool:
-    if not phone:
-        return False
-    national = str(getattr(phone, "national_number", "") or _digits(str(phone)))[-9:]
-    if len(national) < 6:
-        return False
-    return any(_digits(m).endswith(national) for m in _PHONE_LIKE.findall(text or ""))
-
-
-def _mentions_email(text: str, email: str) -> bool:
-    return bool(email) and email.casefold() in (text or "").casefold()
-
-
-def _public_texts(incident) -> list[tuple[str, str]]:
-    """Every text of the incident that a public page, a feed, the API or an export shows."""
-    texts = [
-        ("title", incident.title),
-        ("lead", incident.lead),
-        ("body", incident.body),
-        ("place", incident.place),
-        ("perpetrator_detail", incident.perpetrator_detail),
-    ]
-    if incident.pk:
-        for victim in incident.victims.all():
-            # A withheld name is never shown, so only its outlet and role are public.
-            if not victim.is_anonymous:
-                texts.append(("victims", victim.name))
-            texts += [("victims", victim.outlet), ("victims", victim.role)]
-        for source in incident.sources.all():
-            texts += [("sources", source.url), ("sources", source.title)]
-    return texts
-
-
-def personal_data_leaks(incident, complaint: Complaint) -> list[Leak]:
-    """Where the incident's public text identifies the reporter against their wishes."""
-    leaks = []
-    for field, text in _public_texts(incident):
-        if not text:
-            continue
-        if _mentions_email(text, complaint.email):
-            leaks.append(Leak(field, "email"))
-        if _mentions_phone(text, complaint.phone):
-            leaks.append(Leak(field, "phone"))
-        if complaint.anonymous:
-            if _mentions_name(text, complaint.reporter_name):
-                leaks.append(Leak(field, "name"))
-            if _mentions_phrase(text, complaint.outlet):
-                leaks.append(Leak(field, "outlet"))
-    return list(dict.fromkeys(leaks))
+    what: str  # a key of WHAT
+    who: Identity
 
 
 WHAT = {
-    "email": _("the reporter's e-mail"),
-    "phone": _("the reporter's phone number"),
-    "name": _("the name of a reporter who asked not to be named"),
-    "outlet": _("the outlet of a reporter who asked not to be named"),
+    "email": _("the e-mail of the reporter of %(who)s"),
+    "phone": _("the phone number of the reporter of %(who)s"),
+    "name": _("the name of the reporter of %(who)s, who asked not to be named"),
+    "outlet": _("the outlet of the reporter of %(who)s, who asked not to be named"),
+    "victim": _("the withheld name of a victim of %(who)s"),
 }
 FIELD = {
+    "slug": _("address"),
     "title": _("title"),
     "lead": _("lead"),
     "body": _("body"),
     "place": _("place"),
     "perpetrator_detail": _("perpetrator details"),
+    "motive": _("motive"),
     "victims": _("victims"),
     "sources": _("sources"),
+    "updates": _("dated updates"),
+    "cases": _("criminal cases"),
 }
 
 
-def check_incident_publication(incident) -> None:
-    """Raise ValidationError when this incident may not be made public (see the module)."""
+def complaint_names(complaint: Complaint) -> tuple[Name, ...]:
+    """The reporter's name and every other spelling staff recorded (one a line)."""
+    spellings = [complaint.reporter_name, *(complaint.aliases or "").splitlines()]
+    return tuple(name for name in map(Name.parse, spellings) if name)
+
+
+def _from_complaint(complaint: Complaint) -> Identity:
+    protected = complaint.anonymous or complaint.consent_withdrawn_at is not None
+    return Identity(
+        target=AccessEvent.Target.COMPLAINT,
+        pk=complaint.pk,
+        label=str(complaint),
+        names=complaint_names(complaint) if protected else (),
+        outlet=complaint.outlet if protected else "",
+        phone=complaint.phone,
+        email=complaint.email,
+        story=(
+            (complaint.incident.translation_of_id or complaint.incident_id)
+            if complaint.incident_id
+            else None
+        ),
+    )
+
+
+def _from_victim(victim: Victim) -> Identity:
+    incident = victim.incident
+    return Identity(
+        target=AccessEvent.Target.INCIDENT,
+        pk=incident.pk,
+        label=str(_("incident “%(title)s”") % {"title": incident.title}),
+        names=(Name.parse(victim.name),),
+        story=incident.translation_of_id or incident.pk,
+    )
+
+
+def protected_identities(*, story: int | None = None) -> list[Identity]:
+    """Every protected identity: complaints whose reporter asked not to be named or withdrew
+    consent, withheld victims' names, and the contacts of every complaint about `story`."""
+    complaints = Complaint.objects.filter(erased_at__isnull=True).filter(
+        Q(anonymous=True) | Q(consent_withdrawn_at__isnull=False)
+    )
+    if story is not None:
+        complaints |= Complaint.objects.filter(erased_at__isnull=True).filter(
+            Q(incident_id=story) | Q(incident__translation_of_id=story)
+        )
+    found = [
+        _from_complaint(c)
+        for c in complaints.select_related("incident").only(
+            "pk",
+            "reporter_name",
+            "aliases",
+            "outlet",
+            "phone",
+            "email",
+            "anonymous",
+            "consent_withdrawn_at",
+            "incident__id",
+            "incident__translation_of_id",
+        )
+    ]
+    victims = (
+        Victim.objects.filter(is_anonymous=True)
+        .exclude(name="")
+        .select_related("incident")
+        .only("name", "incident__id", "incident__title", "incident__translation_of_id")
+    )
+    found += [identity for identity in map(_from_victim, victims) if identity.names]
+    return found
+
+
+def _contacts(who: Identity, text: str) -> list[str]:
+    found = []
+    if identity.mentions_email(text, who.email):
+        found.append("email")
+    if identity.mentions_phone(text, who.phone):
+        found.append("phone")
+    return found
+
+
+def story_leaks(texts, who: Identity) -> list[Leak]:
+    """Inside the identity's own story: contacts, any word of a name, the outlet."""
+    victim = who.target == AccessEvent.Target.INCIDENT
+    leaks = []
+    for field, text in texts:
+        found = _contacts(who, text)
+        if any(identity.mentions_name(text, name) for name in who.names):
+            found.append("victim" if victim else "name")
+        if who.outlet and identity.mentions_phrase(text, who.outlet):
+            found.append("outlet")
+        leaks += [Leak(field, what, who) for what in found]
+    return leaks
+
+
+def elsewhere_leaks(texts, who: Identity) -> list[Leak]:
+    """Outside its story: a contact, the full name, or a name with the outlet anywhere in
+    the incident. A common surname alone is someone else's as often as theirs."""
+    if not who.names and not who.email and not who.phone:
+        return []
+    victim = who.target == AccessEvent.Target.INCIDENT
+    has_outlet = bool(who.outlet) and any(
+        identity.mentions_phrase(text, who.outlet) for _field, text in texts
+    )
+    leaks = []
+    for field, text in texts:
+        found = _contacts(who, text)
+        for name in who.names:
+            if identity.mentions_full_name(text, name) or (
+                has_outlet and identity.mentions_name(text, name)
+            ):
+                found.append("victim" if victim else "name")
+                break
+        leaks += [Leak(field, what, who) for what in found]
+    return leaks
+
+
+def _may_be_named(texts, people: list[Identity]) -> list[Identity]:
+    """The few of (maybe thousands of) protected identities that these texts may name: a
+    word of theirs (NameIndex), their e-mail or their phone number is in them."""
+    index = identity.NameIndex(
+        (position, name) for position, who in enumerate(people) for name in who.names
+    )
+    found = set()
+    for _field, text in texts:
+        found |= index.candidates(text)
+        if identity.read(text).emails or identity.read(text).phones:
+            found |= {position for position, who in enumerate(people) if _contacts(who, text)}
+    return [people[position] for position in sorted(found)]
+
+
+def _message(leak: Leak) -> str:
+    return _("the field “%(field)s” contains %(what)s") % {
+        "field": FIELD.get(leak.field, leak.field),
+        "what": WHAT[leak.what] % {"who": leak.who.label},
+    }
+
+
+def _story_of(incident: Incident) -> int:
+    return incident.translation_of_id or incident.pk
+
+
+def confirmed(incident: Incident) -> set[tuple[str, int]]:
+    """The identities an editor confirmed this incident may name (someone else of the same
+    name), from the access audit."""
+    rows = AccessEvent.objects.filter(action=AccessEvent.Action.CONFIRMED_NAMING).values_list(
+        "target", "target_id", "item_ids"
+    )
+    return {(target, pk) for target, pk, items in rows if incident.pk in (items or [])}
+
+
+def check_incident_publication(incident, confirmation=None) -> None:
+    """Raise ValidationError when this incident may not be made public (see the module).
+
+    Codes: "no_consent", "personal_data" (inside the story: refused, nothing confirms it),
+    "names_protected_person" (elsewhere: held until an editor with the permission confirms
+    with a reason; `confirmation` carries who and why, and is written to the access audit).
+    """
     if not incident.pk:
         return
-    complaint = Complaint.objects.filter(incident_id=incident.pk).first()
-    if complaint is None:
-        return
-    if not complaint.consent_publish:
+    story = _story_of(incident)
+    versions = Q(incident_id=story) | Q(incident__translation_of_id=story)
+    refusing = (
+        Complaint.objects.filter(versions, erased_at__isnull=True)
+        .filter(Q(consent_publish=False) | Q(consent_withdrawn_at__isnull=False))
+        .first()
+    )
+    if refusing is not None:
         raise ValidationError(
             _(
                 "Not published: the reporter of %(complaint)s did not agree to publication"
                 " or withdrew their consent."
             )
-            % {"complaint": complaint},
+            % {"complaint": refusing},
             code="no_consent",
         )
-    leaks = personal_data_leaks(incident, complaint)
-    if leaks:
+    texts = identity.public_texts(incident)
+    everyone = protected_identities(story=story)
+    inside = [leak for who in everyone if who.story == story for leak in story_leaks(texts, who)]
+    if inside:
         raise ValidationError(
             [
                 ValidationError(
-                    _("Not published: the field “%(field)s” contains %(what)s."),
-                    params={"field": FIELD[leak.field], "what": WHAT[leak.what]},
+                    _("Not published: %(leak)s."),
+                    params={"leak": _message(leak)},
                     code="personal_data",
                 )
-                for leak in leaks
+                for leak in dict.fromkeys(inside)
             ]
         )
+    already = confirmed(incident)
+    held = [
+        leak
+        for who in _may_be_named(texts, [w for w in everyone if w.story != story])
+        if who.key() not in already
+        for leak in elsewhere_leaks(texts, who)
+    ]
+    if not held:
+        return
+    if confirmation is None:
+        raise ValidationError(
+            [
+                ValidationError(
+                    _(
+                        "Held: %(leak)s. If the article is about someone else, publish it by"
+                        " confirming that, with your reason."
+                    ),
+                    params={"leak": _message(leak)},
+                    code="names_protected_person",
+                )
+                for leak in dict.fromkeys(held)
+            ]
+        )
+    if not confirmation.user.has_perm(settings.PUBLICATION_CONFIRM_PERMISSION):
+        raise PermissionDenied(_("You may not publish an article that names a protected person."))
+    reason = (confirmation.reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Give your reason for publishing an article that names a protected person."),
+            code="reason_required",
+        )
+    for key in dict.fromkeys(leak.who.key() for leak in held):
+        AccessEvent.objects.create(
+            user=confirmation.user,
+            username=confirmation.user.get_username(),
+            action=AccessEvent.Action.CONFIRMED_NAMING,
+            target=key[0],
+            target_id=key[1],
+            item_ids=[incident.pk],
+            reason=reason,
+        )
+
+
+def complaint_identity_changed(*, complaint: Complaint) -> list[int]:
+    """Staff changed how a reporter may be named (their name, its other spellings, the
+    outlet): the public versions of their story and every scheduled incident are checked
+    again, and one that names them now goes back to draft. Returns those incidents' ids."""
+    ids = set(incidents_scheduled_ids())
+    if complaint.incident_id:
+        story = complaint.incident.translation_of_id or complaint.incident_id
+        ids |= set(
+            Incident.objects.filter(Q(pk=story) | Q(translation_of_id=story)).values_list(
+                "pk", flat=True
+            )
+        )
+    return incidents_hold_failing(ids=ids)

@@ -45,6 +45,17 @@ CALLBACKS = [
     ("closed", {"days": 3}, "complaint_against_journalist", "any", ["reached", "closed"]),
 ]
 
+REPORTERS = [
+    "Ярина Вигаданенко",
+    "Остап Макетенко",
+    "Леся Пробенко",
+    "Роман Шаблюк",
+    "Дарина Зразківська",
+    "Назар Демчишин",
+    "Злата Ескізенко",
+    "Любов Тестюк",
+]
+
 COMPLAINTS = [
     # name, ago, category, steps, reporter's reply, staff message, reason
     ("new", {"minutes": 20}, "threats", [], "", "", ""),
@@ -123,7 +134,10 @@ def load(stdout=None, staff=None) -> dict[str, int]:
             continue
         complaint, _code = services.complaint_submit(
             data={
-                "reporter_name": f"[DEMO] Журналістка «{name}»",
+                # Fictional people, named in no demo incident: a third asked not to be
+                # named, so the demo shows (and its tests check) that nothing names them.
+                "reporter_name": REPORTERS[index % len(REPORTERS)],
+                "anonymous": index % 3 == 0,
                 "outlet": "[DEMO] Вигадані вісті",
                 "role": "journalist",
                 "email": f"demo-{name}@example.org",

@@ -338,6 +338,16 @@ class Complaint(TriageItem):
         default=False,
         help_text=_("Your name is never shown in a published incident."),
     )
+    aliases = models.TextField(
+        _("also known as"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "Other spellings of the reporter's name, one a line: in the other alphabet, a "
+            "married or former name, a nickname. When they asked not to be named, no "
+            "incident may show these either."
+        ),
+    )
     # How to reach them
     email = models.EmailField(_("e-mail"), blank=True)
     phone = PhoneNumberField(_("phone number"), blank=True)
@@ -452,7 +462,16 @@ class Complaint(TriageItem):
                 condition=Q(erased_at__isnull=True),
             ),
         ]
-        permissions = [("export_complaint", _("Can export complaints as CSV"))]
+        permissions = [
+            ("export_complaint", _("Can export complaints as CSV")),
+            (
+                "publish_naming_protected",
+                _(
+                    "Can publish an incident that names someone protected, confirming with a"
+                    " reason that it is someone else"
+                ),
+            ),
+        ]
         constraints = [
             # Once its personal data is erased, a complaint has no contact left.
             models.CheckConstraint(
@@ -814,10 +833,12 @@ class AccessEvent(models.Model):
         EXPORT = "export", _("Exported")
         MESSAGE = "message", _("Wrote to the reporter")
         READ = "read", _("Read the reporter's replies")
+        CONFIRMED_NAMING = "confirmed", _("Confirmed publishing a name held as protected")
 
     class Target(models.TextChoices):
         COMPLAINT = "complaint", _("Complaint")
         CALLBACK = "callback", _("Callback request")
+        INCIDENT = "incident", _("Incident")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -834,6 +855,8 @@ class AccessEvent(models.Model):
     attachment_id = models.PositiveBigIntegerField(_("evidence file"), null=True, blank=True)
     # For exports: the ids of the items that left the system. For messages: the message ids.
     item_ids = models.JSONField(_("items"), default=list, blank=True)
+    # For a confirmation: why the editor published (the incident's id is in item_ids).
+    reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:

@@ -31,6 +31,7 @@ PERSONAL_FIELDS = {
     CallbackRequest: ["name", "phone", "message"],
     Complaint: [
         "reporter_name",
+        "aliases",
         "outlet",
         "email",
         "phone",

@@ -252,6 +252,8 @@ HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.
 # Run by incidents.services before an incident may become public; the hotline's consent rule
 # lives in the hotline, and only this wiring names it.
 INCIDENT_PUBLICATION_CHECKS = ["hotline.consent.check_incident_publication"]
+# Who may publish an article held for naming a protected person (with a reason, audited).
+PUBLICATION_CONFIRM_PERMISSION = "hotline.publish_naming_protected"
 # Run by `manage.py load_demo` after the demo incidents: the duty desk's demo queue.
 DEMO_DATA_LOADERS = ["hotline.demo.load"]
 

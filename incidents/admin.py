@@ -1,5 +1,6 @@
 from csp.decorators import csp_update
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -27,7 +28,7 @@ from .models import (
     SourceLink,
     Victim,
 )
-from .text import render_markdown, slug_from_title
+from .text import render_markdown
 
 # django-simple-history's history page has one inline style (style="border-top: 0" on its
 # paginator): that exact attribute, by its hash, is allowed on the history pages only.
@@ -196,7 +197,106 @@ class IncidentUpdateInline(admin.TabularInline):
         return field
 
 
-class IncidentAdminForm(forms.ModelForm):
+class PublicationRefused(Exception):
+    """A save that would make text public that the publication checks refuse: raised inside
+    the admin's transaction, so everything the save wrote is rolled back."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
+class PublicationCheckedAdmin(admin.ModelAdmin):
+    """Saves whose result is public pass the publication checks first, with the text as
+    saved (the inlines too), or are not saved at all: the form comes back with the reasons
+    and everything that was typed, and the public never sees the refused text, not even
+    between the save and the check (issue 26)."""
+
+    confirm_fieldset = (
+        _("Names a protected person"),
+        {
+            "fields": ["confirm_naming", "confirm_reason"],
+            "description": _(
+                "The checks found a protected person's name in this article. Publish it only"
+                " if it is someone else: tick the box and say why. Your confirmation is kept"
+                " in the access audit."
+            ),
+            "classes": ["protected-name"],
+        },
+    )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PublicationRefused as refused:
+            # Everything the save wrote was rolled back; the same request again, now with
+            # the form invalid (see get_form), shows the reasons beside what was typed.
+            request._publication_refused = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _may_confirm(self, request) -> bool:
+        refused = getattr(request, "_publication_refused", None)
+        held = refused is not None and any(
+            getattr(e, "code", None) == "names_protected_person" for e in refused.error_list
+        )
+        return (held or "confirm_naming" in request.POST) and request.user.has_perm(
+            settings.PUBLICATION_CONFIRM_PERMISSION
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if self._may_confirm(request):
+            # First, right under the message that asks for it.
+            fieldsets.insert(0, self.confirm_fieldset)
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refused = getattr(request, "_publication_refused", None)
+        return type(form.__name__, (form,), {"refusal": refused})
+
+    def check_public(self, request, form, incident) -> None:
+        """Run the publication checks on a public incident as just saved; raise
+        PublicationRefused (rolling the save back) when they fail."""
+        if incident.status != Incident.Status.PUBLISHED:
+            return
+        confirmation = None
+        if getattr(form, "cleaned_data", {}).get("confirm_naming"):
+            confirmation = services.PublicationConfirmation(
+                user=request.user, reason=form.cleaned_data.get("confirm_reason", "")
+            )
+        try:
+            services.incident_check_publication(incident=incident, confirmation=confirmation)
+        except ValidationError as error:
+            raise PublicationRefused(error) from error
+
+
+class PublicationCheckedForm(forms.ModelForm):
+    """Shows why the last try to save was refused (PublicationCheckedAdmin), and carries an
+    editor's confirmation that a held article names someone else."""
+
+    refusal = None
+    confirm_naming = forms.BooleanField(label=_("It is someone else: publish it"), required=False)
+    confirm_reason = forms.CharField(
+        label=_("Why you are sure"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            self.add_error(None, self.refusal)
+            if (
+                self.data.get("confirm_naming")
+                and not (self.data.get("confirm_reason") or "").strip()
+            ):
+                self.add_error("confirm_reason", _("Say why you are sure."))
+        return cleaned
+
+
+class IncidentAdminForm(PublicationCheckedForm):
     """The slug may be left empty: it is then made from the title, Ukrainian transliterated
     by the national standard, and numbered if another incident has it."""
 
@@ -217,18 +317,13 @@ class IncidentAdminForm(forms.ModelForm):
         slug = self.cleaned_data.get("slug")
         if slug:
             return slug
-        base = slug_from_title(self.data.get("title", "")) or "incident"
-        taken = Incident.objects.exclude(pk=self.instance.pk).filter(slug__startswith=base)
-        taken = set(taken.values_list("slug", flat=True))
-        slug, number = base, 2
-        while slug in taken:
-            slug = f"{base[:130]}-{number}"
-            number += 1
-        return slug
+        return services.incident_unique_slug(
+            self.data.get("title", ""), exclude_pk=self.instance.pk
+        )
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyHistoryAdmin):
+class IncidentAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
     list_display = [
         "title",
         "status",
@@ -411,8 +506,8 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         # The publication checks read the victims and sources too, so they run once the
-        # inlines are saved, in the same transaction: a refused incident is kept as a draft
-        # and is never public, not even for a moment.
+        # inlines are saved, in the same transaction: a refused save is rolled back whole
+        # (PublicationCheckedAdmin) and the public never sees its text.
         super().save_related(request, form, formsets, change)
         incident = form.instance
         before = getattr(incident, "_before_edit", None) or {}
@@ -420,15 +515,7 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
             ids=[incident.pk, before.get("translation_of_id")] if before else [incident.pk],
             months=[before["occurred_on"]] if before else [],
         )
-        if incident.status != Incident.Status.PUBLISHED:
-            return
-        try:
-            services.incident_check_publication(incident=incident)
-        except ValidationError as error:
-            services.incident_unpublish(incident=incident)
-            for message in error.messages:
-                self.message_user(request, message, messages.ERROR)
-            self.message_user(request, _("The incident was saved as a draft."), messages.WARNING)
+        self.check_public(request, form, incident)
 
     def delete_model(self, request, obj):
         services.incident_delete(incident=obj)
@@ -527,8 +614,11 @@ class MonthlyReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(ReadOnlyHistoryAdmin):
-    """Every dated update, paginated: the incident page's inline shows the latest 20."""
+class IncidentUpdateAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
+    """Every dated update, paginated: the incident page's inline shows the latest 20. A
+    public update of a public incident passes its publication checks."""
+
+    form = PublicationCheckedForm
 
     list_display = ["on", "kind", "incident", "authority", "is_public"]
     list_filter = ["kind", "is_public"]
@@ -540,6 +630,8 @@ class IncidentUpdateAdmin(ReadOnlyHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.incidents_refresh(ids=[obj.incident_id])
+        if obj.is_public:
+            self.check_public(request, form, obj.incident)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

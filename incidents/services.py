@@ -1,6 +1,8 @@
 """Operations that change incidents. Views and admin actions call these."""
 
+import dataclasses
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -30,30 +32,53 @@ from .models import (
     verification_level,
 )
 
+logger = logging.getLogger(__name__)
 
-def incident_check_publication(*, incident: Incident) -> None:
-    """Run the checks an incident must pass before it may be public.
+
+@dataclasses.dataclass(frozen=True)
+class PublicationConfirmation:
+    """An editor's word that a held incident may be published (it names someone else of the
+    same name as a protected person): who, and why."""
+
+    user: object
+    reason: str
+
+
+def incident_check_publication(
+    *, incident: Incident, confirmation: PublicationConfirmation | None = None
+) -> None:
+    """Run the checks an incident must pass to be public, with its text as saved.
 
     They are listed in settings.INCIDENT_PUBLICATION_CHECKS (dotted paths of callables that
-    take the incident and raise ValidationError), so other apps add their rules, such as the
-    hotline's consent rule, without this app importing them.
+    take the incident and a confirmation, and raise ValidationError), so other apps add their
+    rules, such as the hotline's consent and protected identities, without this app
+    importing them. Every path to the public runs them: incident_publish, the admin's save of
+    a public incident (incident_save_public), incidents_refresh_due.
     """
     for path in getattr(settings, "INCIDENT_PUBLICATION_CHECKS", []):
-        import_string(path)(incident)
+        import_string(path)(incident, confirmation=confirmation)
 
 
 @transaction.atomic
-def incident_publish(*, incident: Incident, at=None) -> Incident:
+def incident_publish(
+    *, incident: Incident, at=None, confirmation: PublicationConfirmation | None = None
+) -> Incident:
     """Publish now (or at `at`); keeps an earlier publication time when republishing.
 
-    Refuses (ValidationError) when a publication check fails. Whoever follows the incident's
-    visibility (the hotline's complaint status) reads it from the incident, not from an event:
-    a scheduled publication is not public until its time comes.
+    Refuses (ValidationError) when a publication check fails, and then nothing is written:
+    the incident stays as it was. Whoever follows the incident's visibility (the hotline's
+    complaint status) reads it from the incident, not from an event: a scheduled publication
+    is not public until its time comes.
     """
+    before = (incident.status, incident.published_at)
     incident.status = Incident.Status.PUBLISHED
     incident.published_at = at or incident.published_at or timezone.now()
-    incident.full_clean()
-    incident_check_publication(incident=incident)
+    try:
+        incident.full_clean()
+        incident_check_publication(incident=incident, confirmation=confirmation)
+    except ValidationError:
+        incident.status, incident.published_at = before
+        raise
     incident.save()
     incidents_refresh(ids=[incident.pk])
     return incident
@@ -588,8 +613,35 @@ def incidents_refresh_due(*, window: datetime.timedelta = datetime.timedelta(min
     )
     if due:
         with transaction.atomic():
+            incidents_hold_failing(ids=due)
             incidents_refresh(ids=due)
     return len(due)
+
+
+def incidents_hold_failing(*, ids: Iterable[int]) -> list[int]:
+    """Run the publication checks again on these published incidents (their time came, or
+    what the checks protect changed since they were scheduled): one that fails goes back to
+    draft before it is listed. Returns the ids sent back."""
+    held = []
+    for incident in Incident.objects.filter(pk__in=list(ids), status=Incident.Status.PUBLISHED):
+        try:
+            incident_check_publication(incident=incident)
+        except ValidationError as error:
+            incident_unpublish(incident=incident)
+            held.append(incident.pk)
+            logger.warning(
+                "incident %s went back to draft: %s", incident.pk, "; ".join(error.messages)
+            )
+    return held
+
+
+def incidents_scheduled_ids() -> list[int]:
+    """Published incidents whose time has not come yet."""
+    return list(
+        Incident.objects.filter(
+            status=Incident.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
@@ -611,3 +663,23 @@ def content_changed() -> None:
     (see public_cache.bump_version). Also for a changed category, region or method note."""
     public_cache.bump_version()
     transaction.on_commit(public_cache.bump_version)
+
+
+def incident_unique_slug(title: str, *, exclude_pk=None, incidents=None) -> str:
+    """The address an incident gets from its title: transliterated (slug_from_title), then
+    made unique with -2, -3 … The one rule for every path that names an incident (the admin
+    form, a draft made from a complaint, a data migration), so an address says nothing but
+    the title. `incidents` is the queryset that holds the addresses taken (a migration passes
+    its historical model's); `exclude_pk` is the incident being named."""
+    from .text import slug_from_title
+
+    if incidents is None:
+        incidents = Incident.objects.all()
+    base = slug_from_title(title) or "incident"
+    taken = incidents.exclude(pk=exclude_pk).filter(slug__startswith=base)
+    taken = set(taken.values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug = f"{base[:130].rstrip('-')}-{number}"
+        number += 1
+    return slug

@@ -133,7 +133,9 @@ def test_staff_see_consent_and_the_statement(live_server, new_page, signed_in, s
     page.fill("#id_published_at_0", "01.12.2026")
     page.fill("#id_published_at_1", "10:00")
     page.locator("input[name=_continue]").click()
-    expect(page.locator(".messagelist .error").first).to_contain_text(said("body", "uk"))
+    # Refused whole (issue 26): the reasons above the form, what was typed still in it.
+    expect(page.locator(".errorlist.nonfield").first).to_contain_text(said("body", "uk"))
+    expect(page.locator("#id_body")).to_have_value("Олена Петренко розповіла нам, що сталося.")
     page.screenshot(path=screenshot_dir / "admin-publish-refused-uk-1280.png", full_page=True)
     anonymous.refresh_from_db()
     assert anonymous.incident.status == "draft"

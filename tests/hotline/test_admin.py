@@ -482,3 +482,14 @@ def test_editor_history_pages_do_not_show_the_reporters_contacts(client, editor)
         page = response.content.decode()
         assert "ivanna.private@example.org" not in page
         assert "Ivanna Koval" not in page
+
+
+def publishing_form_data(client, url, at="00:01"):
+    """An incident's admin form as the browser posts it back, set to publish today at `at`."""
+    data = change_form_data(client.get(url))
+    data.update(
+        status="published",
+        published_at_0=timezone.localdate().strftime("%d.%m.%Y"),
+        published_at_1=at,
+    )
+    return data

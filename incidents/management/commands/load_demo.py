@@ -185,6 +185,9 @@ NAMES = [
     ("Дмитро Зразок", "Dmytro Zrazok", "m"),
 ]
 
+# The people (NAMES indexes) who asked not to be named: never named in any demo incident.
+WITHHELD_NAMES = frozenset({4, 11})
+
 OUTLETS = [
     ("Demo Visti", "Demo Visti"),
     ("Тестовий вісник", "Testovyi Visnyk"),
@@ -1245,9 +1248,12 @@ class StoryMaker:
         victims = []
         for _ in range(2 if rng.random() < 0.3 else 1):
             name = rng.choice([n for n in range(len(NAMES)) if n not in {v.name for v in victims}])
-            victims.append(
-                DemoVictim(name, rng.randrange(len(ROLES)), anonymous=rng.random() < 0.15)
-            )
+            role = rng.randrange(len(ROLES))
+            rng.random()  # was each appearance's own chance of a withheld name
+            # A withheld name is the person's wish, in every incident about them: an
+            # archive that withholds a name in one article and prints it in another names
+            # them against their will (issue 26).
+            victims.append(DemoVictim(name, role, anonymous=name in WITHHELD_NAMES))
         details = rng.choice([[0], [1], [0, 1]])
         closing = rng.randrange(len(CLOSINGS)) if len(details) == 1 else None
         return Story(

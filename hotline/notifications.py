@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import CallbackRequest, Complaint, Notification
+from .selectors import story_links
 
 logger = logging.getLogger(__name__)
 
@@ -133,16 +134,18 @@ def render_complainant_email(notification: Notification) -> tuple[str, str, str]
     """The reporter's mail, in their language; also what staff preview before it is sent."""
     complaint = notification.complaint
     status = notification.payload.get("status", complaint.status)
-    incident = complaint.incident if status == Complaint.Status.PUBLISHED else None
     with translation.override(complaint.language):
+        # Each public language version of the story, labelled in the reporter's language.
+        versions = (
+            story_links(complaint, absolute=True) if status == Complaint.Status.PUBLISHED else []
+        )
         context = {
             "kind": notification.kind,
             "code": notification.payload.get("code"),
             "stage": status,
             "status": Complaint.Status(status).label,
-            "incident_url": (
-                settings.SITE_URL.rstrip("/") + incident.get_absolute_url() if incident else ""
-            ),
+            "versions": versions,
+            "incident_url": versions[0].url if versions else "",
             "track_url": settings.SITE_URL.rstrip("/") + reverse("hotline:track"),
             "hotline_phone": settings.HOTLINE_PHONE,
         }

@@ -3,7 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from incidents.models import Incident
 
 from .models import CaseMessage, Complaint
 
@@ -17,12 +23,56 @@ STEP_TEXT = {
 }
 
 
+# The language of a version of the story, beside its link (in the reader's language).
+VERSION_LABEL = {
+    "uk": gettext_lazy("in Ukrainian"),
+    "en": gettext_lazy("in English"),
+}
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One public language version of the story a complaint became."""
+
+    language: str
+    label: str  # in the active language: the reader's, not the version's
+    url: str
+
+
+def story_links(complaint: Complaint, *, absolute: bool = False) -> list[StoryLink]:
+    """Every public version of the complaint's story (the incident made from it, its
+    original if it is a translation, and their public translations), each at its own
+    address in its own language: the original first, then by the site's language order.
+    Empty when no version is public; `absolute` prefixes SITE_URL (for mail)."""
+    if not complaint.incident_id:
+        return []
+    incident = complaint.incident
+    story_id = incident.translation_of_id or incident.pk
+    order = [code for code, _name in settings.LANGUAGES]
+    versions = sorted(
+        Incident.objects.published().filter(Q(pk=story_id) | Q(translation_of_id=story_id)),
+        key=lambda v: (
+            v.translation_of_id is not None,
+            order.index(v.language) if v.language in order else len(order),
+        ),
+    )
+    prefix = settings.SITE_URL.rstrip("/") if absolute else ""
+    links = []
+    for version in versions:
+        with translation.override(version.language):
+            url = prefix + version.get_absolute_url()
+        label = VERSION_LABEL.get(version.language) or version.get_language_display()
+        links.append(StoryLink(version.language, str(label), url))
+    return links
+
+
 @dataclass(frozen=True)
 class Step:
     at: datetime.datetime
     text: str
-    link: str = ""
+    link: str = ""  # the first of `links`, for callers that show one
     detail: str = ""
+    links: tuple[StoryLink, ...] = ()
 
 
 def case_history(complaint: Complaint) -> list[Step]:
@@ -32,15 +82,18 @@ def case_history(complaint: Complaint) -> list[Step]:
     versions = complaint.history.order_by("history_date", "history_id").values_list(
         "status", "history_date"
     )
+    published = None  # the story's public versions, read once
     for status, at in versions:
         if status != previous and status in STEP_TEXT:
-            link, detail = "", ""
-            if status == Complaint.Status.PUBLISHED and complaint.incident_id:
-                incident = complaint.incident
-                link = incident.get_absolute_url() if incident.is_public else ""
+            links, detail = (), ""
+            if status == Complaint.Status.PUBLISHED:
+                if published is None:
+                    published = tuple(story_links(complaint))
+                links = published
             if status == Complaint.Status.REJECTED:
                 detail = complaint.reason_for_reporter
-            steps.append(Step(at, STEP_TEXT[status](complaint), link, detail))
+            link = links[0].url if links else ""
+            steps.append(Step(at, STEP_TEXT[status](complaint), link, detail, links))
         previous = status
     if complaint.consent_withdrawn_at:
         steps.append(

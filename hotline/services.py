@@ -620,9 +620,8 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
     the editor in the admin. The name and outlet are left out when the reporter asked not to
     be named, and contact details never leave the complaint.
     """
-    from django.utils.crypto import get_random_string
-
     from incidents.models import Incident, Victim
+    from incidents.services import incident_unique_slug
 
     if complaint.incident_id:
         return complaint.incident
@@ -631,9 +630,12 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
         error = ConsentError if not complaint.consent_publish else TransitionError
         raise error(_("No incident draft: %(reason)s.") % {"reason": refusal})
     with transaction.atomic():
+        title = f"{complaint.category.name}: {complaint.region.name}"
         incident = Incident(
-            title=f"{complaint.category.name}: {complaint.region.name}",
-            slug=f"complaint-{complaint.pk}-{get_random_string(6).lower()}",
+            title=title,
+            # From the title, as every incident's: an address that said "complaint" or its
+            # number would tell that the victim came to the hotline (issue 26).
+            slug=incident_unique_slug(title),
             # Left for the editor: an empty lead and body cannot be published.
             lead="",
             body="",
@@ -679,16 +681,33 @@ def complaint_publication_sync() -> dict[str, int]:
     scheduled one only once its time comes) becomes published, and its reporter is told
     once; a published complaint whose incident is no longer public goes back to verified.
     Run every minute by Celery beat, and after staff publish or unpublish.
+
+    The reporter hears only of a publication that stays: an incident whose time came but
+    that the publication checks now refuse (what they protect changed after it was
+    scheduled) is about to go back to draft (incidents_refresh_due), so its complaint is
+    left as it is, with no "published" step to take back and no mail. The row is locked, so
+    two runs at once (beat and an admin save) tell the reporter once.
     """
+    from django.core.exceptions import ValidationError
+
     from incidents.models import Incident
+    from incidents.services import incident_check_publication
 
     public = Incident.objects.published().values("pk")
     counts = {"published": 0, "withdrawn": 0}
     to_publish = Complaint.objects.filter(
         status=Complaint.Status.VERIFIED, incident__in=public, erased_at__isnull=True
     )
-    for complaint in to_publish:
-        complaint_change_status(complaint=complaint, status=Complaint.Status.PUBLISHED)
+    for pk in to_publish.values_list("pk", flat=True):
+        with transaction.atomic():
+            complaint = Complaint.objects.select_for_update().filter(pk=pk).first()
+            if complaint is None or complaint.status != Complaint.Status.VERIFIED:
+                continue  # another run got here first
+            try:
+                incident_check_publication(incident=complaint.incident)
+            except ValidationError:
+                continue
+            complaint_change_status(complaint=complaint, status=Complaint.Status.PUBLISHED)
         counts["published"] += 1
     to_withdraw = Complaint.objects.filter(status=Complaint.Status.PUBLISHED).exclude(
         incident__in=public

@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
 from incidents.models import Incident
 
-from . import consent, notifications, outbox, retention, services
+from . import consent, notifications, outbox, retention, services, triage
 from .audit import record_access
 from .history import ReadableHistory
 from .models import (
@@ -390,11 +390,13 @@ class TriageAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # A status chosen on the form goes through the same service as the actions: the
         # other fields are saved first, then the status moves (or the form says why not).
+        # Only a new status moves the timers (hotline.triage): a note or a fixed typo keeps
+        # the item's due time and escalation as they were.
         new_status = obj.status
         if change and "status" in form.changed_data:
             obj.status = form.initial["status"]
-        else:
-            services.record_status_times(obj)
+        elif not change:
+            triage.start(obj)
         obj._history_user = request.user
         super().save_model(request, obj, form, change)
         if obj.status != new_status:

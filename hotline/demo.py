@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from incidents.models import Category, Region
 
-from . import services
+from . import services, triage
 from .models import CallbackRequest, Complaint, Note
 
 NAMESPACE = uuid.UUID("6f1c3a52-7d7e-4d5e-9b1e-2f7c8a1d0c11")
@@ -28,10 +28,7 @@ def _key(name: str) -> uuid.UUID:
 
 def _backdate(obj, **ago):
     """Received earlier than now (its timer follows, as if it had waited that long)."""
-    created = timezone.now() - datetime.timedelta(**ago)
-    type(obj).objects.filter(pk=obj.pk).update(created_at=created)
-    obj.refresh_from_db()
-    type(obj).objects.filter(pk=obj.pk).update(due_at=services.due_at(obj))
+    triage.backdate(obj, timezone.now() - datetime.timedelta(**ago))
 
 
 CALLBACKS = [

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import triage
 from .models import CallbackRequest, Complaint, Notification
 from .notifications import CHANNELS
 
@@ -174,7 +175,7 @@ def resend(notification_ids) -> int:
 def escalate() -> int:
     """One escalation per overdue state of an item: the item's escalated_at is set in the
     same transaction that writes the notification rows, and cleared when its status moves
-    on (hotline.services.record_status_times), so the next state escalates again if late."""
+    on (hotline.triage), so the next state escalates again if late."""
     from .services import write_outbox
 
     count = 0
@@ -190,8 +191,7 @@ def escalate() -> int:
                 )
                 if item is None:
                     continue
-                item.escalated_at = timezone.now()
-                item.save(update_fields=["escalated_at"])
+                triage.mark_escalated(item)
                 # write_outbox queues its rows on commit itself.
                 write_outbox(kind=Notification.Kind.ESCALATION, **{field: item})
                 count += 1

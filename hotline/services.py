@@ -1,6 +1,5 @@
 """Writes for the hotline: every submission and its outbox rows in one transaction."""
 
-import datetime
 import logging
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import outbox, tracking, vault
+from . import outbox, tracking, triage, vault
 from .audit import record_access
 from .evidence import CheckedFile
 from .models import (
@@ -24,6 +23,7 @@ from .models import (
     Notification,
 )
 from .storage import private_storage
+from .triage import TransitionError  # noqa: F401 -- callers catch services.TransitionError
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def callback_request_submit(*, data: dict, language: str, submission_key) -> Cal
     try:
         with transaction.atomic():
             callback = CallbackRequest(**data, language=language, submission_key=submission_key)
-            callback.due_at = due_at(callback)
+            triage.start(callback)
             callback.full_clean(validate_unique=False)
             callback.save()
             write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
@@ -223,7 +223,7 @@ def complaint_submit(
                 submission_key=submission_key,
                 tracking_code_hash=tracking.digest(code),
             )
-            complaint.due_at = due_at(complaint)
+            triage.start(complaint)
             complaint.full_clean(validate_unique=False)
             complaint.save()
             for checked in files:
@@ -278,82 +278,11 @@ def complaint_find_by_code(code: str) -> Complaint | None:
     )
 
 
-def record_status_times(obj, *, previous: str | None = None) -> None:
-    """The times a new status implies.
-
-    A callback request records when it first left 'new'. An item records when it was
-    finished (closed; a complaint also when not taken up), which starts the retention period
-    of its personal data; a complaint taken up again is no longer finished. A complaint that
-    was not taken up and is then closed keeps the earlier time. Each state's timer starts
-    afresh (see due_at), and so does its escalation.
-    """
-    now = timezone.now()
-    if isinstance(obj, CallbackRequest) and obj.handled_at is None and obj.status != obj.Status.NEW:
-        obj.handled_at = now
-    if obj.status not in obj.FINISHED:
-        obj.closed_at = None
-    elif obj.closed_at is None:
-        obj.closed_at = now
-    obj.due_at = due_at(obj, previous=previous, now=now)
-    obj.escalated_at = None
-
-
-def due_at(obj, *, previous: str | None = None, now=None):
-    """When the item's current state must have been acted on; None for a state without a
-    timer (the settings name each timer).
-
-    Callback request: new, or taken by an operator: the first call within
-    CALLBACK_ESCALATION_MINUTES; no answer: at the time the operator set, else within
-    CALLBACK_RETRY_MINUTES. Complaint: new: a first look within COMPLAINT_ESCALATION_HOURS;
-    under review or verification: done within COMPLAINT_VERIFICATION_DAYS of being taken up
-    (moving from review to verification does not restart it).
-    """
-    now = now or timezone.now()
-    first_call = datetime.timedelta(minutes=settings.CALLBACK_ESCALATION_MINUTES)
-    if isinstance(obj, CallbackRequest):
-        status = CallbackRequest.Status
-        if obj.status == status.NEW:
-            return obj.created_at + first_call
-        if obj.status == status.IN_PROGRESS:
-            return now + first_call
-        if obj.status == status.NO_ANSWER:
-            return obj.call_again_at or now + datetime.timedelta(
-                minutes=settings.CALLBACK_RETRY_MINUTES
-            )
-        return None
-    status = Complaint.Status
-    if obj.status == status.NEW:
-        return obj.created_at + datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS)
-    if obj.status in (status.TRIAGE, status.VERIFYING):
-        if previous in (status.TRIAGE, status.VERIFYING) and obj.due_at is not None:
-            return obj.due_at
-        return now + datetime.timedelta(days=settings.COMPLAINT_VERIFICATION_DAYS)
-    return None
-
-
-class TransitionError(Exception):
-    pass
-
-
 def _move(obj, status: str, user=None):
-    """The one place a status changes: the allowed transitions only, the times and timers it
-    implies, the assignee, a history row naming who did it, and the reporter's news."""
-    if obj.status == status:
-        return obj
-    if not obj.can_move_to(status):
-        raise TransitionError(
-            f"{obj.get_status_display()} → {type(obj).Status(status).label} is not allowed"
-        )
+    """A status change (triage.move) and the news it makes, in one transaction."""
     with transaction.atomic():
-        previous = obj.status
-        obj.status = status
-        record_status_times(obj, previous=previous)
-        if obj.assignee_id is None and user is not None:
-            obj.assignee = user
-        if user is not None:
-            obj._history_user = user
-        obj.save()
-        status_changed(obj)
+        if triage.move(obj, status, user):
+            status_changed(obj)
     return obj
 
 
@@ -427,12 +356,7 @@ def callback_log_attempt(
             else ""
         )
         if callback.status == target:
-            # Another unanswered try: the same state, a new time to call again.
-            callback.due_at = due_at(callback, previous=target)
-            callback.escalated_at = None
-            if user is not None:
-                callback._history_user = user
-            callback.save()
+            triage.retry(callback, user)  # the same state, a new time to call again
         else:
             _move(callback, target, user)
         if target == status.UNREACHABLE:

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from hotline import tracking, vault
+from hotline import tracking, triage, vault
 from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note
 from incidents.models import Category, Region
 
@@ -36,11 +36,10 @@ class TimedFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from hotline import services
 
         obj = model_class(*args, **kwargs)
         if "due_at" not in kwargs:
-            obj.due_at = services.due_at(obj)
+            obj.due_at = triage.due_at(obj)
         obj.save()
         return obj
 

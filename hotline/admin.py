@@ -1,5 +1,3 @@
-import csv
-
 from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from incidents import csvfile
 from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
 from incidents.models import Incident
 
@@ -321,10 +320,10 @@ class TriageAdmin(SimpleHistoryAdmin):
             f'attachment; filename="{name}-{timezone.localdate()}.csv"'
         )
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = csvfile.writer(response)
         writer.writerow(self.export_fields)
         for obj in objects:
-            writer.writerow([_csv_safe(_export_value(obj, f)) for f in self.export_fields])
+            writer.writerow([_export_value(obj, f) for f in self.export_fields])
         return response
 
     def has_export_permission(self, request):
@@ -414,12 +413,6 @@ class TriageAdmin(SimpleHistoryAdmin):
 def _export_value(obj, field):
     display = getattr(obj, f"get_{field}_display", None)
     return display() if display else getattr(obj, field)
-
-
-def _csv_safe(value):
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class CallAttemptForm(forms.Form):

@@ -8,7 +8,6 @@ queryset is the public one) and only public facts about them: no author, no vict
 nothing from the hotline. (Victims, one row each, are in the SDG 16.10.1 export, sdg.py.)
 """
 
-import csv
 import json
 from collections import defaultdict
 from itertools import islice
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import csvfile, selectors
 from .filters import applied_filters, filter_incidents
 from .models import VERIFICATION_SLUGS, Incident, current_language
 from .views import public_incidents
@@ -82,10 +81,8 @@ VALUES = [
 
 SLUG_PLACEHOLDER = "--slug--"
 
+
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 class Export:
     """One export: the filtered incidents, their count and the rows to write."""
 
@@ -159,24 +156,8 @@ class Export:
         return found
 
 
-def escape_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class LineWriter:
-    """A file-like object whose write() hands back the line csv.writer formatted."""
-
-    def write(self, value):
-        return value
-
-
 def csv_lines(export: Export):
-    writer = csv.writer(LineWriter())
-
-    def line(values):
-        return writer.writerow([escape_formula(value) for value in values])
+    line = csvfile.line_writer()
 
     yield "\ufeff" + line(["# IMI Portal incidents export"])
     yield line(["# generated_at", export.generated_at.isoformat(timespec="seconds")])

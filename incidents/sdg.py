@@ -12,7 +12,6 @@ JSON Schema (`schema()`) and the documentation page are all made from it. Withhe
 and withheld sex and age, never reach it.
 """
 
-import csv
 import json
 from collections import defaultdict
 from itertools import islice
@@ -25,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from . import selectors
-from .exports import SLUG_PLACEHOLDER, LineWriter, escape_formula, streamed
+from . import csvfile, selectors
+from .exports import SLUG_PLACEHOLDER, streamed
 from .filters import applied_filters, filter_incidents
 from .models import (
     VERIFICATION_SLUGS,
@@ -360,10 +359,7 @@ class SdgExport:
 
 
 def csv_lines(export: SdgExport):
-    writer = csv.writer(LineWriter())
-
-    def line(values):
-        return writer.writerow([escape_formula(value) for value in values])
+    line = csvfile.line_writer()
 
     def cell(value):
         if isinstance(value, bool):

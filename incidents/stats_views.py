@@ -1,6 +1,5 @@
 """The barometer pages: statistics with charts, their tables as CSV, monthly reports."""
 
-import csv
 import datetime
 
 from django.http import Http404, HttpResponse
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
-from . import counts, sdg, stats, tilemap
+from . import counts, csvfile, sdg, stats, tilemap
 from .filters import MIN_YEAR, IncidentFilter
 from .models import Category, MethodNote, MonthlyReport, PerpetratorType, current_language
 from .views import month_name, public_incidents
@@ -499,7 +498,7 @@ class StatsTableCSVView(View):
             f'attachment; filename="imi-stats-{name}-{timezone.localdate()}.csv"'
         )
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = csvfile.writer(response)
         writer.writerow(["# " + _("IMI Portal statistics"), name])
         writer.writerow(["# " + _("filters"), request.GET.urlencode() or "-"])
         writer.writerow(["# " + _("counting rule"), stats.rule_label(data["rule"])])

@@ -1,0 +1,42 @@
+"""Every CSV the site writes, written one way (issue 27): the incidents' export, the SDG
+16.10.1 export, the barometer's tables and the hotline's exports.
+
+A cell that starts like a spreadsheet formula (= + - @ and the like) runs as one when the
+file is opened in Excel or LibreOffice: a place name "=HYPERLINK(...)" becomes a link that
+sends the reader's data away. defusedcsv (the library pretix uses) writes such a cell as
+text, with a leading apostrophe; numbers stay numbers. A leading tab or carriage return,
+which spreadsheets strip before reading a formula (OWASP's list), is written the same way.
+"""
+
+from defusedcsv import csv as defused
+
+_STRIPPED_BEFORE_A_FORMULA = ("\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(_STRIPPED_BEFORE_A_FORMULA):
+        return "'" + value
+    return value
+
+
+class _Rows:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row):
+        return self._writer.writerow([_cell(value) for value in row])
+
+
+def writer(file) -> _Rows:
+    """csv.writer's writerow for `file`, every cell made safe to open in a spreadsheet."""
+    return _Rows(defused.writer(file))
+
+
+class _Line:
+    def write(self, value):
+        return value
+
+
+def line_writer():
+    """A function that turns one row into its CSV line (for streamed responses)."""
+    return writer(_Line()).writerow

@@ -394,7 +394,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- The portal ------------------------------------------------------------------------
 HOTLINE_PHONE = env("HOTLINE_PHONE", default="+380504477063")
 DONATE_URL = env("DONATE_URL", default="")
-SITE_NAME = env("SITE_NAME", default="")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # "address" or "address|en": who is told of every new submission, in which language.
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
@@ -413,7 +412,7 @@ NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
 # Delivery counts as stuck (for `manage.py outbox_status`) past this age or any failure.
 NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=10 * 60)
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.local")
-# The timers of the duty desk (hotline.services.due_at): past them an open item is overdue,
+# The timers of the duty desk (hotline.triage.due_at): past them an open item is overdue,
 # sorts first and is escalated once per state through the outbox.
 # A new callback request, or one an operator took: the first call within this time.
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)

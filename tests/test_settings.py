@@ -126,3 +126,19 @@ def test_the_web_server_with_nothing_configured_refuses_to_start():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_every_environment_variable_the_settings_read_is_in_the_readme():
+    """A deployer learns the settings from the README's table (issue 27 found 15 missing)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = "".join(
+        (root / "imi_portal" / name).read_text() for name in ("settings.py", "gunicorn.py")
+    )
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    read |= set(re.findall(r'os\.environ(?:\.get)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    readme = (root / "README.md").read_text()
+    missing = sorted(name for name in read if f"`{name}`" not in readme)
+    assert len(read) > 40 and not missing, missing

@@ -33,6 +33,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Evidence and uploads go to a temporary directory, never into the repository."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Every test starts with an empty cache (Redis or local memory), as a new deploy would."""
     from django.core.cache import caches

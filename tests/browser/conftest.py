@@ -38,12 +38,6 @@ def demo():
     call_command("load_demo", "--no-admin", verbosity=0)
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    """Evidence files go to a temporary directory, never into the repository."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-
-
 def _new_context(browser, viewport, locale):
     context = browser.new_context(viewport=viewport, locale=locale)
     context.set_default_timeout(10_000)

@@ -19,8 +19,8 @@ from tests.hotline.worker_support import (
     Worker,
     broker_url_for,
     celery_app_routed,
-    database_url,
     wait_for,
+    worker_env,
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -98,20 +98,8 @@ def mail_route(*, settings, site_url: str, tmp_path, monkeypatch):
     client.flushdb()
     queue = f"imi-journey-{uuid.uuid4().hex[:8]}"
     with SmtpSink() as sink, celery_app_routed(broker_url=broker_url, queue=queue):
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_"))
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="imi_portal.settings",
-            DEBUG="1",
-            DATABASE_URL=database_url(connection.settings_dict),
-            CELERY_BROKER_URL=broker_url,
-            EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-            STAFF_NOTIFY_EMAILS=DUTY_MAILBOX,
-            SITE_URL=site_url,
-            PYTHONUNBUFFERED="1",
+        env = worker_env(
+            broker_url=broker_url, smtp_port=sink.port, staff=DUTY_MAILBOX, SITE_URL=site_url
         )
         worker = Worker(queue=queue, env=env, log_path=tmp_path / "journey-worker.log")
         try:

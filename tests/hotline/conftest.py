@@ -9,13 +9,12 @@ from .factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    """Evidence goes to a temporary directory, never into the repository."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _hotline_settings(settings, _private_media):
+    """No webhook; the hotline's number as the tests read it. Returns where evidence goes
+    (tests/conftest.py's temporary directory)."""
     settings.NOTIFY_WEBHOOK_URL = ""
     settings.HOTLINE_PHONE = "+380504477063"
-    return settings.PRIVATE_MEDIA_ROOT
+    return _private_media
 
 
 @pytest.fixture(autouse=True)
@@ -81,14 +80,18 @@ class BrokerStub:
         self.queued.append(args[0])
 
 
-@pytest.fixture
-def broker(monkeypatch):
+def record_queued(monkeypatch) -> BrokerStub:
     """Queueing a notification is recorded instead of sent to Celery (eager or not)."""
     from hotline.tasks import deliver_notification
 
     stub = BrokerStub()
     monkeypatch.setattr(deliver_notification, "apply_async", stub.apply_async)
     return stub
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    return record_queued(monkeypatch)
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@ import datetime
 import hashlib
 
 import factory
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from hotline import tracking, triage, vault
 from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note
 from incidents.models import Category, Region
+from tests.incidents.factories import UserFactory  # noqa: F401 -- one staff factory
 
 from .evidence_files import png_bytes
 
@@ -16,16 +16,6 @@ DESCRIPTION = (
     "Police officers pushed me away from the entrance of the court and broke my camera "
     "while I was filming the hearing."
 )
-
-
-class UserFactory(DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.django.Password("a long test password")
 
 
 class TimedFactory(DjangoModelFactory):

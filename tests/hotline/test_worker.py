@@ -34,8 +34,8 @@ from .worker_support import (
     broker_down,
     broker_url_for,
     celery_app_routed,
-    database_url,
     wait_for,
+    worker_env,
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -70,27 +70,17 @@ class Pipeline:
         self.queue = queue
         self.tmp_path = tmp_path
         self.workers = []
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_"))
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="imi_portal.settings",
-            DEBUG="1",
-            DATABASE_URL=database_url(connection.settings_dict),
-            CELERY_BROKER_URL=broker_url,
+        self.env = worker_env(
+            broker_url=broker_url,
+            smtp_port=sink.port,
+            staff=STAFF,
             CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
-            EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
-            STAFF_NOTIFY_EMAILS=STAFF,
             # Quick retries, and give up after three (the failing-channel test).
             NOTIFY_MAX_ATTEMPTS="3",
             NOTIFY_RETRY_BASE_SECONDS="1",
             NOTIFY_RETRY_MAX_SECONDS="2",
             NOTIFY_TIMEOUT_SECONDS="15",
-            PYTHONUNBUFFERED="1",
         )
-        self.env = env
 
     def start_worker(self):
         log = self.tmp_path / f"worker-{len(self.workers) + 1}.log"

@@ -151,6 +151,30 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
+def worker_env(*, broker_url: str, smtp_port: int, staff: str, **extra: str) -> dict:
+    """The environment of a Celery worker process for a test: this process's, less its
+    Celery, Django, notification, mail and database settings, then the test database, the
+    broker, the SMTP sink and the staff mailbox (and `extra`)."""
+    from django.db import connection
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="imi_portal.settings",
+        DEBUG="1",
+        DATABASE_URL=database_url(connection.settings_dict),
+        CELERY_BROKER_URL=broker_url,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        STAFF_NOTIFY_EMAILS=staff,
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
 def broker_url_for(redis_url: str, db: int) -> str:
     parts = urlsplit(redis_url)
     return parts._replace(path=f"/{db}").geturl()

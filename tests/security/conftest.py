@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
 
-from tests.hotline.conftest import BrokerStub
+from tests.hotline.conftest import record_queued
 from tests.hotline.factories import UserFactory
 
 UNLIMITED = "100000/h"
@@ -42,11 +42,7 @@ def _hostile_settings(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def broker(monkeypatch):
     """Notifications are recorded as queued, never sent to Celery or Redis."""
-    from hotline.tasks import deliver_notification
-
-    stub = BrokerStub()
-    monkeypatch.setattr(deliver_notification, "apply_async", stub.apply_async)
-    return stub
+    return record_queued(monkeypatch)
 
 
 @pytest.fixture

@@ -544,8 +544,7 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
     the editor in the admin. The name and outlet are left out when the reporter asked not to
     be named, and contact details never leave the complaint.
     """
-    from incidents.models import Incident, Victim
-    from incidents.services import incident_unique_slug
+    from incidents.services import DraftVictim, incident_create_draft
 
     if complaint.incident_id:
         return complaint.incident
@@ -554,33 +553,22 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
         error = ConsentError if not complaint.consent_publish else TransitionError
         raise error(_("No incident draft: %(reason)s.") % {"reason": refusal})
     with transaction.atomic():
-        title = f"{complaint.category.name}: {complaint.region.name}"
-        incident = Incident(
-            title=title,
-            # From the title, as every incident's: an address that said "complaint" or its
-            # number would tell that the victim came to the hotline (issue 26).
-            slug=incident_unique_slug(title),
-            # Left for the editor: an empty lead and body cannot be published.
-            lead="",
-            body="",
+        incident = incident_create_draft(
+            title=f"{complaint.category.name}: {complaint.region.name}",
             language=complaint.language,
-            status=Incident.Status.DRAFT,
             occurred_on=complaint.occurred_on,
             occurred_on_approximate=complaint.occurred_on_approximate,
             region=complaint.region,
+            category=complaint.category,
             place=complaint.place,
             perpetrator_type=complaint.perpetrator_type,
             author=user,
-        )
-        incident.full_clean(exclude=["categories", "lead", "body"])
-        incident.save()
-        incident.categories.set([complaint.category])
-        Victim.objects.create(
-            incident=incident,
-            name="" if complaint.anonymous else complaint.reporter_name,
-            is_anonymous=complaint.anonymous,
-            outlet="" if complaint.anonymous else complaint.outlet,
-            role=draft_role(complaint),
+            victim=DraftVictim(
+                name="" if complaint.anonymous else complaint.reporter_name,
+                is_anonymous=complaint.anonymous,
+                outlet="" if complaint.anonymous else complaint.outlet,
+                role=draft_role(complaint),
+            ),
         )
         complaint.incident = incident
         complaint.save(update_fields=["incident", "updated_at"])

@@ -683,3 +683,54 @@ def incident_unique_slug(title: str, *, exclude_pk=None, incidents=None) -> str:
         slug = f"{base[:130].rstrip('-')}-{number}"
         number += 1
     return slug
+
+
+@dataclasses.dataclass(frozen=True)
+class DraftVictim:
+    """The person an incident draft is about, as far as they may be named."""
+
+    name: str = ""
+    is_anonymous: bool = False
+    outlet: str = ""
+    role: str = ""
+
+
+@transaction.atomic
+def incident_create_draft(
+    *,
+    title: str,
+    language: str,
+    occurred_on: datetime.date,
+    region: Region,
+    category: Category,
+    victim: DraftVictim,
+    occurred_on_approximate: bool = False,
+    place: str = "",
+    perpetrator_type: str = "",
+    author=None,
+) -> Incident:
+    """A new draft with the facts another part of the site knows (the hotline's verified
+    complaint), for an editor to write up. Its address comes from its title; its lead and
+    body are left empty, so it cannot be published before the editor writes them. Never
+    public: publication is incident_publish's."""
+    fields = {"perpetrator_type": perpetrator_type} if perpetrator_type else {}
+    incident = Incident(
+        title=title,
+        slug=incident_unique_slug(title),
+        lead="",
+        body="",
+        language=language,
+        status=Incident.Status.DRAFT,
+        occurred_on=occurred_on,
+        occurred_on_approximate=occurred_on_approximate,
+        region=region,
+        place=place,
+        author=author,
+        **fields,
+    )
+    incident.full_clean(exclude=["categories", "lead", "body"])
+    incident.save()
+    incident.categories.set([category])
+    Victim.objects.create(incident=incident, **dataclasses.asdict(victim))
+    incidents_refresh(ids=[incident.pk])
+    return incident

@@ -266,21 +266,20 @@ def explain() -> str:
 
     from incidents.filters import IncidentFilter
     from incidents.models import Incident
-    from incidents.views import public_incidents
 
     translation.activate("uk")
     cases = {
-        "list, page 1": public_incidents().with_card_data()[:20],
+        "list, page 1": Incident.objects.public().with_card_data()[:20],
         "list, region + year": IncidentFilter(
-            {"region": "kyiv", "year": "2024"}, queryset=public_incidents()
+            {"region": "kyiv", "year": "2024"}, queryset=Incident.objects.public()
         ).qs[:20],
         "list, group": IncidentFilter(
-            {"group": "physical-aggression"}, queryset=public_incidents()
+            {"group": "physical-aggression"}, queryset=Incident.objects.public()
         ).qs[:20],
-        "featured": public_incidents().filter(is_featured=True)[:3],
-        "search, common word": IncidentFilter({"q": "журналіст"}, queryset=public_incidents()).qs[
-            :20
-        ],
+        "featured": Incident.objects.public().filter(is_featured=True)[:3],
+        "search, common word": IncidentFilter(
+            {"q": "журналіст"}, queryset=Incident.objects.public()
+        ).qs[:20],
         "detail": Incident.objects.published().filter(slug="bench-1"),
     }
     parts = []

@@ -226,10 +226,10 @@ def periods(today):
 def report_stats(size: int, runs: int):
     from django.utils import timezone
 
-    from incidents.views import public_incidents
+    from incidents.models import Incident
 
     for label, params in periods(timezone.localdate()).items():
-        matching = public_incidents().filter(
+        matching = Incident.objects.public().filter(
             occurred_on__gte=params["date_from"], occurred_on__lte=params["date_to"]
         )
         result = measure_page(params, runs)
@@ -254,7 +254,7 @@ def report_export():
     except NoReverseMatch:
         print("  skipped: no URL named incidents:export-csv")
         return
-    from incidents.views import public_incidents
+    from incidents.models import Incident
 
     browser = client()
     browser.get(path).close()  # warm-up (imports, URL resolver)
@@ -274,7 +274,7 @@ def report_export():
 
     tracemalloc.reset_peak()
     started = time.perf_counter()
-    rows = list(public_incidents().values())
+    rows = list(Incident.objects.public().values())
     list_ms = (time.perf_counter() - started) * 1000
     list_peak = tracemalloc.get_traced_memory()[1]
     count = len(rows)

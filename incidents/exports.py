@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 from . import csvfile, selectors
 from .filters import applied_filters, filter_incidents
 from .models import VERIFICATION_SLUGS, Incident, current_language
-from .views import public_incidents
 
 CHUNK_SIZE = 1000
 
@@ -89,7 +88,7 @@ class Export:
     def __init__(self, request):
         params = request.GET.copy()
         params.pop("page", None)
-        self.filterset, queryset = filter_incidents(params, public_incidents())
+        self.filterset, queryset = filter_incidents(params, Incident.objects.public())
         self.filters = applied_filters(self.filterset)
         self.language = current_language()
         self.generated_at = timezone.localtime()

@@ -10,12 +10,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, Incident, IncidentUpdate, current_language
-from .views import public_incidents
 
 
 def own_language_incidents():
     """A feed in a language carries the articles written in it (issue 16)."""
-    return public_incidents().filter(language=current_language())
+    return Incident.objects.public().filter(language=current_language())
 
 
 FEED_SIZE = 30

@@ -262,17 +262,10 @@ class IncidentFilter(django_filters.FilterSet):
         return params
 
     def filter_group(self, queryset, name, value: Category):
-        # Exists rather than a join: an incident in two categories of a group appears once.
-        through = Incident.categories.through
-        return queryset.filter(
-            Exists(through.objects.filter(incident=OuterRef("pk"), category__parent=value))
-        )
+        return queryset.in_categories(group=value)
 
     def filter_category(self, queryset, name, value: Category):
-        through = Incident.categories.through
-        return queryset.filter(
-            Exists(through.objects.filter(incident=OuterRef("pk"), category=value))
-        )
+        return queryset.in_categories(categories=[value])
 
     def filter_verification(self, queryset, name, value):
         return queryset.filter(verification__gte=VERIFICATION_AT_LEAST[value])

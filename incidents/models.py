@@ -10,7 +10,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Length
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -227,6 +227,22 @@ class IncidentQuerySet(models.QuerySet):
     def published(self):
         """Live to the public: published, and its publication time has come."""
         return self.filter(status=Incident.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def public(self, language: str | None = None):
+        """What a visitor sees in `language` (the interface's, when not given): published,
+        its time come, one row per story. Every public page, feed, export and count starts
+        here."""
+        return self.published().for_language(language or current_language())
+
+    def in_categories(self, *, categories=None, group=None):
+        """Incidents in any of these categories, or in any category of `group`: each once
+        (a subquery, not a join, which would list an incident in two categories twice)."""
+        links = Incident.categories.through.objects.filter(incident=OuterRef("pk"))
+        if categories is not None:
+            links = links.filter(category__in=categories)
+        if group is not None:
+            links = links.filter(category__parent=group)
+        return self.filter(Exists(links))
 
     def for_language(self, language: str):
         """One row per story: its version in `language` if published, otherwise the other one.

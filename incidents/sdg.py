@@ -36,7 +36,6 @@ from .models import (
     SdgAct,
     Victim,
 )
-from .views import public_incidents
 
 CHUNK_SIZE = 500
 SEVERITY = list(SdgAct.values)  # from the most severe
@@ -236,7 +235,9 @@ class SdgExport:
         params = request.GET.copy()
         params.pop("page", None)
         # Every story once, whatever language it is written in: the barometer's rule.
-        self.filterset, queryset = filter_incidents(params, public_incidents(), every_language=True)
+        self.filterset, queryset = filter_incidents(
+            params, Incident.objects.public(), every_language=True
+        )
         self.filters = applied_filters(self.filterset)
         self.generated_at = timezone.localtime()
         self.acts = {c.pk: c.sdg_act for c in Category.objects.exclude(sdg_act="")}

@@ -573,13 +573,10 @@ def incidents_rebuild() -> None:
     listing_flags over the whole table: the live languages of every story in one query,
     then one UPDATE per combination of flags (100,000 rows: seconds).
     """
-    now = timezone.now()
     story = Coalesce("translation_of_id", "id")
     live: dict[int, set[str]] = {}
     for story_id, language in (
-        Incident.objects.filter(status=Incident.Status.PUBLISHED, published_at__lte=now)
-        .annotate(story=story)
-        .values_list("story", "language")
+        Incident.objects.published().annotate(story=story).values_list("story", "language")
     ):
         live.setdefault(story_id, set()).add(language)
     wanted: dict[tuple[tuple[str, bool], ...], list[int]] = {}

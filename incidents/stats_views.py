@@ -13,8 +13,15 @@ from django.views.generic import TemplateView, View
 
 from . import counts, csvfile, sdg, stats, tilemap
 from .filters import MIN_YEAR, IncidentFilter
-from .models import Category, MethodNote, MonthlyReport, PerpetratorType, current_language
-from .views import month_name, public_incidents
+from .models import (
+    Category,
+    Incident,
+    MethodNote,
+    MonthlyReport,
+    PerpetratorType,
+    current_language,
+)
+from .views import month_name
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
 # Longer charts are grouped: by quarter up to ten years, by year beyond (never cut).
@@ -90,7 +97,7 @@ def compute_from_incidents(filterset, start, end, today, rule) -> dict:
     # "This month / this year" ignore the visitor's dates but keep their other filters.
     undated = IncidentFilter(
         {k: v for k, v in filterset.data.items() if k not in DATE_KEYS},
-        queryset=public_incidents(),
+        queryset=Incident.objects.public(),
         every_language=True,
     )
     return {
@@ -359,7 +366,7 @@ def _bar(rows) -> dict:
 def stats_for(request):
     # The barometer counts every story, in whichever language it was written.
     filterset = IncidentFilter(
-        request.GET or None, queryset=public_incidents(), every_language=True
+        request.GET or None, queryset=Incident.objects.public(), every_language=True
     )
     today = timezone.localdate()
     rule = stats.rule_of(request.GET)
@@ -521,7 +528,7 @@ class MonthlyReportView(TemplateView):
         if first > today:
             raise Http404
         params = {"year": str(year), "month": str(month)}
-        filterset = IncidentFilter(params, queryset=public_incidents(), every_language=True)
+        filterset = IncidentFilter(params, queryset=Incident.objects.public(), every_language=True)
         language = current_language()
 
         def by(name):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -18,11 +18,6 @@ def month_name(day) -> str:
     return text.lower() if translation.get_language() == "uk" else text
 
 
-def public_incidents():
-    """What a visitor of the current interface language sees: one row per published story."""
-    return Incident.objects.published().for_language(current_language())
-
-
 class HomeView(TemplateView):
     template_name = "incidents/home.html"
 
@@ -37,7 +32,7 @@ class HomeView(TemplateView):
         for group in groups:
             group.month_count = in_month.get(group.pk, 0)
         # One language per page: the articles written in the reader's language (issue 16).
-        own = public_incidents().filter(language=language)
+        own = Incident.objects.public().filter(language=language)
         context.update(
             featured=own.filter(is_featured=True).with_card_data()[:3],
             latest=own.filter(is_featured=False).with_card_data()[:6],
@@ -55,7 +50,9 @@ class IncidentListView(ListView):
     context_object_name = "incidents"
 
     def get_queryset(self):
-        self.filterset = IncidentFilter(self.request.GET or None, queryset=public_incidents())
+        self.filterset = IncidentFilter(
+            self.request.GET or None, queryset=Incident.objects.public()
+        )
         incidents = self.filterset.qs.with_card_data()
         self.terms = search.parse(self.filterset.chosen().get("q", ""))
         if self.terms:
@@ -117,14 +114,14 @@ class IncidentListView(ListView):
         result = {}
         if not self.filterset.every_language:
             everywhere = IncidentFilter(
-                self.filterset.other_languages(), queryset=public_incidents()
+                self.filterset.other_languages(), queryset=Incident.objects.public()
             )
             result["other_language_total"] = everywhere.qs.count()
         if chosen.get("q"):
             params = self.request.GET.copy()
             params.pop("q", None)
             params.pop("page", None)
-            unsearched = IncidentFilter(params or None, queryset=public_incidents())
+            unsearched = IncidentFilter(params or None, queryset=Incident.objects.public())
             suggestion = unsearched.qs.suggestion(chosen["q"])
             if suggestion:
                 params["q"] = suggestion
@@ -159,14 +156,8 @@ class IncidentDetailView(DetailView):
         incident = self.object
         category_ids = [c.pk for c in incident.categories.all()]
         context["related"] = (
-            public_incidents()
-            .filter(
-                Exists(
-                    Incident.categories.through.objects.filter(
-                        incident=OuterRef("pk"), category__in=category_ids
-                    )
-                )
-            )
+            Incident.objects.public()
+            .in_categories(categories=category_ids)
             .exclude(pk=incident.pk)
             .exclude(translation_of=incident.pk)
             .exclude(pk=incident.translation_of_id or 0)

@@ -16,7 +16,6 @@ from django.utils.translation import override
 from incidents import counts, services, stats_views
 from incidents.filters import IncidentFilter
 from incidents.models import Category, DailyCount, Incident, MonthlyCount, PerpetratorType, Region
-from incidents.views import public_incidents
 from tests.incidents.pages import ADMIN_INLINES_EMPTY
 
 from .factories import IncidentFactory, TranslationFactory, UserFactory
@@ -25,7 +24,7 @@ from .pages import card_titles, parse, result_count, url_of
 
 def listed(language: str) -> list[str]:
     with override(language):
-        return sorted(public_incidents().values_list("title", flat=True))
+        return sorted(Incident.objects.public().values_list("title", flat=True))
 
 
 # --- One version of each story per language, as stored flags --------------------------------
@@ -174,7 +173,7 @@ def test_summary_counts_equal_counting_the_incidents():
     for language in ("uk", "en"):
         with override(language):
             for params in filter_cases(rng):
-                filterset = IncidentFilter(params, queryset=public_incidents())
+                filterset = IncidentFilter(params, queryset=Incident.objects.public())
                 summary = counts.filtered_total(filterset, language)
                 if summary is not None:
                     answered += 1
@@ -196,7 +195,9 @@ def test_the_barometer_from_the_tables_equals_the_barometer_from_the_incidents()
     for language in ("uk", "en"):
         with override(language):
             for params in cases:
-                filterset = IncidentFilter(params, queryset=public_incidents(), every_language=True)
+                filterset = IncidentFilter(
+                    params, queryset=Incident.objects.public(), every_language=True
+                )
                 start, end = stats_views.period_of(filterset, today)
                 fast = stats_views.compute_from_counts(filterset, start, end, today)
                 if fast is None:

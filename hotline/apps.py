@@ -8,3 +8,5 @@ class HotlineConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 -- registers the evidence key checks
+        # Registers the tasks in every process (web too): the outbox queues them by name.
+        from . import tasks  # noqa: F401

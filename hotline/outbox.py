@@ -11,6 +11,7 @@ import logging
 import re
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -44,6 +45,8 @@ def _describe(error: Exception) -> str:
     return _PHONE.sub("[number]", _EMAIL.sub("[address]", text))[:2000]
 
 
+DELIVER_TASK = "hotline.tasks.deliver_notification"
+
 # While the broker is unreachable, publishing is skipped for a while: one failed attempt
 # (bounded by the broker's socket timeouts) per outage window, not one per row and request.
 BROKER_RETRY_SECONDS = 10
@@ -55,7 +58,9 @@ def queue(notification_ids, *, outage_aware: bool = False) -> None:
     and the sweeper queues them once the broker is back. `outage_aware` (a visitor's
     request) skips publishing while the broker was found down moments ago."""
     global _broker_down_until
-    from .tasks import deliver_notification
+    # By name from the app's registry: this module and the tasks that call it import each
+    # other no more (issue 27); the task object is the same one tests record.
+    deliver_notification = current_app.tasks[DELIVER_TASK]
 
     for notification_id in notification_ids:
         if outage_aware and time.monotonic() < _broker_down_until:
@@ -172,12 +177,41 @@ def resend(notification_ids) -> int:
     return count
 
 
+def _staff_channels() -> list[str]:
+    channels = [Notification.Channel.EMAIL]
+    if settings.NOTIFY_WEBHOOK_URL:
+        channels.append(Notification.Channel.WEBHOOK)
+    return channels
+
+
+def write_outbox(
+    *, kind: str, complaint=None, callback=None, tracking_code: str | None = None
+) -> list[Notification]:
+    """The Notification rows for one event, saved in the caller's transaction and queued
+    for delivery once it commits (see queue_on_commit)."""
+    rows = [
+        Notification(kind=kind, channel=channel, complaint=complaint, callback=callback)
+        for channel in _staff_channels()
+    ]
+    if kind == Notification.Kind.NEW_COMPLAINT and complaint.email:
+        rows.append(
+            Notification(
+                kind=Notification.Kind.COMPLAINT_RECEIVED,
+                channel=Notification.Channel.EMAIL,
+                complaint=complaint,
+                # Kept only until the mail is sent, then erased from the row.
+                payload={"code": tracking_code} if tracking_code else {},
+            )
+        )
+    rows = Notification.objects.bulk_create(rows)
+    queue_on_commit(rows)
+    return rows
+
+
 def escalate() -> int:
     """One escalation per overdue state of an item: the item's escalated_at is set in the
     same transaction that writes the notification rows, and cleared when its status moves
     on (hotline.triage), so the next state escalates again if late."""
-    from .services import write_outbox
-
     count = 0
     for model, field in ((CallbackRequest, "callback"), (Complaint, "complaint")):
         candidates = model.objects.overdue().filter(escalated_at__isnull=True)

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -22,41 +21,11 @@ from .models import (
     Note,
     Notification,
 )
+from .outbox import write_outbox
 from .storage import private_storage
 from .triage import TransitionError  # noqa: F401 -- callers catch services.TransitionError
 
 logger = logging.getLogger(__name__)
-
-
-def _staff_channels() -> list[str]:
-    channels = [Notification.Channel.EMAIL]
-    if settings.NOTIFY_WEBHOOK_URL:
-        channels.append(Notification.Channel.WEBHOOK)
-    return channels
-
-
-def write_outbox(
-    *, kind: str, complaint=None, callback=None, tracking_code: str | None = None
-) -> list[Notification]:
-    """The Notification rows for one event, saved in the caller's transaction and queued
-    for delivery once it commits (see hotline.outbox)."""
-    rows = [
-        Notification(kind=kind, channel=channel, complaint=complaint, callback=callback)
-        for channel in _staff_channels()
-    ]
-    if kind == Notification.Kind.NEW_COMPLAINT and complaint.email:
-        rows.append(
-            Notification(
-                kind=Notification.Kind.COMPLAINT_RECEIVED,
-                channel=Notification.Channel.EMAIL,
-                complaint=complaint,
-                # Kept only until the mail is sent, then erased from the row.
-                payload={"code": tracking_code} if tracking_code else {},
-            )
-        )
-    rows = Notification.objects.bulk_create(rows)
-    outbox.queue_on_commit(rows)
-    return rows
 
 
 def complainant_notification(complaint: Complaint, *, status: str | None = None, message=None):

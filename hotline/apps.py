@@ -7,6 +7,8 @@ class HotlineConfig(AppConfig):
     verbose_name = _("Hotline")
 
     def ready(self):
-        from . import checks  # noqa: F401 -- registers the evidence key checks
         # Registers the tasks in every process (web too): the outbox queues them by name.
-        from . import tasks  # noqa: F401
+        from . import (
+            checks,  # noqa: F401 -- registers the evidence key checks
+            tasks,  # noqa: F401
+        )

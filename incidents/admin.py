@@ -2,6 +2,7 @@ from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -206,6 +207,10 @@ class PublicationRefused(Exception):
         self.error = error
 
 
+# The change form's publication buttons (templates/admin/incidents/incident/change_form.html).
+PUBLISH, SCHEDULE, UNPUBLISH = "_publish", "_schedule", "_unpublish"
+
+
 class PublicationCheckedAdmin(admin.ModelAdmin):
     """Saves whose result is public pass the publication checks first, with the text as
     saved (the inlines too), or are not saved at all: the form comes back with the reasons
@@ -234,6 +239,21 @@ class PublicationCheckedAdmin(admin.ModelAdmin):
             request._publication_refused = refused.error
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _stay_on_the_article(self, request) -> None:
+        """After a publication button the editor sees the article again (its new status,
+        the button that undoes it), as after "Save and continue editing"."""
+        if any(button in request.POST for button in (PUBLISH, SCHEDULE, UNPUBLISH)):
+            request.POST = request.POST.copy()
+            request.POST["_continue"] = "1"
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._stay_on_the_article(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._stay_on_the_article(request)
+        return super().response_change(request, obj)
+
     def _may_confirm(self, request) -> bool:
         refused = getattr(request, "_publication_refused", None)
         held = refused is not None and any(
@@ -256,17 +276,30 @@ class PublicationCheckedAdmin(admin.ModelAdmin):
         return type(form.__name__, (form,), {"refusal": refused})
 
     def check_public(self, request, form, incident) -> None:
-        """Run the publication checks on a public incident as just saved; raise
-        PublicationRefused (rolling the save back) when they fail."""
-        if incident.status != Incident.Status.PUBLISHED:
-            return
+        """The incident as just saved: published, scheduled or unpublished by the button the
+        editor pressed (incidents.services, the one writer of its status and publication
+        time), or, saved as it was, checked again if it is public. Raises PublicationRefused
+        (rolling the save back) when the checks refuse."""
+        cleaned = getattr(form, "cleaned_data", {})
         confirmation = None
-        if getattr(form, "cleaned_data", {}).get("confirm_naming"):
+        if cleaned.get("confirm_naming"):
             confirmation = services.PublicationConfirmation(
-                user=request.user, reason=form.cleaned_data.get("confirm_reason", "")
+                user=request.user, reason=cleaned.get("confirm_reason", "")
             )
         try:
-            services.incident_check_publication(incident=incident, confirmation=confirmation)
+            if PUBLISH in request.POST:
+                # Now; a republished article keeps the time it first went public.
+                first = incident.published_at
+                at = None if first and first <= timezone.now() else timezone.now()
+                services.incident_publish(incident=incident, at=at, confirmation=confirmation)
+            elif SCHEDULE in request.POST:
+                services.incident_publish(
+                    incident=incident, at=cleaned["publish_at"], confirmation=confirmation
+                )
+            elif UNPUBLISH in request.POST:
+                services.incident_unpublish(incident=incident)
+            elif incident.status == Incident.Status.PUBLISHED:
+                services.incident_check_publication(incident=incident, confirmation=confirmation)
         except ValidationError as error:
             raise PublicationRefused(error) from error
 
@@ -298,7 +331,27 @@ class PublicationCheckedForm(forms.ModelForm):
 
 class IncidentAdminForm(PublicationCheckedForm):
     """The slug may be left empty: it is then made from the title, Ukrainian transliterated
-    by the national standard, and numbered if another incident has it."""
+    by the national standard, and numbered if another incident has it. The status and the
+    publication time are not fields: the buttons publish, schedule (at `publish_at`) or
+    unpublish through incidents.services."""
+
+    publish_at = forms.SplitDateTimeField(
+        label=_("Publish at"),
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text=_("To schedule: the time the article goes public, then “Save and schedule”."),
+    )
+
+    def clean_publish_at(self):
+        at = self.cleaned_data.get("publish_at")
+        if SCHEDULE in self.data:
+            if at is None:
+                raise ValidationError(_("Choose when the article goes public."))
+            if at <= timezone.now():
+                raise ValidationError(
+                    _("That time has passed: choose a later one, or publish now.")
+                )
+        return at
 
     class Meta:
         model = Incident
@@ -360,6 +413,9 @@ class IncidentAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
     ]
     actions = ["publish", "unpublish"]
     readonly_fields = [
+        # Written by the publication buttons only (incidents.services).
+        "status",
+        "published_at",
         "created_at",
         "updated_at",
         "public_preview",
@@ -373,8 +429,8 @@ class IncidentAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
             _("Publication"),
             {
                 "fields": [
-                    "status",
-                    "published_at",
+                    ("status", "published_at"),
+                    "publish_at",
                     "is_featured",
                     "language",
                     "translation_of",

@@ -384,7 +384,10 @@ class Incident(models.Model):
         _("published at"),
         null=True,
         blank=True,
-        help_text=_("Date and time of publication (Kyiv time). A future time schedules it."),
+        help_text=_(
+            "Date and time of publication (Kyiv time), set by “Save and publish now” or “Save"
+            " and schedule”; a future one is a scheduled publication."
+        ),
     )
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown at the top of the home page while public.")

@@ -116,15 +116,6 @@ def save(page, button="_continue"):
         page.locator(f"input[name={button}]").click()
 
 
-def publish_now(page):
-    """Status "published", and the publication time from the calendar's Today and Now."""
-    page.select_option("#id_status", "published")
-    page.locator("#id_published_at_0 + .datetimeshortcuts a").first.click()
-    page.locator("#id_published_at_1 + .datetimeshortcuts a").first.click()
-    expect(page.locator("#id_published_at_0")).not_to_have_value("")
-    expect(page.locator("#id_published_at_1")).not_to_have_value("")
-
-
 REFUSED = "Not published: %(leak)s."
 HELD = (
     "Held: %(leak)s. If the article is about someone else, publish it by confirming that, with"
@@ -171,9 +162,8 @@ def write_in_ukrainian_and_publish(page, site, incident):
     page.fill("#id_lead", HARMLESS_LEAD)
     page.fill("#id_body", NAMING_BODY)
     page.select_option("#id_language", "uk")
-    publish_now(page)
     settled(page, NAMING_BODY)
-    save(page)
+    save(page, "_publish")
     page.wait_for_url(re.compile(rf"/admin/incidents/incident/{incident.pk}/change/$"))
     settled(page, NAMING_BODY)  # the form came back with the body: its preview again
 
@@ -194,7 +184,7 @@ def test_an_english_complaint_under_a_latin_name_is_refused_in_ukrainian_in_anot
         # Everything typed is still there, to be corrected rather than typed again.
         expect(page.locator("#id_body")).to_have_value(NAMING_BODY)
         expect(page.locator("#id_lead")).to_have_value(HARMLESS_LEAD)
-        expect(page.locator("#id_status")).to_have_value("published")
+        expect(page.locator("input[name=_publish]")).to_be_visible()  # still a draft
         shot(page, screenshot_dir, f"refused-draft-uk-{width}")
         assert problems == [], problems
 
@@ -249,7 +239,6 @@ def test_a_ukrainian_translation_added_with_add_that_names_the_reporter_is_refus
     page.fill("#id_title", TRANSLATION_TITLE)
     page.fill("#id_lead", "Журналістку побили біля районного суду в Києві.")
     page.fill("#id_body", TRANSLATION_NAMING)
-    publish_now(page)
     page.select_option("#id_language", "uk")
     # The original, found by a word of its title in the autocomplete.
     page.locator(".field-translation_of .select2-selection").click()
@@ -263,7 +252,7 @@ def test_a_ukrainian_translation_added_with_add_that_names_the_reporter_is_refus
     expect(page.locator(f"#id_categories_to option[value='{category.pk}']")).to_be_attached()
     page.select_option("#id_region", str(kyiv.pk))
     settled(page, TRANSLATION_NAMING)
-    save(page, "_save")
+    save(page, "_publish")
     page.wait_for_url(re.compile(r"/admin/incidents/incident/add/$"))
     settled(page, TRANSLATION_NAMING)
 
@@ -278,9 +267,12 @@ def test_a_ukrainian_translation_added_with_add_that_names_the_reporter_is_refus
     # Without the name, the same form publishes the translation.
     page.fill("#id_body", TRANSLATION_CLEAN)
     settled(page, TRANSLATION_CLEAN)
-    save(page, "_save")
-    page.wait_for_url(re.compile(r"/admin/incidents/incident/$"))
+    save(page, "_publish")
+    # Published, and the article again, with the button that would undo it.
+    page.wait_for_url(re.compile(r"/admin/incidents/incident/\d+/change/$"))
     expect(page.locator(".messagelist .success").first).to_be_visible()
+    expect(page.locator("input[name=_unpublish]")).to_be_visible()
+    settled(page, TRANSLATION_CLEAN)
     shot(page, screenshot_dir, "translation-published-en-1280")
     assert problems == [], problems
     translation = Incident.objects.get(translation_of=original)
@@ -323,8 +315,7 @@ def test_a_chief_editor_confirms_a_held_article_about_someone_else(
         settled(page, ABOUT_SOMEONE_ELSE)
         # Nothing is held yet: the confirmation is offered only once the checks hold it.
         expect(page.locator("#id_confirm_naming")).to_have_count(0)
-        publish_now(page)
-        save(page)
+        save(page, "_publish")
         settled(page, ABOUT_SOMEONE_ELSE)
         expect_refused(page, complaint, "body", "uk", HELD)
         expect(page.locator("#id_confirm_naming")).to_be_visible()
@@ -341,7 +332,7 @@ def test_a_chief_editor_confirms_a_held_article_about_someone_else(
     # On the phone: it is someone else, and she says why.
     page.locator("#id_confirm_naming").check()
     page.fill("#id_confirm_reason", REASON)
-    save(page)
+    save(page, "_publish")
     expect(page.locator(".messagelist .success").first).to_be_visible()
     settled(page, ABOUT_SOMEONE_ELSE)
     expect(page.locator(".errornote")).to_have_count(0)

@@ -129,10 +129,7 @@ def test_staff_see_consent_and_the_statement(live_server, new_page, signed_in, s
 
     page.fill("#id_lead", "Журналістку побили біля міськради.")
     page.fill("#id_body", "Олена Петренко розповіла нам, що сталося.")
-    page.select_option("#id_status", "published")
-    page.fill("#id_published_at_0", "01.12.2026")
-    page.fill("#id_published_at_1", "10:00")
-    page.locator("input[name=_continue]").click()
+    page.locator("input[name=_publish]").click()
     # Refused whole (issue 26): the reasons above the form, what was typed still in it.
     expect(page.locator(".errorlist.nonfield").first).to_contain_text(said("body", "uk"))
     expect(page.locator("#id_body")).to_have_value("Олена Петренко розповіла нам, що сталося.")

@@ -484,12 +484,17 @@ def test_editor_history_pages_do_not_show_the_reporters_contacts(client, editor)
         assert "Ivanna Koval" not in page
 
 
-def publishing_form_data(client, url, at="00:01"):
-    """An incident's admin form as the browser posts it back, set to publish today at `at`."""
+def publishing_form_data(client, url, at=None):
+    """An incident's admin form as the browser posts it back with "Save and publish now"
+    pressed, or "Save and schedule" for the time `at`."""
     data = change_form_data(client.get(url))
-    data.update(
-        status="published",
-        published_at_0=timezone.localdate().strftime("%d.%m.%Y"),
-        published_at_1=at,
-    )
+    if at is None:
+        data["_publish"] = "1"
+    else:
+        local = timezone.localtime(at)
+        data.update(
+            _schedule="1",
+            publish_at_0=local.date().isoformat(),
+            publish_at_1=local.strftime("%H:%M:%S"),
+        )
     return data

@@ -204,7 +204,7 @@ def test_change_form_set_to_published_keeps_a_leaking_incident_a_draft(client, e
     incident = draft_for(complaint)
     client.force_login(editor)
     url = reverse("admin:incidents_incident_change", args=[incident.pk])
-    data = publishing_form_data(client, url, at="10:00")
+    data = publishing_form_data(client, url)
     data["body"] = "Пані Петренко побили."
     response = client.post(url, data, follow=True)
     # Nothing is saved (the public never sees the text); the form comes back with the reason

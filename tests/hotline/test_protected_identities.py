@@ -355,12 +355,10 @@ def test_adding_a_translation_that_names_the_reporter_is_refused_and_keeps_what_
         title="Journalist beaten in Kyiv",
         lead="Oksana Melnychuk was beaten outside the court.",
         body="The police opened a case.",
-        status="published",
-        published_at_0=timezone.localdate().isoformat(),  # ISO: read in either language
-        published_at_1="10:00",
+        _publish="1",  # "Save and publish now"
         language="en",
         translation_of=str(original.pk),
-        occurred_on=original.occurred_on.isoformat(),
+        occurred_on=original.occurred_on.isoformat(),  # ISO: read in either language
         region=str(kyiv.pk),
         categories=[str(beating.pk)],
     )
@@ -391,12 +389,7 @@ def test_an_edit_of_a_published_incident_that_names_the_reporter_is_refused(
     client.force_login(editor)
     url = reverse("admin:incidents_incident_change", args=[incident.pk])
     data = change_form_data(client.get(url))
-    published = timezone.localtime(incident.published_at)
-    data.update(
-        published_at_0=published.strftime("%d.%m.%Y"),
-        published_at_1=published.strftime("%H:%M:%S"),
-        body="Оновлення: Мельничук повернулася до роботи.",
-    )
+    data["body"] = "Оновлення: Мельничук повернулася до роботи."  # saved as it is: public
     page = admin_post(client, url, data).content.decode()
     assert shown("body") in page and "errornote" in page
     incident.refresh_from_db()
@@ -498,3 +491,42 @@ def test_the_demo_archive_names_none_of_its_protected_people_nor_its_reporters()
         for who in reporters:
             assert not elsewhere_leaks(texts, who), (incident.slug, who.label)
             assert not story_leaks(texts, who), (incident.slug, who.label)
+
+
+# --- Incidents own their status: the form's buttons go through the services (issue 27) ------
+
+
+@pytest.mark.django_db
+def test_the_form_has_no_status_field_and_publishes_schedules_and_unpublishes_by_its_buttons(
+    client, editor, kyiv, beating
+):
+    incident = unlinked(kyiv)
+    incident.categories.set([beating])
+    client.force_login(editor)
+    url = reverse("admin:incidents_incident_change", args=[incident.pk])
+    page = client.get(url).content.decode()
+    assert 'name="status"' not in page and 'name="published_at_0"' not in page
+    assert 'name="_publish"' in page and 'name="_schedule"' in page
+
+    # A status typed into the post is not a field: it changes nothing.
+    data = change_form_data(client.get(url))
+    admin_post(client, url, {**data, "status": "published"})
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.DRAFT
+
+    later = timezone.now() + datetime.timedelta(days=2)
+    assert admin_post(client, url, publishing_form_data(client, url, at=later)).status_code == 200
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.PUBLISHED and not incident.is_public
+    assert abs((incident.published_at - later).total_seconds()) < 1
+
+    past = publishing_form_data(client, url, at=timezone.now() - datetime.timedelta(hours=1))
+    assert 'id="id_publish_at_error"' in admin_post(client, url, past).content.decode()
+
+    admin_post(client, url, {**change_form_data(client.get(url)), "_unpublish": "1"})
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.DRAFT
+
+    admin_post(client, url, publishing_form_data(client, url))
+    incident.refresh_from_db()
+    assert incident.is_public

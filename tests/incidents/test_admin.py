@@ -116,25 +116,28 @@ def test_adding_an_incident_in_the_admin_records_the_author(
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_published_incident_without_a_time(admin_client, kyiv, beating):
-    response = admin_client.post(
-        f"{CHANGELIST}add/",
-        {
-            "title": "No time",
-            "slug": "no-time",
-            "lead": "Lead.",
-            "body": "Body.",
-            "status": "published",
-            "language": "uk",
-            "occurred_on": "2024-05-01",
-            "categories": [beating.pk],
-            "region": kyiv.pk,
-            "perpetrator_type": "unknown",
-            **ADMIN_INLINES_EMPTY,
-        },
-    )
-    assert response.status_code == 200
-    assert not Incident.objects.filter(slug="no-time").exists()
+def test_admin_publishes_only_by_its_button_and_with_a_time(admin_client, kyiv, beating):
+    """The status is not a field (issue 27): a posted "published" saves a draft; "Save and
+    publish now" publishes through the service, which gives it its time."""
+    fields = {
+        "title": "No time",
+        "slug": "no-time",
+        "lead": "Lead.",
+        "body": "Body.",
+        "status": "published",
+        "language": "uk",
+        "occurred_on": "2024-05-01",
+        "categories": [beating.pk],
+        "region": kyiv.pk,
+        "perpetrator_type": "unknown",
+        **ADMIN_INLINES_EMPTY,
+    }
+    assert admin_client.post(f"{CHANGELIST}add/", fields).status_code == 302
+    incident = Incident.objects.get(slug="no-time")
+    assert incident.status == Incident.Status.DRAFT and incident.published_at is None
+    admin_client.post(f"{CHANGELIST}{incident.pk}/change/", {**fields, "_publish": "1"})
+    incident.refresh_from_db()
+    assert incident.is_public and incident.published_at is not None
 
 
 def run_action(client, action, incidents):

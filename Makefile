@@ -11,7 +11,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-notify bench-record bench-replicas bench-search \
+	worker beat lock bench bench-evidence bench-identity bench-notify bench-record bench-replicas bench-search \
 	audit clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
@@ -83,6 +83,9 @@ bench-record: $(VENV)/.dev ## the record's pages (timeline, filters, SDG export)
 
 bench-evidence: $(VENV)/.dev ## the evidence vault on a 10 MB file, against an unencrypted copy
 	$(BIN)/python bench/evidence.py $(BENCH_ARGS)
+
+bench-identity: $(VENV)/.dev ## the protected-identity check on one article against 1,000-20,000 protected people
+	$(BIN)/python bench/identity.py $(BENCH_ARGS)
 
 bench-notify: $(VENV)/.dev ## callback form to staff mail, with a real worker (needs PostgreSQL, Redis)
 	$(BIN)/python bench/notify.py $(BENCH_ARGS)

@@ -211,7 +211,7 @@ def measure_page(params, runs: int) -> dict:
 
 
 def periods(today):
-    from incidents.stats_views import default_period
+    from incidents.barometer.views import default_period
 
     start, end = default_period(today)
     return {

@@ -10,9 +10,9 @@ from two_factor.views import ProfileView
 
 from hotline.views import PrivacyView
 from imi_portal.health import health
+from incidents.barometer.views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.public_cache import cached_page
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
-from incidents.stats_views import MonthlyReportView, StatsTableCSVView, StatsView
 from incidents.views import HomeView
 
 lazy_static = lazy(static, str)

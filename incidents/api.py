@@ -34,7 +34,8 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import counts, selectors
+from . import selectors
+from .barometer import counts
 from .filters import MIN_YEAR, IncidentFilter
 from .models import (
     VERIFICATION_SLUGS,

@@ -6,7 +6,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import counts, search, selectors
+from . import search, selectors
+from .barometer import counts
 from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 

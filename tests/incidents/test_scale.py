@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import override
 
-from incidents import counts, services, stats_views
+from incidents import services
+from incidents.barometer import counts
+from incidents.barometer import views as stats_views
 from incidents.filters import IncidentFilter
 from incidents.models import Category, DailyCount, Incident, MonthlyCount, PerpetratorType, Region
 from tests.incidents.pages import ADMIN_INLINES_EMPTY

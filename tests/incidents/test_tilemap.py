@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
+from incidents.barometer.tilemap import TILES, legend, level
 from incidents.models import Region
-from incidents.tilemap import TILES, legend, level
 
 from .factories import IncidentFactory
 from .pages import parse, result_count

@@ -9,7 +9,7 @@ style attributes), each tile a link to the list filtered to that region.
 import math
 from urllib.parse import urlencode
 
-from .models import current_language
+from ..models import current_language
 
 # (column, row): west to east, north to south.
 TILES = {

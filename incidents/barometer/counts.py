@@ -11,7 +11,7 @@ import datetime
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 
-from .models import DailyCount, MonthlyCount
+from ..models import DailyCount, MonthlyCount
 
 DIMENSIONS = {
     "region": MonthlyCount.Dimension.REGION,

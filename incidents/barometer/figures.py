@@ -18,8 +18,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext
 
-from . import public_cache
-from .models import Category, Incident, PerpetratorType, Region
+from .. import public_cache
+from ..models import Category, Incident, PerpetratorType, Region
 
 CACHE_SECONDS = 60 * 60
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
-from . import counts, csvfile, sdg, stats, tilemap
-from .filters import MIN_YEAR, IncidentFilter
-from .models import (
+from .. import csvfile, sdg
+from ..filters import MIN_YEAR, IncidentFilter
+from ..models import (
     Category,
     Incident,
     MethodNote,
@@ -21,7 +21,8 @@ from .models import (
     PerpetratorType,
     current_language,
 )
-from .views import month_name
+from ..views import month_name
+from . import counts, figures, tilemap
 
 DATE_KEYS = ("year", "month", "date_from", "date_to")
 # Longer charts are grouped: by quarter up to ten years, by year beyond (never cut).
@@ -33,7 +34,7 @@ RUSSIA = PerpetratorType.RUSSIAN_FORCES.value
 
 
 def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    return stats.add_months(stats.month_start(today), -11), today
+    return figures.add_months(figures.month_start(today), -11), today
 
 
 def period_of(filterset: IncidentFilter, today: datetime.date):
@@ -52,13 +53,13 @@ def period_of(filterset: IncidentFilter, today: datetime.date):
     )
     if year and month:
         start = datetime.date(int(year), int(month), 1)
-        end = stats.add_months(start, 1) - datetime.timedelta(days=1)
+        end = figures.add_months(start, 1) - datetime.timedelta(days=1)
     elif year:
         start, end = datetime.date(int(year), 1, 1), datetime.date(int(year), 12, 31)
     if start and not end:
         end = max(start, today)
     if end and not start:
-        start = stats.add_months(stats.month_start(end), -11)
+        start = figures.add_months(figures.month_start(end), -11)
     if not start:
         start, end = default_period(today)
     if start > end:
@@ -78,7 +79,7 @@ def trimmed_start(start: datetime.date, end: datetime.date, first: datetime.date
     return start
 
 
-def compute(filterset: IncidentFilter, today: datetime.date, rule: str = stats.SEVEREST) -> dict:
+def compute(filterset: IncidentFilter, today: datetime.date, rule: str = figures.SEVEREST) -> dict:
     start, end = period_of(filterset, today)
     first = counts.first_day(current_language())
     chart_start = trimmed_start(start, end, first)
@@ -91,9 +92,9 @@ def compute(filterset: IncidentFilter, today: datetime.date, rule: str = stats.S
 
 def compute_from_incidents(filterset, start, end, today, rule) -> dict:
     incidents = filterset.qs
-    monthly = stats.per_month_by_group(incidents, start, end, rule)
-    totals = stats.per_month_totals(incidents, start, end)
-    russia = stats.per_month_by_perpetrator(incidents, start, end, RUSSIA)
+    monthly = figures.per_month_by_group(incidents, start, end, rule)
+    totals = figures.per_month_totals(incidents, start, end)
+    russia = figures.per_month_by_perpetrator(incidents, start, end, RUSSIA)
     # "This month / this year" ignore the visitor's dates but keep their other filters.
     undated = IncidentFilter(
         {k: v for k, v in filterset.data.items() if k not in DATE_KEYS},
@@ -107,15 +108,15 @@ def compute_from_incidents(filterset, start, end, today, rule) -> dict:
         "months": [(month, total) for month, total in totals],
         "russia": [russia.get(month, 0) for month, _total in totals],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": stats.by_group(incidents, rule),
-        "categories": stats.by_category(incidents, rule),
-        "regions": stats.by_region(incidents),
-        "perpetrators": stats.by_perpetrator(incidents),
-        "comparisons": stats.comparisons(undated.qs, today),
+        "groups": figures.by_group(incidents, rule),
+        "categories": figures.by_category(incidents, rule),
+        "regions": figures.by_region(incidents),
+        "perpetrators": figures.by_perpetrator(incidents),
+        "comparisons": figures.comparisons(undated.qs, today),
     }
 
 
-def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=stats.SEVEREST):
+def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=figures.SEVEREST):
     """compute(), read off the summary tables: for filters by date only (the default page,
     this year, all time, a month). None when the tables can't answer exactly."""
     language = current_language()
@@ -135,20 +136,20 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=stats
     if everything is None or chart is None:
         return None
     group, category = (
-        ("primary_group", "primary_category") if rule == stats.SEVEREST else ("group", "category")
+        ("primary_group", "primary_category") if rule == figures.SEVEREST else ("group", "category")
     )
     per_month = counts.per_month_totals(language, chart_start, chart_end)
     by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS[group], chart)
     by_perpetrator = counts.per_month_by_dimension(
         language, counts.DIMENSIONS["perpetrator"], chart
     )
-    monthly = stats.monthly_series(by_group, start, end)
-    months = stats.months_between(start, end)
+    monthly = figures.monthly_series(by_group, start, end)
+    months = figures.months_between(start, end)
 
     def by(name):
         return counts.by_dimension(language, counts.DIMENSIONS[name], everything)
 
-    periods = stats.comparison_periods(today)
+    periods = figures.comparison_periods(today)
     return {
         "start": start,
         "end": end,
@@ -156,11 +157,11 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=stats
         "months": [(m, per_month.get(m, 0)) for m in months],
         "russia": [by_perpetrator.get((m, RUSSIA), 0) for m in months],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": stats.group_rows(by(group)),
-        "categories": stats.category_rows(by(category)),
-        "regions": stats.region_rows(by("region")),
-        "perpetrators": stats.perpetrator_rows(by("perpetrator")),
-        "comparisons": stats.comparison_figures(
+        "groups": figures.group_rows(by(group)),
+        "categories": figures.category_rows(by(category)),
+        "regions": figures.region_rows(by("region")),
+        "perpetrators": figures.perpetrator_rows(by("perpetrator")),
+        "comparisons": figures.comparison_figures(
             {name: counts.total(language, a, b) for name, (a, b) in periods.items()}, today
         ),
     }
@@ -369,9 +370,9 @@ def stats_for(request):
         request.GET or None, queryset=Incident.objects.public(), every_language=True
     )
     today = timezone.localdate()
-    rule = stats.rule_of(request.GET)
+    rule = figures.rule_of(request.GET)
     # The date is part of the key: "this month so far" and open-ended periods depend on it.
-    data = stats.cached(
+    data = figures.cached(
         f"stats-page:{today}",
         request.GET,
         current_language(),
@@ -478,14 +479,14 @@ class StatsView(TemplateView):
 
     def rules(self, current: str) -> list[dict]:
         labels = {
-            stats.SEVEREST: _("once, under the most severe (IMI's method)"),
-            stats.EVERY: _("in each category it fits"),
+            figures.SEVEREST: _("once, under the most severe (IMI's method)"),
+            figures.EVERY: _("in each category it fits"),
         }
         result = []
-        for rule in stats.RULES:
+        for rule in figures.RULES:
             params = self.request.GET.copy()
             params.pop("rule", None)
-            if rule != stats.SEVEREST:
+            if rule != figures.SEVEREST:
                 params["rule"] = rule
             result.append(
                 {"label": labels[rule], "query": params.urlencode(), "current": rule == current}
@@ -508,7 +509,7 @@ class StatsTableCSVView(View):
         writer = csvfile.writer(response)
         writer.writerow(["# " + _("IMI Portal statistics"), name])
         writer.writerow(["# " + _("filters"), request.GET.urlencode() or "-"])
-        writer.writerow(["# " + _("counting rule"), stats.rule_label(data["rule"])])
+        writer.writerow(["# " + _("counting rule"), figures.rule_label(data["rule"])])
         table = next(t for t in tables(data) if t["name"] == name)
         writer.writerow(table["header"])
         for row in table["rows"]:
@@ -536,24 +537,24 @@ class MonthlyReportView(TemplateView):
 
         report = MonthlyReport.objects.filter(month=first).first()
         # Read off the summary tables: a whole month is always exactly there.
-        data = stats.cached(
+        data = figures.cached(
             "month-report",
             params,
             language,
             lambda: {
                 "total": counts.total(language, first, counts.month_end(first)),
-                "groups": stats.group_rows(by("primary_group")),
-                "categories": stats.category_rows(by("primary_category")),
-                "regions": stats.region_rows(by("region")),
+                "groups": figures.group_rows(by("primary_group")),
+                "categories": figures.category_rows(by("primary_category")),
+                "regions": figures.region_rows(by("region")),
                 "russia": by("perpetrator").get(RUSSIA, 0),
             },
         )
-        previous = stats.add_months(first, -1)
-        following = stats.add_months(first, 1)
+        previous = figures.add_months(first, -1)
+        following = figures.add_months(first, 1)
         if report is not None:
             # The figures as published, never recounted; corrections are listed beside them.
-            data = stats.report_rows(report.figures)
-            context["revisions"] = stats.revisions(report.figures, report.current)
+            data = figures.report_rows(report.figures)
+            context["revisions"] = figures.revisions(report.figures, report.current)
         context.update(
             first=first,
             month_name=month_name(first),

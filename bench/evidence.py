@@ -64,23 +64,23 @@ def photo_bytes(size: int) -> bytes:
 @contextlib.contextmanager
 def vault_off(*, check: bool):
     """The unencrypted copy: store what came, serve what is stored (checked or not)."""
-    from hotline import vault
+    from hotline.vault import cipher
 
     def store_plain(field_file, chunks, name="evidence"):
         field_file.save(name, _Chunks(chunks), save=False)
-        return vault.Lock("", "")
+        return cipher.Lock("", "")
 
     def open_bare(field_file, lock, **kwargs):
-        return vault.plain_chunks(field_file, lock)
+        return cipher.plain_chunks(field_file, lock)
 
-    saved = vault.store, vault.open_verified
-    vault.store = store_plain
+    saved = cipher.store, cipher.open_verified
+    cipher.store = store_plain
     if not check:
-        vault.open_verified = open_bare
+        cipher.open_verified = open_bare
     try:
         yield
     finally:
-        vault.store, vault.open_verified = saved
+        cipher.store, cipher.open_verified = saved
 
 
 MODES = {

@@ -11,7 +11,7 @@ every twentieth), and for each size times the real views through django.test.Cli
 
 At 20,000 incidents it also measures the streaming CSV export's peak Python memory
 (tracemalloc) against materialising the same queryset with list(qs.values()), if
-incidents/exports.py exists.
+incidents/exports/incidents.py exists.
 
     .venv/bin/python bench/stats.py                 # 1000 and 100000
     .venv/bin/python bench/stats.py --sizes 1000 5000 --runs 3
@@ -244,8 +244,8 @@ def report_stats(size: int, runs: int):
 
 
 def report_export():
-    if importlib.util.find_spec("incidents.exports") is None:
-        print("  skipped: incidents/exports.py does not exist")
+    if importlib.util.find_spec("incidents.exports.incidents") is None:
+        print("  skipped: incidents/exports/incidents.py does not exist")
         return
     from django.urls import NoReverseMatch, reverse
 

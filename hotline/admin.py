@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents import csvfile
 from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
+from incidents.exports import csvfile
 from incidents.models import Incident
 
 from . import consent, notifications, outbox, retention, services, triage

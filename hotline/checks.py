@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
-from . import vault
+from .vault import cipher
 
 
 @register()
@@ -17,7 +17,7 @@ def evidence_key_is_usable(app_configs, **kwargs):
     ):
         for text in texts:
             try:
-                vault.parse_key(text)
+                cipher.parse_key(text)
             except ImproperlyConfigured as error:
                 errors.append(Error(f"{name}: {error}", id="hotline.E001"))
     return errors

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Region
 
-from . import evidence, tracking
+from . import tracking
 from .models import DESCRIPTION_MIN_LENGTH, CallbackRequest, Complaint
+from .vault import evidence
 
 # C0 and C1 control characters other than tab and newlines: invisible, never meant.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -122,7 +123,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class EvidenceField(forms.FileField):
-    """Up to MAX_FILES files, each checked by content (see hotline.evidence)."""
+    """Up to MAX_FILES files, each checked by content (see hotline.vault.evidence)."""
 
     widget = MultipleFileInput
 

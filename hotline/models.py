@@ -13,8 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from incidents.models import Category, Incident, Language, PerpetratorType, Region
 
-from .storage import private_storage
-from .vault import Lock
+from .vault.cipher import Lock
+from .vault.storage import private_storage
 
 DESCRIPTION_MIN_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 20_000

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Attachment, CallbackRequest, CaseMessage, Complaint, Note, Notification
-from .storage import private_storage
+from .vault.storage import private_storage
 
 logger = logging.getLogger(__name__)
 

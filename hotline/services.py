@@ -7,9 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import outbox, tracking, triage, vault
+from . import outbox, tracking, triage
 from .audit import record_access
-from .evidence import CheckedFile
 from .models import (
     AccessEvent,
     Attachment,
@@ -22,8 +21,10 @@ from .models import (
     Notification,
 )
 from .outbox import write_outbox
-from .storage import private_storage
 from .triage import TransitionError  # noqa: F401 -- callers catch services.TransitionError
+from .vault import cipher
+from .vault.evidence import CheckedFile
+from .vault.storage import private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def held_files_hold(*, holder: str, files: list[CheckedFile]) -> list[HeldFile]:
             size=checked.size,
             sha256=checked.sha256,
         )
-        lock = vault.store(row.file, checked.upload.chunks(), "held")
+        lock = cipher.store(row.file, checked.upload.chunks(), "held")
         row.key_id, row.wrapped_key = lock.key_id, lock.wrapped_key
         try:
             row.save()
@@ -148,7 +149,7 @@ class _Decrypted:
         self.row = row
 
     def chunks(self, chunk_size=None):
-        return vault.plain_chunks(self.row.file, self.row.lock)
+        return cipher.plain_chunks(self.row.file, self.row.lock)
 
 
 def _checked_from_held(row: HeldFile) -> CheckedFile:
@@ -229,7 +230,7 @@ def _store_attachment(complaint, checked: CheckedFile, stored: list[str], messag
         size=checked.size,
         sha256=checked.sha256,
     )
-    lock = vault.store(attachment.file, checked.upload.chunks())
+    lock = cipher.store(attachment.file, checked.upload.chunks())
     stored.append(attachment.file.name)
     attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
     attachment.save()

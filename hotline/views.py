@@ -21,9 +21,8 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from incidents.models import current_language
 
-from . import selectors, services, tracking, vault
+from . import selectors, services, tracking
 from .audit import record_access
-from .evidence import MAX_FILE_SIZE, MAX_FILES
 from .forms import (
     CallbackRequestForm,
     CaseReplyForm,
@@ -32,6 +31,8 @@ from .forms import (
     TrackingForm,
 )
 from .models import AccessEvent, Attachment, CallbackRequest, Complaint
+from .vault import cipher
+from .vault.evidence import MAX_FILE_SIZE, MAX_FILES
 
 access_log = logging.getLogger("hotline.access")
 logger = logging.getLogger(__name__)
@@ -564,10 +565,10 @@ def attachment_download(request, pk: int):
     try:
         # The whole file is decrypted and checked against the SHA-256 recorded at receipt
         # before one byte is sent: a changed file, or the wrong key, serves nothing.
-        plaintext = vault.open_verified(
+        plaintext = cipher.open_verified(
             attachment.file, attachment.lock, sha256=attachment.sha256, size=attachment.size
         )
-    except vault.VaultError as error:
+    except cipher.VaultError as error:
         _record_download(user, attachment, refused=type(error).__name__)
         response = render(
             request,
@@ -578,7 +579,7 @@ def attachment_download(request, pk: int):
         response["Cache-Control"] = "private, no-store"
         return response
     _record_download(user, attachment)
-    # Never on disk: decrypted chunk by chunk, in memory (see vault.open_verified).
+    # Never on disk: decrypted chunk by chunk, in memory (see cipher.open_verified).
     response = StreamingHttpResponse(
         plaintext,
         content_type=attachment.content_type,

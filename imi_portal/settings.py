@@ -32,7 +32,7 @@ else:
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters.")
 
-# The evidence vault's wrapping key (see hotline.vault): 32 random bytes, URL-safe base64,
+# The evidence vault's wrapping key (see hotline.vault.cipher): 32 random bytes, URL-safe base64,
 # e.g. python -c "import secrets; print(secrets.token_urlsafe(32))". Kept apart from the
 # database and the files: whoever steals those without it reads no evidence. While a new key
 # is rolled out, the old one goes in EVIDENCE_KEY_FALLBACKS until `evidence_rekey` is done.

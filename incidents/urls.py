@@ -1,29 +1,14 @@
 from django.urls import path
 
-from . import exports, feeds, sdg, views
+from . import views
+from .exports import urls as exports_urls
 from .public_cache import cached_page
 
 app_name = "incidents"
 
 urlpatterns = [
     path("", cached_page(views.IncidentListView.as_view()), name="list"),
-    path("feed/rss/", cached_page(feeds.LatestIncidentsFeed()), name="feed-rss"),
-    path("feed/atom/", cached_page(feeds.LatestIncidentsAtomFeed()), name="feed-atom"),
-    path(
-        "feed/<slug:slug>/rss/",
-        cached_page(feeds.CategoryIncidentsFeed()),
-        name="category-feed-rss",
-    ),
-    path(
-        "feed/<slug:slug>/atom/",
-        cached_page(feeds.CategoryIncidentsAtomFeed()),
-        name="category-feed-atom",
-    ),
-    path("export.csv", exports.export_csv, name="export-csv"),
-    path("export.json", exports.export_json, name="export-json"),
-    path("export/sdg-16-10-1.csv", sdg.export_csv, name="sdg-csv"),
-    path("export/sdg-16-10-1.json", sdg.export_json, name="sdg-json"),
-    path("export/sdg-16-10-1.schema.json", sdg.schema_view, name="sdg-schema"),
-    path("export/sdg-16-10-1/", cached_page(sdg.SdgAboutView.as_view()), name="sdg"),
+    *exports_urls.urlpatterns,
+    # Last: any other single segment is an article's slug.
     path("<slug:slug>/", cached_page(views.IncidentDetailView.as_view()), name="detail"),
 ]

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import hotline.models
-import hotline.storage
+import hotline.vault.storage
 import phonenumber_field.modelfields
 import simple_history.models
 import uuid
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
             name='Attachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=hotline.storage.PrivateStorage(), upload_to=hotline.models.attachment_path, verbose_name='file')),
+                ('file', models.FileField(storage=hotline.vault.storage.PrivateStorage(), upload_to=hotline.models.attachment_path, verbose_name='file')),
                 ('original_name', models.CharField(max_length=255, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=100, verbose_name='type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size')),

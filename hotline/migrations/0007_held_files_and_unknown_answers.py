@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import hotline.models
-import hotline.storage
+import hotline.vault.storage
 from django.db import migrations, models
 
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('holder', models.CharField(db_index=True, editable=False, max_length=64)),
                 ('token', models.CharField(editable=False, max_length=32, unique=True)),
-                ('file', models.FileField(storage=hotline.storage.PrivateStorage(), upload_to=hotline.models.held_file_path)),
+                ('file', models.FileField(storage=hotline.vault.storage.PrivateStorage(), upload_to=hotline.models.held_file_path)),
                 ('original_name', models.CharField(max_length=255, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=100, verbose_name='type')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size')),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView, View
 
-from .. import csvfile, sdg
+from ..exports import csvfile, sdg
 from ..filters import MIN_YEAR, IncidentFilter
 from ..models import (
     Category,

@@ -5,8 +5,9 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from hotline import tracking, triage, vault
+from hotline import tracking, triage
 from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note
+from hotline.vault import cipher
 from incidents.models import Category, Region
 from tests.incidents.factories import UserFactory  # noqa: F401 -- one staff factory
 
@@ -108,7 +109,7 @@ class AttachmentFactory(DjangoModelFactory):
         attachment = model_class(
             *args, size=len(data), sha256=hashlib.sha256(data).hexdigest(), **kwargs
         )
-        lock = vault.store(attachment.file, [data])
+        lock = cipher.store(attachment.file, [data])
         attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
         attachment.save()
         return attachment

@@ -65,16 +65,16 @@ def complaint_post_data(**overrides) -> dict:
 
 def stored_plaintext(row) -> bytes:
     """What an evidence row's stored file decrypts to (as the staff download serves it)."""
-    from hotline import vault
+    from hotline.vault import cipher
 
-    return b"".join(vault.plain_chunks(row.file, row.lock))
+    return b"".join(cipher.plain_chunks(row.file, row.lock))
 
 
 def assert_encrypted_at_rest(path, plaintext: bytes) -> None:
     """The bytes on disk are the vault's format and hold no run of the plaintext."""
-    from hotline import vault
+    from hotline.vault import cipher
 
     stored = path.read_bytes()
-    assert stored.startswith(vault.MAGIC)
+    assert stored.startswith(cipher.MAGIC)
     for start in range(0, max(len(plaintext) - 16, 1), max(len(plaintext) // 8, 1)):
         assert plaintext[start : start + 16] not in stored

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from hotline import evidence
 from hotline.models import Attachment, Complaint
+from hotline.vault import evidence
 
 from .evidence_files import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
 from .helpers import assert_encrypted_at_rest, complaint_post_data, shown, stored_plaintext

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 import tests.settings as configured
-from hotline.evidence import check_upload
-from hotline.storage import private_storage
+from hotline.vault.evidence import check_upload
+from hotline.vault.storage import private_storage
 
 from .evidence_files import pdf_bytes
 from .factories import AttachmentFactory, ComplaintFactory, UserFactory

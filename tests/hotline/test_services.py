@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hotline import services, tracking
-from hotline.evidence import check_upload
 from hotline.models import Attachment, CallbackRequest, Complaint, Notification
+from hotline.vault.evidence import check_upload
 from incidents.models import Incident
 from incidents.services import incident_publish, incident_unpublish
 

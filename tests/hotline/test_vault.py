@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from hotline import rekey, vault
 from hotline.models import AccessEvent, Attachment, Complaint, HeldFile
+from hotline.vault import cipher, rekey
 
 from .evidence_files import png_bytes
 from .factories import AttachmentFactory
@@ -35,18 +35,18 @@ def _key():
 
 
 @pytest.mark.parametrize(
-    "size", [0, 1, vault.CHUNK - 1, vault.CHUNK, vault.CHUNK + 1, 3 * vault.CHUNK + 5]
+    "size", [0, 1, cipher.CHUNK - 1, cipher.CHUNK, cipher.CHUNK + 1, 3 * cipher.CHUNK + 5]
 )
 def test_any_size_comes_back_exactly(size):
     data = os.urandom(size)
-    key = os.urandom(vault.KEY_BYTES)
-    stream = io.BytesIO(b"".join(vault.encrypt([data[:7], data[7:]], key)))
-    assert b"".join(vault.decrypt(stream, key)) == data
+    key = os.urandom(cipher.KEY_BYTES)
+    stream = io.BytesIO(b"".join(cipher.encrypt([data[:7], data[7:]], key)))
+    assert b"".join(cipher.decrypt(stream, key)) == data
 
 
 def _sealed(data=MARKER * 3000):
-    key = os.urandom(vault.KEY_BYTES)
-    return bytearray(b"".join(vault.encrypt([data], key))), key
+    key = os.urandom(cipher.KEY_BYTES)
+    return bytearray(b"".join(cipher.encrypt([data], key))), key
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def _sealed(data=MARKER * 3000):
         pytest.param(lambda b: b.__setitem__(len(b) // 2, b[len(b) // 2] ^ 1), id="one bit"),
         pytest.param(lambda b: b.__delitem__(slice(-100, None)), id="end cut off"),
         pytest.param(
-            lambda b: b.__delitem__(slice(len(vault.MAGIC) + 24, len(vault.MAGIC) + 24 + 65553)),
+            lambda b: b.__delitem__(slice(len(cipher.MAGIC) + 24, len(cipher.MAGIC) + 24 + 65553)),
             id="a chunk removed",
         ),
         pytest.param(lambda b: b.extend(b"more"), id="data appended"),
@@ -65,8 +65,8 @@ def _sealed(data=MARKER * 3000):
 def test_any_change_to_the_stored_file_is_refused(damage):
     sealed, key = _sealed()
     damage(sealed)
-    with pytest.raises(vault.Tampered):
-        b"".join(vault.decrypt(io.BytesIO(bytes(sealed)), key))
+    with pytest.raises(cipher.Tampered):
+        b"".join(cipher.decrypt(io.BytesIO(bytes(sealed)), key))
 
 
 # --- Uploads: encrypted before they touch the disk -------------------------------------------
@@ -145,7 +145,7 @@ def test_a_wrong_evidence_key_serves_nothing_and_says_which_key(triage_client, s
 @pytest.mark.django_db
 def test_a_changed_wrapped_key_is_refused(triage_client):
     attachment = AttachmentFactory()
-    other = vault.wrap(os.urandom(vault.KEY_BYTES))
+    other = cipher.wrap(os.urandom(cipher.KEY_BYTES))
     Attachment.objects.filter(pk=attachment.pk).update(wrapped_key=other.wrapped_key)
     # Another file's key opens nothing here: authentication fails on the first chunk.
     response = triage_client.get(attachment.get_absolute_url())
@@ -173,14 +173,14 @@ def test_rekey_rotates_without_downtime_and_resumes(triage_client, settings, cap
     old_key = settings.EVIDENCE_KEY
     # The new key goes live with the old one as a fallback: downloads go on.
     settings.EVIDENCE_KEY, settings.EVIDENCE_KEY_FALLBACKS = _key(), [old_key]
-    new_id, _key_bytes = vault.current_key()
+    new_id, _key_bytes = cipher.current_key()
     new_row = AttachmentFactory()
     assert new_row.key_id == new_id
     assert triage_client.get(old_rows[0].get_absolute_url()).status_code == 200
 
     # Interrupted after the first file, then run again: it finishes the rest.
     first = old_rows[0]
-    lock = vault.rewrap(first.lock)
+    lock = cipher.rewrap(first.lock)
     Attachment.objects.filter(pk=first.pk).update(key_id=lock.key_id, wrapped_key=lock.wrapped_key)
     assert rekey.pending_count() == 2
     call_command("evidence_rekey")
@@ -250,5 +250,5 @@ def test_rekey_leaves_a_file_it_cannot_open_and_says_so(settings):
     with pytest.raises(CommandError):
         call_command("evidence_rekey")
     row.refresh_from_db()
-    assert row.key_id != vault.current_key()[0]
+    assert row.key_id != cipher.current_key()[0]
     assert Complaint.objects.count() == 1

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incidents import csvfile
+from incidents.exports import csvfile
 from incidents.models import Region
 
 from .factories import IncidentFactory

@@ -17,7 +17,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents import sdg, services
+from incidents import services
+from incidents.exports import sdg
 from incidents.models import (
     Category,
     CriminalCase,

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hotline.evidence import check_upload
+from hotline.vault.evidence import check_upload
 from tests.hotline.evidence_files import pdf_bytes
 from tests.hotline.factories import AttachmentFactory, ComplaintFactory, UserFactory
 

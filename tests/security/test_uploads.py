@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from hotline import evidence
 from hotline.models import Attachment, Complaint, Notification
+from hotline.vault import evidence
 from tests.hotline.evidence_files import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
 from tests.hotline.helpers import (
     assert_encrypted_at_rest,

@@ -4,7 +4,7 @@ stored before the vault), with a progress bar; safe to interrupt and run again."
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
-from hotline import rekey, vault
+from hotline.vault import cipher, rekey
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     @no_translations
     def handle(self, *args, check=False, **options):
-        current_id, _key = vault.current_key()
+        current_id, _key = cipher.current_key()
         total = rekey.pending_count()
         if check:
             self.stdout.write(f"Files not yet under key {current_id}: {total}.")

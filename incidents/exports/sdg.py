@@ -24,10 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from . import csvfile, selectors
-from .exports import SLUG_PLACEHOLDER, streamed
-from .filters import applied_filters, filter_incidents
-from .models import (
+from .. import selectors
+from ..filters import applied_filters, filter_incidents
+from ..models import (
     VERIFICATION_SLUGS,
     Category,
     CriminalCase,
@@ -36,6 +35,8 @@ from .models import (
     SdgAct,
     Victim,
 )
+from . import csvfile
+from .incidents import SLUG_PLACEHOLDER, streamed
 
 CHUNK_SIZE = 500
 SEVERITY = list(SdgAct.values)  # from the most severe

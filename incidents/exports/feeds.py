@@ -9,7 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Incident, IncidentUpdate, current_language
+from ..models import Category, Incident, IncidentUpdate, current_language
 
 
 def own_language_incidents():

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from . import csvfile, selectors
-from .filters import applied_filters, filter_incidents
-from .models import VERIFICATION_SLUGS, Incident, current_language
+from .. import selectors
+from ..filters import applied_filters, filter_incidents
+from ..models import VERIFICATION_SLUGS, Incident, current_language
+from . import csvfile
 
 CHUNK_SIZE = 1000
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import vault
-from .models import Attachment, HeldFile
+from ..models import Attachment, HeldFile
+from . import cipher
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Report:
 
 
 def pending(model):
-    current_id, _key = vault.current_key()
+    current_id, _key = cipher.current_key()
     return model.objects.exclude(key_id=current_id)
 
 
@@ -45,7 +45,7 @@ def rekey_all(*, progress: Callable[[int], None] = lambda n: None) -> Report:
         for pk in list(pending(model).order_by("pk").values_list("pk", flat=True)):
             try:
                 _rekey_row(model, pk, report)
-            except vault.VaultError as error:
+            except cipher.VaultError as error:
                 label = f"{model._meta.model_name} #{pk}: {error}"
                 logger.error("evidence_rekey: %s", label)
                 report.failed.append(label)
@@ -60,22 +60,22 @@ def _hashing(chunks: Iterator[bytes], digest) -> Iterator[bytes]:
 
 
 def _rekey_row(model, pk: int, report: Report) -> None:
-    current_id, _key = vault.current_key()
+    current_id, _key = cipher.current_key()
     with transaction.atomic():
         row = model.objects.select_for_update().filter(pk=pk).first()
         if row is None or row.key_id == current_id:
             return  # deleted meanwhile, or done by another run
         if row.key_id:
-            lock = vault.rewrap(row.lock)
+            lock = cipher.rewrap(row.lock)
             model.objects.filter(pk=pk).update(key_id=lock.key_id, wrapped_key=lock.wrapped_key)
             report.rewrapped += 1
             return
         old_name = row.file.name
         digest = hashlib.sha256()
-        lock = vault.store(row.file, _hashing(vault.plain_chunks(row.file, row.lock), digest))
+        lock = cipher.store(row.file, _hashing(cipher.plain_chunks(row.file, row.lock), digest))
         if digest.hexdigest() != row.sha256:
             private_storage.delete(row.file.name)
-            raise vault.Tampered(
+            raise cipher.Tampered(
                 "the stored plaintext file does not match its recorded SHA-256; left as it is"
             )
         new_name = row.file.name

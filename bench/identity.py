@@ -4,7 +4,7 @@ protected people, beside the search indexing every saved article already gets.
     python bench/identity.py            (or: make bench-identity)
 
 Pure Python, no database: the same functions the publication check runs
-(hotline.consent._may_be_named, then elsewhere_leaks on the candidates) over generated
+(hotline.services.consent._may_be_named, then elsewhere_leaks on the candidates) over generated
 Ukrainian names (tests/incidents/names.py), for an article that names nobody protected and
 one that names three people with common first names. The baseline, measured in the same
 run, is incidents.search.document over the same article: what incidents_index does on
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     setup()
-    from hotline.consent import Identity, _may_be_named, elsewhere_leaks
+    from hotline.services.consent import Identity, _may_be_named, elsewhere_leaks
     from incidents import identity, search
     from tests.incidents.names import GIVEN, SURNAMES
 

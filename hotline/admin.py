@@ -22,7 +22,7 @@ from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
 from incidents.exports import csvfile
 from incidents.models import Incident
 
-from . import consent, notifications, outbox, retention, services, triage
+from . import notifications, retention
 from .audit import record_access
 from .history import ReadableHistory
 from .models import (
@@ -36,6 +36,7 @@ from .models import (
     Notification,
     StaffProfile,
 )
+from .services import consent, desk, inbox, outbox, publication, triage
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -232,9 +233,9 @@ class TriageAdmin(SimpleHistoryAdmin):
             moved, refused = 0, 0
             for obj in queryset:
                 try:
-                    services.change_status(obj=obj, status=status, user=request.user)
+                    desk.change_status(obj=obj, status=status, user=request.user)
                     moved += 1
-                except services.TransitionError:
+                except triage.TransitionError:
                     refused += 1
             if moved:
                 modeladmin.message_user(
@@ -277,7 +278,7 @@ class TriageAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
         for obj in queryset:
-            services.assign(obj=obj, user=request.user)
+            desk.assign(obj=obj, user=request.user)
         self.message_user(request, _("Assigned to you."), messages.SUCCESS)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -389,7 +390,7 @@ class TriageAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # A status chosen on the form goes through the same service as the actions: the
         # other fields are saved first, then the status moves (or the form says why not).
-        # Only a new status moves the timers (hotline.triage): a note or a fixed typo keeps
+        # Only a new status moves the timers (hotline.services.triage): a note or a fixed typo keeps
         # the item's due time and escalation as they were.
         new_status = obj.status
         if change and "status" in form.changed_data:
@@ -399,7 +400,7 @@ class TriageAdmin(SimpleHistoryAdmin):
         obj._history_user = request.user
         super().save_model(request, obj, form, change)
         if obj.status != new_status:
-            services.change_status(obj=obj, status=new_status, user=request.user)
+            desk.change_status(obj=obj, status=new_status, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
@@ -561,20 +562,20 @@ class CallbackRequestAdmin(TriageAdmin):
 
     def call_view(self, request, object_id):
         """Log one call attempt and its outcome; the request moves on by the rules of
-        hotline.services.callback_log_attempt."""
+        hotline.services.desk.callback_log_attempt."""
         callback = get_object_or_404(CallbackRequest, pk=object_id)
         if not self.has_change_permission(request, callback):
             raise PermissionDenied
         form = CallAttemptForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.callback_log_attempt(
+                desk.callback_log_attempt(
                     callback=callback,
                     outcome=form.cleaned_data["outcome"],
                     call_again_at=form.cleaned_data["call_again_at"],
                     user=request.user,
                 )
-            except services.TransitionError:
+            except triage.TransitionError:
                 self.message_user(request, _("This request is closed."), messages.WARNING)
             else:
                 callback.refresh_from_db()
@@ -777,7 +778,7 @@ class ComplaintAdmin(TriageAdmin):
             and self.can_converse(request, complaint)
         ):
             # Read now, by this staff member: still marked "new" on this page only.
-            newly_read = services.case_replies_read(complaint=complaint, user=request.user)
+            newly_read = inbox.case_replies_read(complaint=complaint, user=request.user)
             extra_context["conversation"] = {
                 "messages": complaint.messages.select_related("author", "read_by")
                 .prefetch_related("attachments")
@@ -839,7 +840,7 @@ class ComplaintAdmin(TriageAdmin):
             return "—"
         parts = []
         for status in sorted(obj.TRANSITIONS.get(obj.status, ())):
-            notification = services.complainant_notification(obj, status=status)
+            notification = outbox.complainant_notification(obj, status=status)
             if notification is None:
                 continue
             subject, text, _html = notifications.render_complainant_email(notification)
@@ -871,7 +872,7 @@ class ComplaintAdmin(TriageAdmin):
         for complaint in queryset:
             if not complaint.can_move_to(status):
                 continue
-            notification = services.complainant_notification(complaint, status=status)
+            notification = outbox.complainant_notification(complaint, status=status)
             if notification is not None:
                 subject, text, _html = notifications.render_complainant_email(notification)
                 previews.append({"item": complaint, "subject": subject, "text": text})
@@ -897,9 +898,11 @@ class ComplaintAdmin(TriageAdmin):
         if not self.has_create_incident_permission(request):
             raise PermissionDenied
         complaint = get_object_or_404(Complaint, pk=object_id)
-        refusal = services.incident_draft_refusal(complaint) if not complaint.incident_id else None
+        refusal = (
+            publication.incident_draft_refusal(complaint) if not complaint.incident_id else None
+        )
         if request.method == "POST" and refusal is None:
-            incident = services.incident_draft_from_complaint(
+            incident = publication.incident_draft_from_complaint(
                 complaint=complaint, user=request.user
             )
             return HttpResponseRedirect(
@@ -928,7 +931,7 @@ class ComplaintAdmin(TriageAdmin):
             seen = form.cleaned_data["seen"] or 0
             newer = list(complaint.messages.filter(pk__gt=seen).select_related("author"))
             if "send" in request.POST and not newer:
-                services.case_message_send(complaint=complaint, text=text, author=request.user)
+                inbox.case_message_send(complaint=complaint, text=text, author=request.user)
                 self.message_user(
                     request,
                     _("The message is in the reporter's case inbox")
@@ -941,7 +944,7 @@ class ComplaintAdmin(TriageAdmin):
             # Preview (again): what the reporter will see, and the mail that tells them.
             form = CaseMessageForm(initial={"text": text, "seen": newest})
             draft = CaseMessage(complaint=complaint, sender=CaseMessage.Sender.STAFF, text=text)
-            notification = services.complainant_notification(complaint, message=draft)
+            notification = outbox.complainant_notification(complaint, message=draft)
             preview = {"text": text}
             if notification is not None:
                 subject, body, _html = notifications.render_complainant_email(notification)
@@ -960,9 +963,7 @@ class ComplaintAdmin(TriageAdmin):
     def _set_priority(self, request, queryset, priority):
         count = 0
         for complaint in queryset:
-            services.complaint_set_priority(
-                complaint=complaint, priority=priority, user=request.user
-            )
+            desk.complaint_set_priority(complaint=complaint, priority=priority, user=request.user)
             count += 1
         self.message_user(
             request, ngettext("%d complaint updated.", "%d complaints updated.", count) % count
@@ -980,10 +981,10 @@ class ComplaintAdmin(TriageAdmin):
     def create_incident_draft(self, request, queryset):
         for complaint in queryset.select_related("category", "region"):
             try:
-                incident = services.incident_draft_from_complaint(
+                incident = publication.incident_draft_from_complaint(
                     complaint=complaint, user=request.user
                 )
-            except services.TransitionError as error:
+            except triage.TransitionError as error:
                 self.message_user(request, f"{complaint}: {error}", messages.WARNING)
                 continue
             self.message_user(
@@ -1205,17 +1206,17 @@ class StatementIncidentAdmin(IncidentAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(services.complaint_publication_sync)
+        transaction.on_commit(publication.complaint_publication_sync)
 
     @admin.action(description=IncidentAdmin.publish.short_description, permissions=["change"])
     def publish(self, request, queryset):
         super().publish(request, queryset)
-        transaction.on_commit(services.complaint_publication_sync)
+        transaction.on_commit(publication.complaint_publication_sync)
 
     @admin.action(description=IncidentAdmin.unpublish.short_description, permissions=["change"])
     def unpublish(self, request, queryset):
         super().unpublish(request, queryset)
-        transaction.on_commit(services.complaint_publication_sync)
+        transaction.on_commit(publication.complaint_publication_sync)
 
 
 admin.site.unregister(Incident)

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from incidents.models import Category, Region
 
-from . import services, triage
 from .models import CallbackRequest, Complaint, Note
+from .services import desk, inbox, intake, triage
 
 NAMESPACE = uuid.UUID("6f1c3a52-7d7e-4d5e-9b1e-2f7c8a1d0c11")
 PHONE = "+380504477063"
@@ -98,7 +98,7 @@ def load(stdout=None, staff=None) -> dict[str, int]:
         key = _key(f"callback-{name}")
         if CallbackRequest.objects.filter(submission_key=key).exists():
             continue
-        callback = services.callback_request_submit(
+        callback = intake.callback_request_submit(
             data={
                 "name": f"[DEMO] Абонент «{name}»",
                 "phone": PHONE,
@@ -113,10 +113,10 @@ def load(stdout=None, staff=None) -> dict[str, int]:
         _backdate(callback, **ago)
         for step in steps:
             if step in CallbackRequest.Status.values and step not in ("no_answer",):
-                services.callback_change_status(callback=callback, status=step, user=staff)
+                desk.callback_change_status(callback=callback, status=step, user=staff)
             else:
                 later = timezone.now() + datetime.timedelta(hours=1)
-                services.callback_log_attempt(
+                desk.callback_log_attempt(
                     callback=callback,
                     outcome=step,
                     user=staff,
@@ -129,7 +129,7 @@ def load(stdout=None, staff=None) -> dict[str, int]:
         key = _key(f"complaint-{name}")
         if Complaint.objects.filter(submission_key=key).exists():
             continue
-        complaint, _code = services.complaint_submit(
+        complaint, _code = intake.complaint_submit(
             data={
                 # Fictional people, named in no demo incident: a third asked not to be
                 # named, so the demo shows (and its tests check) that nothing names them.
@@ -156,13 +156,13 @@ def load(stdout=None, staff=None) -> dict[str, int]:
         )
         _backdate(complaint, **ago)
         for step in steps:
-            services.complaint_change_status(complaint=complaint, status=step, user=staff)
+            desk.complaint_change_status(complaint=complaint, status=step, user=staff)
         if reason:
             Complaint.objects.filter(pk=complaint.pk).update(reason_for_reporter=reason)
         if message and staff is not None:
-            services.case_message_send(complaint=complaint, text=message, author=staff)
+            inbox.case_message_send(complaint=complaint, text=message, author=staff)
         if reply:
-            services.case_reply(complaint=complaint, text=reply, files=[])
+            inbox.case_reply(complaint=complaint, text=reply, files=[])
         Note.objects.create(
             complaint=complaint, text="[DEMO] Службова нотатка: заявника не бачить.", author=staff
         )

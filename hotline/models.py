@@ -82,7 +82,7 @@ class TriageItem(models.Model):
         related_name="+",
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
-    # When the current state must have been acted on (hotline.triage.due_at): set by the
+    # When the current state must have been acted on (hotline.services.triage.due_at): set by the
     # one service that changes the status, empty for states with no timer.
     due_at = models.DateTimeField(_("act by"), null=True, blank=True, editable=False, db_index=True)
     closed_at = models.DateTimeField(

@@ -1,9 +1,10 @@
-"""Celery tasks: thin wrappers; hotline.outbox and hotline.retention hold the logic."""
+"""Celery tasks: thin wrappers; hotline.services.outbox and hotline.retention hold the logic."""
 
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox, retention, services
+from . import retention
+from .services import intake, outbox, publication
 
 
 @shared_task(
@@ -41,9 +42,9 @@ def erase_personal_data() -> dict[str, int]:
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def sync_published_complaints() -> dict[str, int]:
-    return services.complaint_publication_sync()
+    return publication.complaint_publication_sync()
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def delete_expired_held_files() -> int:
-    return services.held_files_purge()
+    return intake.held_files_purge()

@@ -21,7 +21,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from incidents.models import current_language
 
-from . import selectors, services, tracking
+from . import selectors, tracking
 from .audit import record_access
 from .forms import (
     CallbackRequestForm,
@@ -31,6 +31,7 @@ from .forms import (
     TrackingForm,
 )
 from .models import AccessEvent, Attachment, CallbackRequest, Complaint
+from .services import consent, inbox, intake
 from .vault import cipher
 from .vault.evidence import MAX_FILE_SIZE, MAX_FILES
 
@@ -150,7 +151,7 @@ class CallbackRequestView(IntakeView):
             name: form.cleaned_data[name]
             for name in ("name", "phone", "preferred_time", "topic", "message", "consent")
         }
-        callback = services.callback_request_submit(
+        callback = intake.callback_request_submit(
             data=data,
             language=current_language(),
             submission_key=form.cleaned_data["submission_key"],
@@ -219,13 +220,13 @@ class ComplaintView(IntakeView):
             )
             return self.render_to_response(self.get_context_data(), status=413)
         if "remove_held" in request.POST:
-            services.held_file_remove(holder=_holder(request), token=request.POST["remove_held"])
+            intake.held_file_remove(holder=_holder(request), token=request.POST["remove_held"])
             # Back to the form as typed, without judging it: the visitor is not done yet.
             return self.render_to_response(self.get_context_data(form=self.form_as_typed()))
         return super().accept(request, *args, **kwargs)
 
     def held_files(self):
-        return services.held_files_of(_holder(self.request))
+        return intake.held_files_of(_holder(self.request))
 
     def form_as_typed(self):
         return self.get_form_class()(initial=self.request.POST.dict(), held_files=self.held_files())
@@ -241,7 +242,7 @@ class ComplaintView(IntakeView):
         # with it (the visitor sees which file and why).
         checked = form.cleaned_data.get("attachments") if "attachments" not in form.errors else None
         if checked:
-            services.held_files_hold(holder=_holder(self.request, create=True), files=checked)
+            intake.held_files_hold(holder=_holder(self.request, create=True), files=checked)
             form.held_files = self.held_files()
         return super().form_invalid(form)
 
@@ -251,7 +252,7 @@ class ComplaintView(IntakeView):
             for name, value in form.cleaned_data.items()
             if name not in ("attachments", "submission_key", form.honeypot_field)
         }
-        complaint, code = services.complaint_submit(
+        complaint, code = intake.complaint_submit(
             data=data,
             files=form.cleaned_data["attachments"],
             held=form.held_files,
@@ -381,7 +382,7 @@ class TrackView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        complaint = services.complaint_find_by_code(form.cleaned_data["code"])
+        complaint = intake.complaint_find_by_code(form.cleaned_data["code"])
         if complaint is None:
             context = {"form": TrackingForm(), "looked_up": True}
             return self.render_to_response(self.get_context_data(**context))
@@ -406,7 +407,7 @@ class CaseView(TemplateView):
         complaint, ended = _case(request)
         if complaint is None:
             return self.ended(ended)
-        services.case_messages_seen(complaint=complaint)
+        inbox.case_messages_seen(complaint=complaint)
         draft = request.session.pop(CASE_DRAFT_SESSION_KEY, "")
         form = CaseReplyForm(initial={"text": draft}) if draft else CaseReplyForm()
         return self.show(complaint, reply_form=form, draft_restored=bool(draft))
@@ -468,13 +469,13 @@ class CaseView(TemplateView):
                 reply_limited=True,
             )
         try:
-            services.case_reply(
+            inbox.case_reply(
                 complaint=complaint,
                 text=form.cleaned_data["text"],
                 files=form.cleaned_data["attachments"],
                 submission_key=form.cleaned_data["submission_key"],
             )
-        except services.InboxClosed:
+        except inbox.InboxClosed:
             return redirect("hotline:case")
         messages.success(self.request, _("Sent. IMI staff have been told there is a reply."))
         return redirect(f"{reverse('hotline:case')}#conversation-end")
@@ -487,8 +488,8 @@ class CaseView(TemplateView):
                 status=400,
             )
         try:
-            services.complaint_withdraw_consent(complaint=complaint)
-        except services.ConsentError:
+            consent.complaint_withdraw_consent(complaint=complaint)
+        except consent.ConsentError:
             return self.show(
                 complaint,
                 withdraw_error=_(
@@ -512,7 +513,7 @@ class CaseView(TemplateView):
                 erase_error=_("Tick the box to confirm that you want your data erased."),
                 status=400,
             )
-        services.complaint_request_erasure(complaint=complaint)
+        consent.complaint_request_erasure(complaint=complaint)
         messages.success(
             self.request,
             _(

@@ -203,7 +203,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     # A broker that accepts connections and never answers holds a form post this long at
-    # most, once: hotline.outbox then leaves rows to the sweeper for a while. (Above the
+    # most, once: hotline.services.outbox then leaves rows to the sweeper for a while. (Above the
     # worker's 1 s BRPOP wait, which uses the same connection settings.)
     "socket_connect_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=2.0),
     "socket_timeout": env.float("BROKER_SOCKET_TIMEOUT", default=2.0),
@@ -251,7 +251,7 @@ HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.
 
 # Run by incidents.services before an incident may become public; the hotline's consent rule
 # lives in the hotline, and only this wiring names it.
-INCIDENT_PUBLICATION_CHECKS = ["hotline.consent.check_incident_publication"]
+INCIDENT_PUBLICATION_CHECKS = ["hotline.services.consent.check_incident_publication"]
 # Who may publish an article held for naming a protected person (with a reason, audited).
 PUBLICATION_CONFIRM_PERMISSION = "hotline.publish_naming_protected"
 # Run by `manage.py load_demo` after the demo incidents: the duty desk's demo queue.
@@ -412,7 +412,7 @@ NOTIFY_SWEEP_AFTER_SECONDS = env.int("NOTIFY_SWEEP_AFTER_SECONDS", default=60)
 # Delivery counts as stuck (for `manage.py outbox_status`) past this age or any failure.
 NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=10 * 60)
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.local")
-# The timers of the duty desk (hotline.triage.due_at): past them an open item is overdue,
+# The timers of the duty desk (hotline.services.triage.due_at): past them an open item is overdue,
 # sorts first and is escalated once per state through the outbox.
 # A new callback request, or one an operator took: the first call within this time.
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)

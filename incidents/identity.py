@@ -18,7 +18,7 @@ that the common romanisations share with Cyrillic:
 
 Keys are computed in Python from the text, so SQLite and PostgreSQL match the same.
 
-How sure a match is, is the caller's rule (hotline.consent): inside the story a reporter's
+How sure a match is, is the caller's rule (hotline.services.consent): inside the story a reporter's
 own complaint is about, any word of the name counts; elsewhere only the full name, or a
 name with the outlet. A name that is also an everyday word (COMMON_WORD_NAMES: Надія,
 Віра, Любов are "hope", "faith", "love"; Коваль is a smith) counts where the text writes

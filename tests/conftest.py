@@ -55,7 +55,7 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _broker_not_known_down():
     """Each test starts without the memory of an earlier test's broker outage."""
-    from hotline import outbox
+    from hotline.services import outbox
 
     outbox._broker_down_until = 0.0
 

@@ -22,8 +22,8 @@ from django.core import mail
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
-from hotline import outbox
 from hotline.models import Notification
+from hotline.services import outbox
 from incidents.models import Region
 from tests.hotline.factories import ComplaintFactory
 from tests.incidents.factories import IncidentFactory

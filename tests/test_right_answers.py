@@ -7,8 +7,8 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from hotline import outbox
 from hotline.models import Notification
+from hotline.services import outbox
 from tests.hotline.factories import ComplaintFactory
 from tests.incidents.factories import IncidentFactory
 

@@ -131,12 +131,12 @@ def test_question_answer_and_photo_through_the_case_inbox(
 def test_the_inbox_on_a_desktop_with_history_and_a_reason(
     live_server, new_page, screenshot_dir, prefix, language, locale
 ):
-    from hotline import services
+    from hotline.services import desk
     from tests.hotline.factories import CaseMessageFactory, complaint_with_code
 
     complaint, code = complaint_with_code(language=language, consent_publish=True)
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
-    services.change_status(obj=complaint, status=Complaint.Status.REJECTED)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=complaint, status=Complaint.Status.REJECTED)
     Complaint.objects.filter(pk=complaint.pk).update(reason_for_reporter="—" + QUESTION[language])
     CaseMessageFactory(complaint=complaint, text=QUESTION[language])
     CaseMessageFactory(complaint=complaint, sender="reporter", text=ANSWER[language])

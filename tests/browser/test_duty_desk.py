@@ -102,12 +102,12 @@ def test_a_shift_logs_calls_schedules_a_retry_and_the_supervisor_reads_the_histo
 
 
 def test_the_complaint_list_fits_a_1280_laptop(live_server, new_page, signed_in, screenshot_dir):
-    from hotline import services
+    from hotline.services import inbox
 
     triage = staff("triage", "Triage")
     late = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=6))
     replied = ComplaintFactory(consent_publish=True, anonymous=True)
-    services.case_reply(complaint=replied, text="Відповідь", files=[])
+    inbox.case_reply(complaint=replied, text="Відповідь", files=[])
     ComplaintFactory.create_batch(3)
     desk = signed_in(new_page(width=1280, locale="uk-UA"), triage)
     desk.goto(f"{live_server.url}/admin/hotline/complaint/")

@@ -25,8 +25,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from hotline import services
 from hotline.models import Complaint, Note
+from hotline.services.desk import complaint_change_status
 from incidents.models import Category, Incident, Region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -312,7 +312,7 @@ def test_a_reporter_who_asked_not_to_be_named_is_nowhere_in_the_draft_or_the_art
     assert (complaint.consent_publish, complaint.anonymous) == (True, True)
     user = staff_member("olha")
     for status in ("triage", "verifying", "verified"):
-        services.complaint_change_status(complaint=complaint, status=status, user=user)
+        complaint_change_status(complaint=complaint, status=status, user=user)
 
     desk = signed_in(new_page(width=1280, locale="uk-UA"), user)
     desk.goto(f"{site}/admin/hotline/complaint/{complaint.pk}/change/")

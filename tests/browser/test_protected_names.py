@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 
-from hotline.consent import FIELD
 from hotline.models import AccessEvent, Complaint, StaffProfile
-from hotline.services import incident_draft_from_complaint
+from hotline.services.consent import FIELD
+from hotline.services.publication import incident_draft_from_complaint
 from incidents.models import Category, Incident, Region
 from incidents.services import incident_publish
 

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 
-from hotline import services
 from hotline.models import Complaint, HeldFile
+from hotline.services import outbox
 from tests.hotline.factories import ComplaintFactory, complaint_with_code
 
 from .helpers import tiny_png
@@ -145,4 +145,4 @@ def test_staff_see_consent_and_the_statement(live_server, new_page, signed_in, s
     page.locator("input[name=send]").click()
     page.wait_for_url(re.compile(rf"/admin/hotline/complaint/{anonymous.pk}/change/"))
     assert anonymous.messages.count() == 1
-    assert services.complainant_notification(anonymous, status="published") is not None
+    assert outbox.complainant_notification(anonymous, status="published") is not None

@@ -5,8 +5,9 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from hotline import tracking, triage
+from hotline import tracking
 from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note
+from hotline.services import triage
 from hotline.vault import cipher
 from incidents.models import Category, Region
 from tests.incidents.factories import UserFactory  # noqa: F401 -- one staff factory

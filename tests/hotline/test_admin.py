@@ -8,8 +8,8 @@ from django.contrib.messages import WARNING, get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import services
 from hotline.models import CallbackRequest, Complaint, Note
+from hotline.services import desk
 from incidents.models import Incident
 
 from .factories import CallbackRequestFactory, ComplaintFactory, NoteFactory
@@ -212,7 +212,7 @@ def test_overdue_rows_show_the_warning_marker(client, triage):
     assert page.count("⚠") == 1
 
     # Taken up: the review has its own timer (days), so it is no longer overdue.
-    services.complaint_change_status(
+    desk.complaint_change_status(
         complaint=Complaint.objects.get(), status=Complaint.Status.TRIAGE, user=triage
     )
     assert "⚠" not in client.get(COMPLAINTS).content.decode()

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from hotline import services
 from hotline.models import AccessEvent, Attachment, CaseMessage, Complaint, Notification
+from hotline.services import desk, inbox
 
 from .evidence_files import exe_bytes, png_bytes
 from .factories import CaseMessageFactory, ComplaintFactory, complaint_with_code
@@ -150,8 +150,8 @@ def test_the_reporter_reads_staff_messages_newest_last_and_answers_with_a_photo(
     client, triage, django_capture_on_commit_callbacks
 ):
     complaint, code = complaint_with_code(email="reporter@example.org")
-    services.case_message_send(complaint=complaint, text="Which court was it?", author=triage)
-    services.case_message_send(complaint=complaint, text="Do you have a photo?", author=triage)
+    inbox.case_message_send(complaint=complaint, text="Which court was it?", author=triage)
+    inbox.case_message_send(complaint=complaint, text="Do you have a photo?", author=triage)
     open_case(client, code)
     page = client.get(CASE).content.decode()
     assert page.index("Which court was it?") < page.index("Do you have a photo?")
@@ -271,8 +271,8 @@ def test_after_erasure_the_inbox_is_closed(client):
 
 def test_the_history_tells_each_stage_in_plain_words_with_the_reason_given(client, triage):
     complaint, code = complaint_with_code(language="en")
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE, user=triage)
-    services.change_status(obj=complaint, status=Complaint.Status.REJECTED, user=triage)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE, user=triage)
+    desk.change_status(obj=complaint, status=Complaint.Status.REJECTED, user=triage)
     Complaint.objects.filter(pk=complaint.pk).update(
         reason_for_reporter="It happened outside Ukraine, which we do not cover."
     )

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from hotline import services
 from hotline.models import Complaint, Notification
+from hotline.services import consent, publication
 from incidents.models import Incident, SourceLink, Victim
 from incidents.services import incident_publish
 
@@ -21,7 +21,7 @@ TRACK = reverse("hotline:track")
 
 def draft_for(complaint, **fields):
     """The incident an editor made from the complaint, with the article they wrote."""
-    incident = services.incident_draft_from_complaint(complaint=complaint)
+    incident = publication.incident_draft_from_complaint(complaint=complaint)
     values = {"lead": "A journalist was attacked in Kyiv.", "body": "What happened.", **fields}
     for name, value in values.items():
         setattr(incident, name, value)
@@ -266,8 +266,8 @@ def test_reporter_withdraws_consent_and_staff_hear_of_it(client, language, notif
     assert not complaint.consent_publish
     assert complaint.consent_withdrawn_at is not None
     assert complaint.notifications.filter(kind=Notification.Kind.CONSENT_WITHDRAWN).exists()
-    with pytest.raises(services.ConsentError):
-        services.incident_draft_from_complaint(complaint=complaint)
+    with pytest.raises(consent.ConsentError):
+        publication.incident_draft_from_complaint(complaint=complaint)
 
 
 @pytest.mark.django_db

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from hotline import services
 from hotline.models import Complaint
+from hotline.services import publication
 from incidents.models import Category, Incident
 from incidents.services import incident_publish
 from incidents.text import slug_from_title
@@ -50,7 +50,7 @@ def test_a_draft_is_addressed_by_its_title_never_by_the_complaint(pk, name):
         )
         complaint = verified(pk=pk, category=category)
 
-        incident = services.incident_draft_from_complaint(complaint=complaint)
+        incident = publication.incident_draft_from_complaint(complaint=complaint)
 
         assert incident.slug == (slug_from_title(incident.title) or "incident")
         assert "complaint" not in incident.slug
@@ -62,16 +62,16 @@ def test_a_draft_is_addressed_by_its_title_never_by_the_complaint(pk, name):
 @pytest.mark.django_db
 def test_a_ukrainian_title_is_transliterated_by_the_national_table():
     complaint = verified(pk=9)
-    incident = services.incident_draft_from_complaint(complaint=complaint)
+    incident = publication.incident_draft_from_complaint(complaint=complaint)
     assert incident.title == "Побиття, напад: Київ"
     assert incident.slug == "pobyttia-napad-kyiv"  # KMU 2010: и → y, я → ia, ї → i
 
 
 @pytest.mark.django_db
 def test_two_drafts_of_the_same_title_get_distinct_addresses():
-    first = services.incident_draft_from_complaint(complaint=verified())
-    second = services.incident_draft_from_complaint(complaint=verified())
-    third = services.incident_draft_from_complaint(complaint=verified())
+    first = publication.incident_draft_from_complaint(complaint=verified())
+    second = publication.incident_draft_from_complaint(complaint=verified())
+    third = publication.incident_draft_from_complaint(complaint=verified())
     assert first.title == second.title == third.title
     assert [first.slug, second.slug, third.slug] == [
         "pobyttia-napad-kyiv",
@@ -135,7 +135,7 @@ def test_the_migration_gives_old_complaint_addresses_a_title_and_the_old_one_ans
 @pytest.mark.django_db
 def test_a_published_draft_is_served_at_its_title_address(client):
     complaint = verified()
-    incident = services.incident_draft_from_complaint(complaint=complaint)
+    incident = publication.incident_draft_from_complaint(complaint=complaint)
     incident.lead, incident.body = "Журналіста побили біля суду.", "Що сталося."
     incident.save()
     incident_publish(incident=incident)

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import outbox, services
 from hotline.models import CallAttempt, CallbackRequest, Complaint, Note, Notification
+from hotline.services import desk, inbox, outbox
+from hotline.services.triage import TransitionError
 
 from .factories import CallbackRequestFactory, ComplaintFactory
 from .helpers import shown
@@ -34,19 +35,19 @@ def test_every_open_callback_state_has_a_timer(settings, operator):
     settings.CALLBACK_ESCALATION_MINUTES, settings.CALLBACK_RETRY_MINUTES = 30, 60
     callback = CallbackRequestFactory()
     assert callback.due_at == callback.created_at + 30 * MINUTE
-    services.callback_change_status(
+    desk.callback_change_status(
         callback=callback, status=CallbackRequest.Status.IN_PROGRESS, user=operator
     )
     assert abs(callback.due_at - (timezone.now() + 30 * MINUTE)) < MINUTE
-    services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
     callback.refresh_from_db()
     assert callback.status == CallbackRequest.Status.NO_ANSWER
     assert abs(callback.due_at - (timezone.now() + 60 * MINUTE)) < MINUTE
     at = timezone.now() + datetime.timedelta(hours=3)
-    services.callback_log_attempt(callback=callback, outcome="call_later", call_again_at=at)
+    desk.callback_log_attempt(callback=callback, outcome="call_later", call_again_at=at)
     callback.refresh_from_db()
     assert callback.due_at == at and callback.call_again_at == at
-    services.callback_log_attempt(callback=callback, outcome="reached", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="reached", user=operator)
     callback.refresh_from_db()
     assert callback.status == CallbackRequest.Status.CALLED_BACK and callback.due_at is None
 
@@ -55,25 +56,25 @@ def test_every_open_complaint_state_has_a_timer(settings, triage):
     settings.COMPLAINT_ESCALATION_HOURS, settings.COMPLAINT_VERIFICATION_DAYS = 4, 5
     complaint = ComplaintFactory()
     assert complaint.due_at == complaint.created_at + datetime.timedelta(hours=4)
-    services.complaint_change_status(complaint=complaint, status="triage", user=triage)
+    desk.complaint_change_status(complaint=complaint, status="triage", user=triage)
     review_due = complaint.due_at
     assert abs(review_due - (timezone.now() + datetime.timedelta(days=5))) < MINUTE
     with later(days=1):
-        services.complaint_change_status(complaint=complaint, status="verifying", user=triage)
+        desk.complaint_change_status(complaint=complaint, status="verifying", user=triage)
     assert complaint.due_at == review_due  # verification does not restart the clock
-    services.complaint_change_status(complaint=complaint, status="verified", user=triage)
+    desk.complaint_change_status(complaint=complaint, status="verified", user=triage)
     assert complaint.due_at is None
 
 
 def test_overdue_in_any_state_escalates_once_per_state(settings, operator, mailoutbox):
     settings.STAFF_NOTIFY_EMAILS = ["duty@example.org"]
     callback = CallbackRequestFactory()
-    services.callback_change_status(callback=callback, status="in_progress", user=operator)
+    desk.callback_change_status(callback=callback, status="in_progress", user=operator)
     assert outbox.escalate() == 0  # taken, and within its time
     with later(minutes=31):
         assert outbox.escalate() == 1
         assert outbox.escalate() == 0  # once for this state
-        services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+        desk.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
     with later(minutes=31 + 61):
         assert outbox.escalate() == 1  # the retry is late too: a new state, a new escalation
     kinds = list(callback.notifications.values_list("kind", flat=True))
@@ -90,7 +91,7 @@ def test_overdue_items_sort_first_in_the_lists(client, triage, operator):
 
     waiting = CallbackRequestFactory()
     retry = CallbackRequestFactory()
-    services.callback_log_attempt(
+    desk.callback_log_attempt(
         callback=retry, outcome="call_later", call_again_at=timezone.now() + 5 * MINUTE
     )
     client.force_login(operator)
@@ -108,10 +109,10 @@ def test_three_unanswered_calls_make_it_unreachable_with_a_note_to_the_superviso
     settings.ESCALATION_EMAILS = ["supervisor@example.org"]
     callback = CallbackRequestFactory()
     for outcome in ("no_answer", "busy"):
-        services.callback_log_attempt(callback=callback, outcome=outcome, user=operator)
+        desk.callback_log_attempt(callback=callback, outcome=outcome, user=operator)
         callback.refresh_from_db()
         assert callback.status == CallbackRequest.Status.NO_ANSWER
-    services.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="no_answer", user=operator)
     callback.refresh_from_db()
     assert callback.status == CallbackRequest.Status.UNREACHABLE
     assert (callback.attempts, callback.last_outcome) == (3, "no_answer")
@@ -125,22 +126,22 @@ def test_three_unanswered_calls_make_it_unreachable_with_a_note_to_the_superviso
 
 def test_a_wrong_number_is_unreachable_at_once(operator):
     callback = CallbackRequestFactory()
-    services.callback_log_attempt(callback=callback, outcome="wrong_number", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="wrong_number", user=operator)
     callback.refresh_from_db()
     assert callback.status == CallbackRequest.Status.UNREACHABLE
 
 
 def test_a_closed_request_takes_no_more_calls(operator):
     callback = CallbackRequestFactory()
-    services.callback_change_status(callback=callback, status="closed", user=operator)
-    with pytest.raises(services.TransitionError):
-        services.callback_log_attempt(callback=callback, outcome="reached", user=operator)
+    desk.callback_change_status(callback=callback, status="closed", user=operator)
+    with pytest.raises(TransitionError):
+        desk.callback_log_attempt(callback=callback, outcome="reached", user=operator)
     assert not CallAttempt.objects.exists()
 
 
 def test_the_list_has_a_tel_link_and_the_calls(client, operator):
     callback = CallbackRequestFactory(phone="+380504477063")
-    services.callback_log_attempt(callback=callback, outcome="busy", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="busy", user=operator)
     client.force_login(operator)
     page = client.get(CALLBACKS).content.decode()
     assert 'href="tel:+380504477063"' in page
@@ -240,9 +241,9 @@ def test_the_dashboard_counts_what_each_person_may_see_and_links_to_it(client, t
     late = ComplaintFactory(created_at=timezone.now() - datetime.timedelta(hours=9))
     ComplaintFactory()
     waiting = ComplaintFactory()
-    services.case_message_send(complaint=waiting, text="Which court?", author=triage)
+    inbox.case_message_send(complaint=waiting, text="Which court?", author=triage)
     answered = ComplaintFactory()
-    services.case_reply(complaint=answered, text="Pechersk", files=[])
+    inbox.case_reply(complaint=answered, text="Pechersk", files=[])
     CallbackRequestFactory(created_at=timezone.now() - datetime.timedelta(hours=2))
 
     client.force_login(triage)
@@ -288,10 +289,10 @@ def test_the_dashboard_queries_stay_flat_from_5_to_500_items(client, triage):
 
 def test_the_history_reads_in_words_not_codes(client, triage, operator):
     complaint = ComplaintFactory()
-    services.complaint_change_status(complaint=complaint, status="triage", user=triage)
-    services.complaint_set_priority(complaint=complaint, priority=4, user=triage)
+    desk.complaint_change_status(complaint=complaint, status="triage", user=triage)
+    desk.complaint_set_priority(complaint=complaint, priority=4, user=triage)
     callback = CallbackRequestFactory()
-    services.callback_log_attempt(callback=callback, outcome="busy", user=operator)
+    desk.callback_log_attempt(callback=callback, outcome="busy", user=operator)
     client.force_login(triage)
     page = client.get(
         reverse("admin:hotline_complaint_history", args=[complaint.pk])

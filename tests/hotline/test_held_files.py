@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from hotline import services
 from hotline.models import Attachment, Complaint, HeldFile
+from hotline.services import intake, publication
+from hotline.services.triage import TransitionError
 
 from .evidence_files import pdf_bytes, png_bytes
 from .helpers import complaint_post_data, said, shown, stored_plaintext
@@ -121,7 +122,7 @@ def test_files_held_over_an_hour_are_not_offered_and_the_job_deletes_them(
     page = client.post(URL, complaint_post_data(description="Too short.")).content.decode()
     assert 'id="held-files"' not in page
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.held_files_purge() == 1
+        assert intake.held_files_purge() == 1
     assert not HeldFile.objects.exists()
     assert stored(settings) == []
     assert client.post(URL, complaint_post_data()).status_code == 302
@@ -161,16 +162,17 @@ def test_staff_handle_a_complaint_with_unknown_answers(client, triage, settings)
     complaint.status = Complaint.Status.VERIFIED
     complaint.consent_publish = True
     complaint.save()
-    with pytest.raises(services.TransitionError) as refused:
-        services.incident_draft_from_complaint(complaint=complaint)
+    with pytest.raises(TransitionError) as refused:
+        publication.incident_draft_from_complaint(complaint=complaint)
     assert said("first fill in: %(fields)s", fields="")[:10] in str(refused.value)
 
 
 def test_staff_mail_and_webhook_say_not_known(
     settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from hotline import notifications, outbox
+    from hotline import notifications
     from hotline.models import Notification
+    from hotline.services import outbox
 
     settings.STAFF_NOTIFY_EMAILS = ["duty@example.org"]
     with django_capture_on_commit_callbacks(execute=True):

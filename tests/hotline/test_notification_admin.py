@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from hotline import outbox
 from hotline.models import Notification
+from hotline.services import outbox
 
 from .factories import CallbackRequestFactory, ComplaintFactory
 from .helpers import said

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from hotline import notifications, outbox, services
+from hotline import notifications
 from hotline.models import CallbackRequest, Complaint, Notification, StaffProfile
+from hotline.services import desk, inbox, intake, outbox
 from incidents.models import Category, Region
 
 from .factories import ComplaintFactory, UserFactory
@@ -52,13 +53,13 @@ def submit_complaint(language="uk", **overrides):
         **COMPLAINT_MARKERS,
     }
     data.update(overrides)
-    return services.complaint_submit(
+    return intake.complaint_submit(
         data=data, files=[], language=language, submission_key=uuid.uuid4()
     )
 
 
 def submit_callback(language="uk"):
-    return services.callback_request_submit(
+    return intake.callback_request_submit(
         data={
             **CALLBACK_MARKERS,
             "preferred_time": CallbackRequest.PreferredTime.EVENING,
@@ -288,7 +289,7 @@ def test_no_confirmation_without_an_email(notify_settings):
     assert list(complaint.notifications.values_list("kind", flat=True)) == [
         Notification.Kind.NEW_COMPLAINT
     ]
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
     assert not complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).exists()
 
 
@@ -299,7 +300,7 @@ def test_status_change_tells_the_complainant_the_new_stage(notify_settings, lang
         language=language, email="reporter@example.org", status=Complaint.Status.TRIAGE
     )
 
-    services.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
+    desk.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
 
     row = complaint.notifications.get(kind=Notification.Kind.STATUS_CHANGED)
     outbox.deliver(row.pk)
@@ -316,7 +317,7 @@ def test_status_change_tells_the_complainant_the_new_stage(notify_settings, lang
 def test_verifying_a_complaint_mails_the_reporter_once_not_three_times(notify_settings):
     complaint = ComplaintFactory(email="reporter@example.org")
     for status in ("triage", "verifying", "verified"):
-        services.change_status(obj=complaint, status=status)
+        desk.change_status(obj=complaint, status=status)
     rows = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED)
     assert [r.payload["status"] for r in rows] == ["verifying"]
 
@@ -326,7 +327,7 @@ def test_each_stage_is_told_once_even_when_the_complaint_comes_back(notify_setti
     complaint = ComplaintFactory(email="reporter@example.org")
     path = ["triage", "verifying", "rejected", "triage", "verifying", "rejected", "closed"]
     for status in path:
-        services.change_status(obj=complaint, status=status)
+        desk.change_status(obj=complaint, status=status)
     for row in complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED):
         outbox.deliver(row.pk)  # sent rows keep the stage they told
     rows = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).order_by("pk")
@@ -344,7 +345,7 @@ def test_a_staff_message_tells_the_reporter_only_that_there_is_one(
     complaint = ComplaintFactory(
         email="reporter@example.org", language=language, outlet="Полтавські вісті"
     )
-    services.case_message_send(complaint=complaint, text=SECRET_WORDS, author=triage)
+    inbox.case_message_send(complaint=complaint, text=SECRET_WORDS, author=triage)
     row = complaint.notifications.get(kind=Notification.Kind.CASE_MESSAGE)
     outbox.deliver(row.pk)
     [message] = [m for m in mailoutbox if m.to == ["reporter@example.org"]]
@@ -373,7 +374,7 @@ def test_a_staff_message_tells_the_reporter_only_that_there_is_one(
 @pytest.mark.django_db
 def test_a_staff_message_for_a_reporter_without_email_mails_nobody(notify_settings, triage):
     complaint = ComplaintFactory(email="", phone="+380671234567")
-    message = services.case_message_send(
+    message = inbox.case_message_send(
         complaint=complaint, text="We called the police.", author=triage
     )
     assert message.pk
@@ -383,7 +384,7 @@ def test_a_staff_message_for_a_reporter_without_email_mails_nobody(notify_settin
 @pytest.mark.django_db
 def test_staff_hear_of_a_reply_without_its_words(notify_settings, mailoutbox):
     complaint = ComplaintFactory(email="reporter@example.org")
-    services.case_reply(complaint=complaint, text=SECRET_WORDS, files=[])
+    inbox.case_reply(complaint=complaint, text=SECRET_WORDS, files=[])
     [row] = complaint.notifications.filter(kind=Notification.Kind.REPORTER_REPLY, channel="email")
     outbox.deliver(row.pk)
     message = mail_to("duty@example.org")
@@ -402,16 +403,16 @@ def test_staff_hear_of_a_reply_without_its_words(notify_settings, mailoutbox):
 def test_a_callback_status_change_mails_nobody(notify_settings):
     callback = submit_callback()
     callback.notifications.all().delete()
-    services.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
     assert not Notification.objects.exists()
 
 
 @pytest.mark.django_db
 def test_each_status_mail_names_the_status_it_was_written_for(notify_settings, mailoutbox):
     complaint = ComplaintFactory(email="reporter@example.org")
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
-    services.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
-    services.change_status(obj=complaint, status=Complaint.Status.REJECTED)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=complaint, status=Complaint.Status.VERIFYING)
+    desk.change_status(obj=complaint, status=Complaint.Status.REJECTED)
     rows = Notification.objects.filter(kind=Notification.Kind.STATUS_CHANGED).order_by("pk")
     for row in rows:
         outbox.deliver(row.pk)

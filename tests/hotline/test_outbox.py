@@ -2,7 +2,7 @@
 happens when mail, the webhook receiver or the broker is down.
 
 Nothing here relies on Celery running tasks eagerly: rows are delivered by calling
-hotline.outbox directly, and queueing is recorded by the `broker` fixture.
+hotline.services.outbox directly, and queueing is recorded by the `broker` fixture.
 """
 
 import datetime
@@ -22,8 +22,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import outbox, services
 from hotline.models import CallbackRequest, Complaint, Notification, StaffProfile
+from hotline.services import desk, intake, outbox
 
 from .factories import CallbackRequestFactory, ComplaintFactory, UserFactory
 from .helpers import callback_post_data, said
@@ -338,7 +338,7 @@ def receiver(monkeypatch, notify_settings):
 
 @pytest.mark.django_db
 def test_webhook_posts_signed_json_for_a_new_submission(receiver, notify_settings):
-    callback = services.callback_request_submit(
+    callback = intake.callback_request_submit(
         data=callback_data(), language="uk", submission_key=uuid.uuid4()
     )
     row = callback.notifications.get(channel=Notification.Channel.WEBHOOK)
@@ -370,9 +370,7 @@ def test_webhook_posts_signed_json_for_a_new_submission(receiver, notify_setting
 
 @pytest.mark.django_db
 def test_webhook_signature_does_not_match_another_secret(receiver):
-    services.callback_request_submit(
-        data=callback_data(), language="uk", submission_key=uuid.uuid4()
-    )
+    intake.callback_request_submit(data=callback_data(), language="uk", submission_key=uuid.uuid4())
     row = Notification.objects.get(channel=Notification.Channel.WEBHOOK)
     outbox.deliver(row.pk)
     [request] = receiver.requests
@@ -385,7 +383,7 @@ def test_webhook_signature_does_not_match_another_secret(receiver):
 @pytest.mark.django_db
 def test_webhook_answering_500_is_retried(receiver, notify_settings):
     receiver.answer = 500
-    complaint, _code = services.complaint_submit(
+    complaint, _code = intake.complaint_submit(
         data=complaint_data(), files=[], language="uk", submission_key=uuid.uuid4()
     )
     row = complaint.notifications.get(channel=Notification.Channel.WEBHOOK)
@@ -409,9 +407,7 @@ def test_webhook_answering_500_is_retried(receiver, notify_settings):
 def test_webhook_that_hangs_is_recorded_as_a_timeout(receiver, notify_settings):
     notify_settings.NOTIFY_TIMEOUT_SECONDS = 1
     receiver.stall.clear()
-    services.callback_request_submit(
-        data=callback_data(), language="uk", submission_key=uuid.uuid4()
-    )
+    intake.callback_request_submit(data=callback_data(), language="uk", submission_key=uuid.uuid4())
     row = Notification.objects.get(channel=Notification.Channel.WEBHOOK)
 
     started = time.monotonic()
@@ -441,7 +437,7 @@ def test_webhook_nobody_listens_on_is_retried(notify_settings):
 @pytest.mark.django_db
 def test_a_submission_queues_its_rows_once_it_commits(broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        complaint, _code = services.complaint_submit(
+        complaint, _code = intake.complaint_submit(
             data=complaint_data(), files=[], language="uk", submission_key=uuid.uuid4()
         )
     assert sorted(broker.queued) == sorted(complaint.notifications.values_list("pk", flat=True))
@@ -601,7 +597,7 @@ def test_an_item_handled_in_time_never_escalates(
 ):
     notify_settings.CALLBACK_ESCALATION_MINUTES = 30
     callback = CallbackRequestFactory(created_at=timezone.now() - datetime.timedelta(minutes=20))
-    services.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
     CallbackRequest.objects.filter(pk=callback.pk).update(
         created_at=timezone.now() - datetime.timedelta(hours=2)
     )

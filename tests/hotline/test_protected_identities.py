@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotline.models import AccessEvent, Complaint, StaffProfile
-from hotline.services import complaint_publication_sync, incident_draft_from_complaint
+from hotline.services.publication import complaint_publication_sync, incident_draft_from_complaint
 from incidents.models import Incident, IncidentUpdate, SourceLink, Victim
 from incidents.services import (
     PublicationConfirmation,
@@ -471,7 +471,12 @@ def test_the_demo_archive_names_none_of_its_protected_people_nor_its_reporters()
     and none would be held even if every demo reporter had asked not to be named."""
     from django.core.management import call_command
 
-    from hotline.consent import _from_complaint, complaint_names, elsewhere_leaks, story_leaks
+    from hotline.services.consent import (
+        _from_complaint,
+        complaint_names,
+        elsewhere_leaks,
+        story_leaks,
+    )
     from incidents.identity import public_texts
     from incidents.services import incident_check_publication
 

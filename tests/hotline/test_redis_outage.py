@@ -176,4 +176,4 @@ def test_redis_down_changes_nothing_a_visitor_sees(tmp_path, smtp, fault):
 
 
 OUTBOX = "select status, attempts, last_error from hotline_notification"
-SWEEP = "from hotline import outbox; print(len(outbox.sweep()), 'queued again')"
+SWEEP = "from hotline.services import outbox; print(len(outbox.sweep()), 'queued again')"

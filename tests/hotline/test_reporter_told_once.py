@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 
-from hotline import outbox, services
 from hotline.models import Complaint, Notification
 from hotline.selectors import case_history
+from hotline.services import outbox, publication
 from incidents.models import Incident
 from incidents.services import incident_publish
 from tests.incidents.factories import IncidentFactory
@@ -43,7 +43,7 @@ def story(language="en", **complaint_fields):
         **complaint_fields,
     }
     complaint, code = complaint_with_code(**fields)
-    original = services.incident_draft_from_complaint(complaint=complaint)
+    original = publication.incident_draft_from_complaint(complaint=complaint)
     original.lead, original.body = "A journalist was beaten in Kyiv.", "What happened."
     original.save()
     other = "uk" if language == "en" else "en"
@@ -99,8 +99,8 @@ def test_a_refused_publication_leaves_the_case_history_and_tells_the_reporter_no
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(ValidationError):
             incident_publish(incident=original)
-        services.complaint_publication_sync()
-        services.complaint_publication_sync()
+        publication.complaint_publication_sync()
+        publication.complaint_publication_sync()
     deliver_pending()
 
     complaint.refresh_from_db()
@@ -118,7 +118,7 @@ def test_a_refused_republication_keeps_one_published_step_and_one_mail(
 ):
     complaint, _code, original, _version = story()
     incident_publish(incident=original)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     deliver_pending()
     before = case_history(complaint)
     assert len(published_steps(complaint)) == 1
@@ -128,8 +128,8 @@ def test_a_refused_republication_keeps_one_published_step_and_one_mail(
     original.title = "An edit that is refused"
     with pytest.raises(ValidationError):
         incident_publish(incident=original)
-    services.complaint_publication_sync()
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
+    publication.complaint_publication_sync()
     deliver_pending()
 
     complaint.refresh_from_db()
@@ -151,8 +151,8 @@ def test_a_scheduled_story_refused_when_its_time_comes_is_not_announced(
     settings.INCIDENT_PUBLICATION_CHECKS = [f"{__name__}.refuse_everything"]
 
     with time_machine.travel(datetime.timedelta(hours=3)):
-        services.complaint_publication_sync()  # before the incidents' job holds it back
-        services.complaint_publication_sync()
+        publication.complaint_publication_sync()  # before the incidents' job holds it back
+        publication.complaint_publication_sync()
         deliver_pending()
         complaint.refresh_from_db()
         assert complaint.status == Complaint.Status.VERIFIED
@@ -171,8 +171,8 @@ def test_the_reporter_is_told_once_with_both_language_versions(
     with django_capture_on_commit_callbacks(execute=True):
         incident_publish(incident=original)
         incident_publish(incident=version)
-        services.complaint_publication_sync()
-        services.complaint_publication_sync()
+        publication.complaint_publication_sync()
+        publication.complaint_publication_sync()
     deliver_pending()
 
     assert published_notifications(complaint).count() == 1
@@ -193,7 +193,7 @@ def test_the_case_history_links_every_public_version(notify_settings, client):
     complaint, code, original, version = story(language="en")
     incident_publish(incident=original)
     incident_publish(incident=version)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
 
     with translation.override("en"):
         [step] = [s for s in case_history(complaint) if s.links]
@@ -218,7 +218,7 @@ def test_a_translation_published_later_is_linked_but_not_announced_again(
 ):
     complaint, _code, original, version = story(language="uk")
     incident_publish(incident=original)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     deliver_pending()
     [mail] = mails_to_reporter(mailoutbox)
     # A one-link mail, labelled in the reporter's language (Ukrainian here).
@@ -226,7 +226,7 @@ def test_a_translation_published_later_is_linked_but_not_announced_again(
     assert f"/incidents/{version.slug}/" not in mail.body  # still a draft
 
     incident_publish(incident=version)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     deliver_pending()
 
     assert len(mails_to_reporter(mailoutbox)) == 1
@@ -243,7 +243,7 @@ def test_a_scheduled_story_is_announced_when_its_time_comes_not_before(notify_se
     incident_publish(incident=original, at=at)
     incident_publish(incident=version, at=at)
 
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     deliver_pending()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.VERIFIED
@@ -252,8 +252,8 @@ def test_a_scheduled_story_is_announced_when_its_time_comes_not_before(notify_se
     assert not [s for s in case_history(complaint) if s.links]
 
     with time_machine.travel(at + datetime.timedelta(minutes=1)):
-        services.complaint_publication_sync()
-        services.complaint_publication_sync()
+        publication.complaint_publication_sync()
+        publication.complaint_publication_sync()
         deliver_pending()
         complaint.refresh_from_db()
         assert complaint.status == Complaint.Status.PUBLISHED

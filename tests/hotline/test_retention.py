@@ -13,8 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import retention, services
+from hotline import retention
 from hotline.models import Attachment, CallbackRequest, CaseMessage, Complaint, Note, Notification
+from hotline.services import desk
+from hotline.services.triage import TransitionError
 from hotline.tasks import erase_personal_data
 
 from .factories import (
@@ -302,7 +304,7 @@ def test_a_complaint_taken_up_again_after_it_was_listed_is_not_erased(monkeypatc
     def listed_then_reopened(model, today):
         rows = list(listed(model, today).values_list("pk", "closed_at"))
         if model is Complaint:
-            services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+            desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
         return FakeRows(rows)
 
     monkeypatch.setattr(retention, "_due", listed_then_reopened)
@@ -425,10 +427,10 @@ def test_beat_runs_the_task_daily():
 @pytest.mark.django_db
 def test_change_status_records_when_an_item_was_finished():
     callback = CallbackRequestFactory()
-    services.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
     callback.refresh_from_db()
     assert callback.closed_at is None
-    services.change_status(obj=callback, status=CallbackRequest.Status.CLOSED)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.CLOSED)
     callback.refresh_from_db()
     assert callback.closed_at is not None
     assert timezone.now() - callback.closed_at < datetime.timedelta(minutes=1)
@@ -437,10 +439,10 @@ def test_change_status_records_when_an_item_was_finished():
 @pytest.mark.django_db
 def test_rejected_complaint_taken_up_again_is_no_longer_finished():
     complaint = ComplaintFactory()
-    services.change_status(obj=complaint, status=Complaint.Status.REJECTED)
+    desk.change_status(obj=complaint, status=Complaint.Status.REJECTED)
     complaint.refresh_from_db()
     assert complaint.closed_at is not None
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
     complaint.refresh_from_db()
     assert complaint.closed_at is None
     assert retention.erases_on(complaint) is None
@@ -450,7 +452,7 @@ def test_rejected_complaint_taken_up_again_is_no_longer_finished():
 def test_rejected_then_closed_keeps_the_time_it_was_rejected():
     complaint = finished_complaint(5, status=Complaint.Status.REJECTED)
     rejected_at = complaint.closed_at
-    services.change_status(obj=complaint, status=Complaint.Status.CLOSED)
+    desk.change_status(obj=complaint, status=Complaint.Status.CLOSED)
     complaint.refresh_from_db()
     assert complaint.closed_at == rejected_at
 
@@ -576,8 +578,8 @@ def test_an_erased_complaint_cannot_be_taken_up_again(client, triage):
     complaint = finished_complaint(400, status=Complaint.Status.REJECTED)
     retention.erase_complaint(complaint=complaint)
     complaint.refresh_from_db()
-    with pytest.raises(services.TransitionError):
-        services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    with pytest.raises(TransitionError):
+        desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
     client.force_login(triage)
     act(client, COMPLAINTS, "mark_triage", [complaint])
     complaint.refresh_from_db()
@@ -606,7 +608,7 @@ def test_an_old_version_of_an_erased_complaint_cannot_be_restored(client, triage
 def test_reading_rights_alone_do_not_restore_an_old_version(client, editor):
     complaint = ComplaintFactory(priority=Complaint.Priority.LOW)
     version = complaint.history.get()
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE)
     client.force_login(editor)
     url = reverse("admin:hotline_complaint_simple_history", args=[complaint.pk, version.pk])
     response = client.post(url, {"status": "new", "priority": "4", "reporter_name": "X"})

@@ -9,8 +9,9 @@ from django.db import DatabaseError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hotline import services, tracking
+from hotline import tracking
 from hotline.models import Attachment, CallbackRequest, Complaint, Notification
+from hotline.services import consent, desk, intake, publication, triage
 from hotline.vault.evidence import check_upload
 from incidents.models import Incident
 from incidents.services import incident_publish, incident_unpublish
@@ -74,7 +75,7 @@ def files_under(root) -> list[Path]:
 
 @pytest.mark.django_db
 def test_complaint_submit_saves_complaint_evidence_and_outbox(kyiv, beating, settings):
-    complaint, code = services.complaint_submit(
+    complaint, code = intake.complaint_submit(
         data=complaint_data(kyiv, beating),
         files=evidence_files(),
         language="uk",
@@ -85,7 +86,7 @@ def test_complaint_submit_saves_complaint_evidence_and_outbox(kyiv, beating, set
     assert complaint.language == "uk"
     assert complaint.attachments.count() == 2
     assert len(files_under(settings.PRIVATE_MEDIA_ROOT)) == 2
-    assert services.complaint_find_by_code(code) == complaint
+    assert intake.complaint_find_by_code(code) == complaint
     kinds = sorted(complaint.notifications.values_list("kind", "channel"))
     assert kinds == [("complaint_received", "email"), ("new_complaint", "email")]
     assert set(complaint.notifications.values_list("status", flat=True)) == {"pending"}
@@ -100,7 +101,7 @@ def test_failed_outbox_leaves_no_complaint_no_attachment_and_no_file(
 
     monkeypatch.setattr(Notification.objects, "bulk_create", outbox_down)
     with pytest.raises(DatabaseError):
-        services.complaint_submit(
+        intake.complaint_submit(
             data=complaint_data(kyiv, beating),
             files=evidence_files(),
             language="uk",
@@ -115,7 +116,7 @@ def test_failed_outbox_leaves_no_complaint_no_attachment_and_no_file(
 @pytest.mark.django_db
 def test_invalid_complaint_data_saves_nothing(kyiv, beating, settings):
     with pytest.raises(ValidationError):
-        services.complaint_submit(
+        intake.complaint_submit(
             data=complaint_data(kyiv, beating, email="", phone=""),
             files=evidence_files(),
             language="uk",
@@ -128,10 +129,10 @@ def test_invalid_complaint_data_saves_nothing(kyiv, beating, settings):
 @pytest.mark.django_db
 def test_same_complaint_submitted_twice_is_saved_once(kyiv, beating):
     key = uuid.uuid4()
-    first, code = services.complaint_submit(
+    first, code = intake.complaint_submit(
         data=complaint_data(kyiv, beating), files=[], language="uk", submission_key=key
     )
-    again, second_code = services.complaint_submit(
+    again, second_code = intake.complaint_submit(
         data=complaint_data(kyiv, beating), files=[], language="uk", submission_key=key
     )
     assert again == first
@@ -143,13 +144,13 @@ def test_same_complaint_submitted_twice_is_saved_once(kyiv, beating):
 
 @pytest.mark.django_db
 def test_webhook_row_only_when_a_webhook_is_configured(kyiv, beating, settings):
-    complaint, _ = services.complaint_submit(
+    complaint, _ = intake.complaint_submit(
         data=complaint_data(kyiv, beating), files=[], language="uk", submission_key=uuid.uuid4()
     )
     assert not complaint.notifications.filter(channel="webhook").exists()
 
     settings.NOTIFY_WEBHOOK_URL = "https://hooks.example.org/hotline"
-    complaint, _ = services.complaint_submit(
+    complaint, _ = intake.complaint_submit(
         data=complaint_data(kyiv, beating), files=[], language="uk", submission_key=uuid.uuid4()
     )
     staff = complaint.notifications.filter(kind="new_complaint")
@@ -158,7 +159,7 @@ def test_webhook_row_only_when_a_webhook_is_configured(kyiv, beating, settings):
 
 @pytest.mark.django_db
 def test_no_confirmation_row_without_an_email(kyiv, beating):
-    complaint, _ = services.complaint_submit(
+    complaint, _ = intake.complaint_submit(
         data=complaint_data(kyiv, beating, email=""),
         files=[],
         language="en",
@@ -174,7 +175,7 @@ def test_no_confirmation_row_without_an_email(kyiv, beating):
 
 @pytest.mark.django_db
 def test_callback_submit_saves_request_and_staff_notification():
-    callback = services.callback_request_submit(
+    callback = intake.callback_request_submit(
         data=callback_data(), language="en", submission_key=uuid.uuid4()
     )
     callback.refresh_from_db()
@@ -188,7 +189,7 @@ def test_callback_submit_saves_request_and_staff_notification():
 @pytest.mark.django_db
 def test_callback_webhook_row_when_configured(settings):
     settings.NOTIFY_WEBHOOK_URL = "https://hooks.example.org/hotline"
-    callback = services.callback_request_submit(
+    callback = intake.callback_request_submit(
         data=callback_data(), language="uk", submission_key=uuid.uuid4()
     )
     assert sorted(callback.notifications.values_list("channel", flat=True)) == [
@@ -200,12 +201,8 @@ def test_callback_webhook_row_when_configured(settings):
 @pytest.mark.django_db
 def test_same_callback_submitted_twice_is_saved_once():
     key = uuid.uuid4()
-    first = services.callback_request_submit(
-        data=callback_data(), language="uk", submission_key=key
-    )
-    again = services.callback_request_submit(
-        data=callback_data(), language="uk", submission_key=key
-    )
+    first = intake.callback_request_submit(data=callback_data(), language="uk", submission_key=key)
+    again = intake.callback_request_submit(data=callback_data(), language="uk", submission_key=key)
     assert again == first
     assert CallbackRequest.objects.count() == 1
     assert Notification.objects.count() == 1
@@ -216,9 +213,9 @@ def test_failed_outbox_leaves_no_callback(monkeypatch):
     def outbox_down(**kwargs):
         raise DatabaseError("outbox insert failed")
 
-    monkeypatch.setattr(services, "write_outbox", outbox_down)
+    monkeypatch.setattr(intake, "write_outbox", outbox_down)
     with pytest.raises(DatabaseError):
-        services.callback_request_submit(
+        intake.callback_request_submit(
             data=callback_data(), language="uk", submission_key=uuid.uuid4()
         )
     assert not CallbackRequest.objects.exists()
@@ -240,10 +237,10 @@ def test_complaint_status_follows_transitions(current, target):
     complaint = ComplaintFactory(status=current)
     allowed = target in Complaint.TRANSITIONS[current]
     if allowed:
-        services.change_status(obj=complaint, status=target)
+        desk.change_status(obj=complaint, status=target)
     else:
-        with pytest.raises(services.TransitionError):
-            services.change_status(obj=complaint, status=target)
+        with pytest.raises(triage.TransitionError):
+            desk.change_status(obj=complaint, status=target)
     complaint.refresh_from_db()
     assert complaint.status == (target if allowed else current)
 
@@ -254,10 +251,10 @@ def test_callback_status_follows_transitions(current, target):
     callback = CallbackRequestFactory(status=current)
     allowed = target in CallbackRequest.TRANSITIONS[current]
     if allowed:
-        services.change_status(obj=callback, status=target)
+        desk.change_status(obj=callback, status=target)
     else:
-        with pytest.raises(services.TransitionError):
-            services.change_status(obj=callback, status=target)
+        with pytest.raises(triage.TransitionError):
+            desk.change_status(obj=callback, status=target)
     callback.refresh_from_db()
     assert callback.status == (target if allowed else current)
 
@@ -268,8 +265,8 @@ def test_closed_is_final():
     complaint = ComplaintFactory(status=Complaint.Status.CLOSED)
     for status in Complaint.Status.values:
         if status != "closed":
-            with pytest.raises(services.TransitionError):
-                services.change_status(obj=complaint, status=status)
+            with pytest.raises(triage.TransitionError):
+                desk.change_status(obj=complaint, status=status)
 
 
 @pytest.mark.django_db
@@ -277,10 +274,10 @@ def test_change_status_assigns_the_user_when_nobody_is():
     user = UserFactory(is_staff=True)
     other = UserFactory(is_staff=True)
     complaint = ComplaintFactory()
-    services.change_status(obj=complaint, status=Complaint.Status.TRIAGE, user=user)
+    desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE, user=user)
     complaint.refresh_from_db()
     assert complaint.assignee == user
-    services.change_status(obj=complaint, status=Complaint.Status.VERIFYING, user=other)
+    desk.change_status(obj=complaint, status=Complaint.Status.VERIFYING, user=other)
     complaint.refresh_from_db()
     assert complaint.assignee == user
 
@@ -289,11 +286,11 @@ def test_change_status_assigns_the_user_when_nobody_is():
 def test_callback_handled_time_recorded_when_it_leaves_new():
     callback = CallbackRequestFactory()
     assert callback.handled_at is None
-    services.change_status(obj=callback, status=CallbackRequest.Status.IN_PROGRESS)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.IN_PROGRESS)
     callback.refresh_from_db()
     first = callback.handled_at
     assert first is not None
-    services.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
+    desk.change_status(obj=callback, status=CallbackRequest.Status.CALLED_BACK)
     callback.refresh_from_db()
     assert callback.handled_at == first
 
@@ -307,8 +304,8 @@ def test_callback_handled_time_recorded_when_it_leaves_new():
 )
 def test_only_a_verified_complaint_becomes_a_draft(status):
     complaint = ComplaintFactory(status=status)
-    with pytest.raises(services.TransitionError):
-        services.incident_draft_from_complaint(complaint=complaint)
+    with pytest.raises(triage.TransitionError):
+        publication.incident_draft_from_complaint(complaint=complaint)
     assert not Incident.objects.exists()
 
 
@@ -323,7 +320,7 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
         occurred_on_approximate=True,
         perpetrator_type="police",
     )
-    incident = services.incident_draft_from_complaint(complaint=complaint, user=editor)
+    incident = publication.incident_draft_from_complaint(complaint=complaint, user=editor)
     incident.refresh_from_db()
     complaint.refresh_from_db()
     assert incident.status == Incident.Status.DRAFT
@@ -350,8 +347,8 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
 @pytest.mark.parametrize("status", [Complaint.Status.VERIFIED, Complaint.Status.VERIFYING])
 def test_no_draft_without_consent_to_publish_and_the_reason_is_said(status):
     complaint = ComplaintFactory(status=status, consent_publish=False)
-    with pytest.raises(services.ConsentError) as refused:
-        services.incident_draft_from_complaint(complaint=complaint)
+    with pytest.raises(consent.ConsentError) as refused:
+        publication.incident_draft_from_complaint(complaint=complaint)
     with translation.override("uk"):
         assert str(_("the reporter did not agree to publication")) in str(refused.value)
     assert not Incident.objects.exists()
@@ -366,7 +363,7 @@ def test_draft_leaves_out_the_name_and_outlet_of_an_anonymous_reporter():
         reporter_name="Secret Person",
         outlet="Hidden Gazette",
     )
-    incident = services.incident_draft_from_complaint(complaint=complaint)
+    incident = publication.incident_draft_from_complaint(complaint=complaint)
     [victim] = incident.victims.all()
     assert victim.name == ""
     assert victim.outlet == ""
@@ -377,8 +374,8 @@ def test_draft_leaves_out_the_name_and_outlet_of_an_anonymous_reporter():
 @pytest.mark.django_db
 def test_second_draft_request_returns_the_same_incident():
     complaint = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
-    first = services.incident_draft_from_complaint(complaint=complaint)
-    assert services.incident_draft_from_complaint(complaint=complaint) == first
+    first = publication.incident_draft_from_complaint(complaint=complaint)
+    assert publication.incident_draft_from_complaint(complaint=complaint) == first
     assert Incident.objects.count() == 1
 
 
@@ -393,9 +390,9 @@ def _written(incident, **fields):
 @pytest.mark.django_db
 def test_publishing_the_incident_marks_the_complaint_published_after_the_sync():
     complaint = ComplaintFactory(status=Complaint.Status.VERIFIED, consent_publish=True)
-    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident = _written(publication.incident_draft_from_complaint(complaint=complaint))
     incident_publish(incident=incident)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.PUBLISHED
 
@@ -405,10 +402,10 @@ def test_a_scheduled_publication_is_not_published_until_its_time(notify_settings
     complaint = ComplaintFactory(
         status=Complaint.Status.VERIFIED, consent_publish=True, email="r@example.org"
     )
-    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident = _written(publication.incident_draft_from_complaint(complaint=complaint))
     incident_publish(incident=incident, at=timezone.now() + datetime.timedelta(hours=1))
 
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.VERIFIED
     assert not complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).exists()
@@ -417,8 +414,8 @@ def test_a_scheduled_publication_is_not_published_until_its_time(notify_settings
     Incident.objects.filter(pk=incident.pk).update(
         published_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    services.complaint_publication_sync()
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
+    publication.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.PUBLISHED
     told = complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED)
@@ -430,17 +427,17 @@ def test_unpublishing_takes_the_published_status_back_silently(notify_settings):
     complaint = ComplaintFactory(
         status=Complaint.Status.VERIFIED, consent_publish=True, email="r@example.org"
     )
-    incident = _written(services.incident_draft_from_complaint(complaint=complaint))
+    incident = _written(publication.incident_draft_from_complaint(complaint=complaint))
     incident_publish(incident=incident)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     incident_unpublish(incident=incident)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.VERIFIED
     assert complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).count() == 1
     # Published again: the reporter was already told, so no second mail.
     incident_publish(incident=incident)
-    services.complaint_publication_sync()
+    publication.complaint_publication_sync()
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.PUBLISHED
     assert complaint.notifications.filter(kind=Notification.Kind.STATUS_CHANGED).count() == 1
@@ -450,9 +447,9 @@ def test_unpublishing_takes_the_published_status_back_silently(notify_settings):
 def test_complaint_find_by_code_forgives_typing_and_rejects_garbage():
     code = tracking.generate()
     complaint = ComplaintFactory(tracking_code_hash=tracking.digest(code))
-    assert services.complaint_find_by_code(code.lower().replace("-", " ")) == complaint
-    assert services.complaint_find_by_code("not a code") is None
-    assert services.complaint_find_by_code(tracking.generate()) is None
+    assert intake.complaint_find_by_code(code.lower().replace("-", " ")) == complaint
+    assert intake.complaint_find_by_code("not a code") is None
+    assert intake.complaint_find_by_code(tracking.generate()) is None
 
 
 @pytest.mark.django_db
@@ -473,5 +470,5 @@ def test_the_draft_writes_the_role_in_the_articles_language_mid_sentence(
         status=Complaint.Status.VERIFIED, consent_publish=True, language=language, role=role
     )
     with translation.override("uk"):
-        incident = services.incident_draft_from_complaint(complaint=complaint)
+        incident = publication.incident_draft_from_complaint(complaint=complaint)
     assert [victim.role for victim in incident.victims.all()] == [written]

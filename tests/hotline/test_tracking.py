@@ -214,7 +214,10 @@ def test_tracking_page_shows_status_and_public_updates_only(client):
 
 @pytest.mark.django_db
 def test_tracking_page_links_the_published_incident(client, django_capture_on_commit_callbacks):
-    from hotline.services import complaint_publication_sync, incident_draft_from_complaint
+    from hotline.services.publication import (
+        complaint_publication_sync,
+        incident_draft_from_complaint,
+    )
     from incidents.services import incident_publish
 
     complaint, code = complaint_with_code(status=Complaint.Status.VERIFIED, consent_publish=True)

@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import outbox, services
 from hotline.models import CallAttempt, CallbackRequest, Complaint
+from hotline.services import desk, outbox
 
 from .factories import CallbackRequestFactory, ComplaintFactory
 from .test_admin import change_form_data
@@ -33,7 +33,7 @@ def test_saving_a_complaint_without_a_new_status_keeps_its_timer_and_escalation(
     client, triage, change, note
 ):
     complaint = ComplaintFactory()
-    services.complaint_change_status(complaint=complaint, status=Complaint.Status.TRIAGE)
+    desk.complaint_change_status(complaint=complaint, status=Complaint.Status.TRIAGE)
     with time_machine.travel(timezone.now() + datetime.timedelta(days=8)):
         complaint = overdue_and_escalated(complaint)
         due, escalated = complaint.due_at, complaint.escalated_at
@@ -68,14 +68,14 @@ def test_saving_a_callback_without_a_new_status_keeps_its_timer(client, operator
 def test_a_status_change_a_call_and_an_escalation_do_move_the_timer(operator):
     callback = CallbackRequestFactory(created_at=timezone.now() - datetime.timedelta(hours=3))
     callback = overdue_and_escalated(callback)
-    services.callback_log_attempt(
+    desk.callback_log_attempt(
         callback=callback, outcome=CallAttempt.Outcome.NO_ANSWER, user=operator
     )
     callback.refresh_from_db()
     assert callback.status == CallbackRequest.Status.NO_ANSWER
     assert callback.escalated_at is None and callback.due_at > timezone.now()
     again = timezone.now() + datetime.timedelta(hours=5)
-    services.callback_log_attempt(
+    desk.callback_log_attempt(
         callback=callback,
         outcome=CallAttempt.Outcome.CALL_LATER,
         user=operator,

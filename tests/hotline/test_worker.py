@@ -1,7 +1,7 @@
 """The staff-notification pipeline with its real parts: the web form in this process, a Celery
 worker in another, Redis between them, PostgreSQL under both and an SMTP server at the end.
 
-The Notification row is the truth (hotline.outbox): these tests check that a submission is
+The Notification row is the truth (hotline.services.outbox): these tests check that a submission is
 mailed once and only once when everything works, when the broker is down at submit time,
 when the worker is killed in the middle of sending, and when the mail server refuses.
 
@@ -24,8 +24,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from hotline import outbox, services
 from hotline.models import CallbackRequest, Complaint, Notification
+from hotline.services import intake, outbox
 
 from .helpers import callback_post_data, complaint_post_data
 from .worker_support import (
@@ -209,7 +209,7 @@ def test_complaint_with_an_email_mails_staff_and_the_complainant_with_the_code(
     assert code not in to_staff.text
     assert to_complainant.to == ("ivanna@example.org",)
     assert code in to_complainant.text
-    assert services.complaint_find_by_code(code) == complaint
+    assert intake.complaint_find_by_code(code) == complaint
     # The code left the database with the mail.
     received = Notification.objects.get(pk=rows[Notification.Kind.COMPLAINT_RECEIVED].pk)
     assert received.payload == {}

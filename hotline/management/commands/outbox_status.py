@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hotline import outbox
+from hotline.services import outbox
 
 
 class Command(BaseCommand):

@@ -16,9 +16,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import (
+    CallbackRequest,
+    Complaint,
+    Notification,
+)
+from ..notifications import CHANNELS
 from . import triage
-from .models import CallbackRequest, Complaint, Notification
-from .notifications import CHANNELS
+
+logger = logging.getLogger(__name__)
+
 
 logger = logging.getLogger(__name__)
 
@@ -245,3 +252,41 @@ def summary() -> dict:
         **counts,
         "oldest_pending_seconds": int((timezone.now() - oldest).total_seconds()) if oldest else 0,
     }
+
+
+def complainant_notification(complaint: Complaint, *, status: str | None = None, message=None):
+    """The mail the reporter would get for this stage or staff message, not yet saved.
+
+    One function builds it for sending and for the preview staff see before they send, so
+    the preview is exactly what goes out. None when the reporter gets nothing: no e-mail
+    given, an internal step, or a stage they were already told of.
+    """
+    if not complaint.email:
+        return None
+    if message is not None:
+        # Only that there is a message: its words are read in the inbox, behind the code.
+        return Notification(
+            kind=Notification.Kind.CASE_MESSAGE,
+            channel=Notification.Channel.EMAIL,
+            complaint=complaint,
+        )
+    if status not in Complaint.REPORTER_STAGES:
+        return None
+    told = complaint.notifications.filter(
+        kind=Notification.Kind.STATUS_CHANGED, payload__status=status
+    ).exists()
+    if told:
+        return None
+    return Notification(
+        kind=Notification.Kind.STATUS_CHANGED,
+        channel=Notification.Channel.EMAIL,
+        complaint=complaint,
+        # The status this message is about, even if it moves on before sending.
+        payload={"status": status},
+    )
+
+
+def notify_complainant(notification: Notification | None) -> None:
+    if notification is not None:
+        notification.save()
+        queue_on_commit([notification])

@@ -20,10 +20,14 @@ alphabets, romanisations, grammatical cases — is `incidents.identity`'s.
 """
 
 import dataclasses
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents import identity
@@ -31,7 +35,15 @@ from incidents.identity import Name
 from incidents.models import Incident, Victim
 from incidents.services import incidents_hold_failing, incidents_scheduled_ids
 
-from .models import AccessEvent, Complaint
+from ..models import (
+    AccessEvent,
+    Complaint,
+    Notification,
+)
+from .outbox import write_outbox
+from .triage import TransitionError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,3 +336,44 @@ def complaint_identity_changed(*, complaint: Complaint) -> list[int]:
             )
         )
     return incidents_hold_failing(ids=ids)
+
+
+def complaint_request_erasure(*, complaint: Complaint) -> Complaint:
+    """The reporter asks, from their inbox, to erase their personal data. Recorded once;
+    staff are told and erase it (after checking what the law obliges IMI to keep)."""
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if complaint.erasure_requested_at is not None or complaint.erased_at is not None:
+            return complaint
+        complaint.erasure_requested_at = timezone.now()
+        complaint.save(update_fields=["erasure_requested_at", "updated_at"])
+        write_outbox(kind=Notification.Kind.ERASURE_REQUESTED, complaint=complaint)
+    return complaint
+
+
+class ConsentError(TransitionError):
+    """The reporter did not agree (or no longer agrees) to publication."""
+
+
+def complaint_withdraw_consent(*, complaint: Complaint) -> Complaint:
+    """The reporter takes back their consent to publication, from the tracking page.
+
+    Only before publication: a draft or scheduled incident goes back to draft at once, so it
+    never becomes public, and staff hear of it through the outbox.
+    """
+    from incidents.services import incident_unpublish
+
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if complaint.incident_id and complaint.incident.is_public:
+            raise ConsentError(gettext("The story is already published."))
+        if not complaint.consent_publish:
+            return complaint
+        complaint.consent_publish = False
+        complaint.consent_withdrawn_at = timezone.now()
+        complaint.save(update_fields=["consent_publish", "consent_withdrawn_at", "updated_at"])
+        incident = complaint.incident
+        if incident is not None and incident.status == incident.Status.PUBLISHED:
+            incident_unpublish(incident=incident)
+        write_outbox(kind=Notification.Kind.CONSENT_WITHDRAWN, complaint=complaint)
+    return complaint

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import CallbackRequest, Complaint
+from ..models import CallbackRequest, Complaint
 
 
 class TransitionError(Exception):

@@ -1,0 +1,204 @@
+"""Intake: a callback request or complaint and its outbox rows in one transaction; files held
+between a refused form and its resubmission; a complaint found again by its code."""
+
+import logging
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+
+from .. import tracking
+from ..models import (
+    Attachment,
+    CallbackRequest,
+    Complaint,
+    HeldFile,
+    Notification,
+)
+from ..vault import cipher
+from ..vault.evidence import CheckedFile
+from ..vault.storage import private_storage
+from . import triage
+from .outbox import write_outbox
+
+logger = logging.getLogger(__name__)
+
+
+def callback_request_submit(*, data: dict, language: str, submission_key) -> CallbackRequest:
+    """Save a callback request and its notifications; a repeated submission returns the first."""
+    existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            callback = CallbackRequest(**data, language=language, submission_key=submission_key)
+            triage.start(callback)
+            callback.full_clean(validate_unique=False)
+            callback.save()
+            write_outbox(kind=Notification.Kind.NEW_CALLBACK, callback=callback)
+    except IntegrityError:
+        # The same form posted twice at once: the other request saved it.
+        existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing
+    return callback
+
+
+def held_files_hold(*, holder: str, files: list[CheckedFile]) -> list[HeldFile]:
+    """Keep checked evidence files of a form that was not sent, for that session only."""
+    from django.utils.crypto import get_random_string
+
+    held = []
+    for checked in files:
+        row = HeldFile(
+            holder=holder,
+            token=get_random_string(32),
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+        )
+        lock = cipher.store(row.file, checked.upload.chunks(), "held")
+        row.key_id, row.wrapped_key = lock.key_id, lock.wrapped_key
+        try:
+            row.save()
+        except BaseException:
+            private_storage.delete(row.file.name)
+            raise
+        held.append(row)
+    return held
+
+
+def held_files_of(holder: str | None) -> list[HeldFile]:
+    """The files this session holds, still within the hour (none for no session)."""
+    if not holder:
+        return []
+    return list(HeldFile.objects.current().filter(holder=holder))
+
+
+def held_file_remove(*, holder: str | None, token: str) -> bool:
+    """The visitor takes a file back. A token of another session or a forged one: nothing."""
+    row = HeldFile.objects.filter(holder=holder or "-", token=token).first()
+    if row is None:
+        return False
+    _delete_held([row])
+    return True
+
+
+def _delete_held(rows) -> None:
+    names = [row.file.name for row in rows]
+    HeldFile.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    transaction.on_commit(lambda: [private_storage.delete(name) for name in names])
+
+
+def held_files_purge() -> int:
+    """Delete held files older than an hour, rows and stored files (a periodic job)."""
+    rows = list(HeldFile.objects.expired())
+    _delete_held(rows)
+    return len(rows)
+
+
+class _Decrypted:
+    """A stored file read back as plaintext chunks, never written anywhere as such."""
+
+    def __init__(self, row):
+        self.row = row
+
+    def chunks(self, chunk_size=None):
+        return cipher.plain_chunks(self.row.file, self.row.lock)
+
+
+def _checked_from_held(row: HeldFile) -> CheckedFile:
+    return CheckedFile(
+        upload=_Decrypted(row),
+        name=row.original_name,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+    )
+
+
+def complaint_submit(
+    *,
+    data: dict,
+    files: list[CheckedFile],
+    language: str,
+    submission_key,
+    held: list[HeldFile] = (),
+) -> tuple[Complaint, str | None]:
+    """Save a complaint, its evidence and its notifications, all or nothing.
+
+    `held` are files this visitor attached on an earlier try of the form: they become
+    evidence like the new `files`, and are no longer held once the complaint is saved.
+    Returns the complaint and its tracking code. The code exists only here: the database
+    keeps its hash. A repeated submission returns the first complaint and no code (it was
+    already given out).
+    """
+    if held:
+        files = [_checked_from_held(row) for row in held] + list(files)
+    existing = Complaint.objects.filter(submission_key=submission_key).first()
+    if existing:
+        return existing, None
+    code = tracking.generate()
+    stored_files: list[str] = []
+    try:
+        with transaction.atomic():
+            complaint = Complaint(
+                **data,
+                language=language,
+                submission_key=submission_key,
+                tracking_code_hash=tracking.digest(code),
+            )
+            triage.start(complaint)
+            complaint.full_clean(validate_unique=False)
+            complaint.save()
+            for checked in files:
+                store_attachment(complaint, checked, stored_files)
+            write_outbox(
+                kind=Notification.Kind.NEW_COMPLAINT, complaint=complaint, tracking_code=code
+            )
+            if held:
+                _delete_held(held)
+    except BaseException as error:
+        # Nothing was saved, so no file may stay behind either.
+        for name in stored_files:
+            private_storage.delete(name)
+        if isinstance(error, IntegrityError):
+            existing = Complaint.objects.filter(submission_key=submission_key).first()
+            if existing is not None:
+                return existing, None
+        raise
+    finally:
+        for checked in files:
+            if isinstance(checked.upload, File):
+                checked.upload.close()
+    return complaint, code
+
+
+def store_attachment(complaint, checked: CheckedFile, stored: list[str], message=None):
+    """One evidence file, encrypted into private storage (its name added to `stored`, so a
+    failed transaction can delete it) and its row saved."""
+    attachment = Attachment(
+        complaint=complaint,
+        message=message,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    lock = cipher.store(attachment.file, checked.upload.chunks())
+    stored.append(attachment.file.name)
+    attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
+    attachment.save()
+    return attachment
+
+
+def complaint_find_by_code(code: str) -> Complaint | None:
+    """The complaint a tracking code belongs to, or None (also for malformed codes)."""
+    if tracking.normalise(code) is None:
+        return None
+    return (
+        Complaint.objects.filter(tracking_code_hash__in=tracking.candidate_digests(code))
+        .select_related("incident")
+        .first()
+    )

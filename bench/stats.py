@@ -211,7 +211,7 @@ def measure_page(params, runs: int) -> dict:
 
 
 def periods(today):
-    from incidents.barometer.views import default_period
+    from incidents.barometer.stats import default_period
 
     start, end = default_period(today)
     return {

@@ -185,6 +185,18 @@ class IncidentFilter(django_filters.FilterSet):
         model = Incident
         fields = []
 
+    @classmethod
+    def public(cls, params, *, every_language=False, **kwargs) -> "IncidentFilter":
+        """What the public may see (`Incident.objects.public()`), narrowed by the list page's
+        parameters: every public page, count and export of the record starts here, so the
+        same URL parameters give the same incidents everywhere."""
+        return cls(
+            params or None,
+            queryset=Incident.objects.public(),
+            every_language=every_language,
+            **kwargs,
+        )
+
     def __init__(self, *args, language: str | None = None, every_language=False, **kwargs):
         """`language`: the reader's (the interface language unless the API is told another);
         only incidents written in it are shown unless languages=all. `every_language`: the
@@ -297,17 +309,6 @@ class IncidentFilter(django_filters.FilterSet):
                 value = value.strftime("%d.%m.%Y")
             active.append((field.label, value))
         return active
-
-
-def filter_incidents(params, queryset, **kwargs):
-    """The list page's filtering, for every other view that must count the same incidents.
-
-    `params` is a QueryDict (request.GET); empty means no filters. Returns the filterset (for
-    its errors and `applied_filters`) and the filtered queryset. Values that fail validation are
-    left out, exactly as on the list page, which shows them as errors.
-    """
-    filterset = IncidentFilter(params or None, queryset=queryset, **kwargs)
-    return filterset, filterset.qs
 
 
 def applied_filters(filterset: IncidentFilter) -> dict[str, str]:

@@ -12,6 +12,24 @@ from .filters import IncidentFilter
 from .models import Category, Incident, current_language
 
 
+class PublicRecordMixin:
+    """What every public page of the record starts from, as djangoproject.com's blog views
+    share one mixin: `public_incidents()` the stories the reader may see in their language,
+    `filtered(params)` the same narrowed by the list page's filters (the barometer and the
+    exports count the same incidents for the same parameters). Staff may preview what is not
+    public yet only where a view says so (the article page)."""
+
+    every_language = False
+
+    def public_incidents(self):
+        return Incident.objects.public()
+
+    def filtered(self, params, *, every_language=None) -> IncidentFilter:
+        if every_language is None:
+            every_language = self.every_language
+        return IncidentFilter.public(params, every_language=every_language)
+
+
 def month_name(day) -> str:
     """A month and its year, as in "December 2026" or "грудень 2026": Ukrainian writes month
     names in lower case, and Django's "F" capitalises them."""
@@ -19,7 +37,7 @@ def month_name(day) -> str:
     return text.lower() if translation.get_language() == "uk" else text
 
 
-class HomeView(TemplateView):
+class HomeView(PublicRecordMixin, TemplateView):
     template_name = "incidents/home.html"
 
     def get_context_data(self, **kwargs):
@@ -33,7 +51,7 @@ class HomeView(TemplateView):
         for group in groups:
             group.month_count = in_month.get(group.pk, 0)
         # One language per page: the articles written in the reader's language (issue 16).
-        own = Incident.objects.public().filter(language=language)
+        own = self.public_incidents().filter(language=language)
         context.update(
             featured=own.filter(is_featured=True).with_card_data()[:3],
             latest=own.filter(is_featured=False).with_card_data()[:6],
@@ -46,14 +64,12 @@ class HomeView(TemplateView):
         return context
 
 
-class IncidentListView(ListView):
+class IncidentListView(PublicRecordMixin, ListView):
     template_name = "incidents/incident_list.html"
     context_object_name = "incidents"
 
     def get_queryset(self):
-        self.filterset = IncidentFilter(
-            self.request.GET or None, queryset=Incident.objects.public()
-        )
+        self.filterset = self.filtered(self.request.GET)
         incidents = self.filterset.qs.with_card_data()
         self.terms = search.parse(self.filterset.chosen().get("q", ""))
         if self.terms:
@@ -114,15 +130,13 @@ class IncidentListView(ListView):
         chosen = self.filterset.chosen()
         result = {}
         if not self.filterset.every_language:
-            everywhere = IncidentFilter(
-                self.filterset.other_languages(), queryset=Incident.objects.public()
-            )
+            everywhere = self.filtered(self.filterset.other_languages())
             result["other_language_total"] = everywhere.qs.count()
         if chosen.get("q"):
             params = self.request.GET.copy()
             params.pop("q", None)
             params.pop("page", None)
-            unsearched = IncidentFilter(params or None, queryset=Incident.objects.public())
+            unsearched = self.filtered(params)
             suggestion = unsearched.qs.suggestion(chosen["q"])
             if suggestion:
                 params["q"] = suggestion
@@ -130,7 +144,7 @@ class IncidentListView(ListView):
         return result
 
 
-class IncidentDetailView(DetailView):
+class IncidentDetailView(PublicRecordMixin, DetailView):
     template_name = "incidents/incident_detail.html"
     context_object_name = "incident"
 
@@ -157,7 +171,7 @@ class IncidentDetailView(DetailView):
         incident = self.object
         category_ids = [c.pk for c in incident.categories.all()]
         context["related"] = (
-            Incident.objects.public()
+            self.public_incidents()
             .in_categories(categories=category_ids)
             .exclude(pk=incident.pk)
             .exclude(translation_of=incident.pk)

@@ -1,7 +1,7 @@
 """CSV and JSON exports of the incident list, exactly as filtered on the list page.
 
 Both take the list page's URL parameters (`page` is ignored) and count the same incidents as
-its "N incidents match" line: the queryset comes from the shared `filter_incidents`. Rows are
+its "N incidents match" line: the queryset comes from the shared `IncidentFilter.public`. Rows are
 streamed from a values() query read in chunks, so a large export never sits in memory, and
 each chunk's categories are fetched in one query. Only published incidents are exported (the
 queryset is the public one) and only public facts about them: no author, no victims' names,
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import selectors
-from ..filters import applied_filters, filter_incidents
+from ..filters import IncidentFilter, applied_filters
 from ..models import VERIFICATION_SLUGS, Incident, current_language
 from . import csvfile
 
@@ -89,7 +89,8 @@ class Export:
     def __init__(self, request):
         params = request.GET.copy()
         params.pop("page", None)
-        self.filterset, queryset = filter_incidents(params, Incident.objects.public())
+        self.filterset = IncidentFilter.public(params)
+        queryset = self.filterset.qs
         self.filters = applied_filters(self.filterset)
         self.language = current_language()
         self.generated_at = timezone.localtime()

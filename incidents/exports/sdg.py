@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .. import selectors
-from ..filters import applied_filters, filter_incidents
+from ..filters import IncidentFilter, applied_filters
 from ..models import (
     VERIFICATION_SLUGS,
     Category,
@@ -236,9 +236,8 @@ class SdgExport:
         params = request.GET.copy()
         params.pop("page", None)
         # Every story once, whatever language it is written in: the barometer's rule.
-        self.filterset, queryset = filter_incidents(
-            params, Incident.objects.public(), every_language=True
-        )
+        self.filterset = IncidentFilter.public(params, every_language=True)
+        queryset = self.filterset.qs
         self.filters = applied_filters(self.filterset)
         self.generated_at = timezone.localtime()
         self.acts = {c.pk: c.sdg_act for c in Category.objects.exclude(sdg_act="")}

@@ -15,7 +15,7 @@ from django.utils.translation import override
 
 from incidents import services
 from incidents.barometer import counts
-from incidents.barometer import views as stats_views
+from incidents.barometer import stats as stats_views
 from incidents.filters import IncidentFilter
 from incidents.models import Category, DailyCount, Incident, MonthlyCount, PerpetratorType, Region
 from tests.incidents.pages import ADMIN_INLINES_EMPTY

@@ -36,6 +36,10 @@ import redis
 from aiosmtpd.controller import Controller
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from tests.hotline.worker_support import child_env  # noqa: E402
+
 STAFF = "duty@example.org"
 ADMIN_LINK = re.compile(r"/admin/hotline/callbackrequest/(\d+)/change/")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -424,12 +428,7 @@ def main():
         created = True
         redis_parts = urlsplit(args.redis)
         web_port = free_port()
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_"))
-        }
-        env.update(
+        env = child_env(
             DJANGO_SETTINGS_MODULE="imi_portal.settings",
             DEBUG="1",
             SECRET_KEY=secrets.token_urlsafe(64),
@@ -442,7 +441,6 @@ def main():
             EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
             STAFF_NOTIFY_EMAILS=STAFF,
             SITE_URL=f"http://127.0.0.1:{web_port}",
-            PYTHONUNBUFFERED="1",
         )
         print(f"logs in {logdir}; migrating {args.database} ...", flush=True)
         run([sys.executable, "manage.py", "migrate", "--noinput"], env, "migrate")

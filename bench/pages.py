@@ -37,6 +37,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 from bench.notify import Processes, celery_worker, free_port  # noqa: E402
 from tests.hotline.live_site import wait_until_listening  # noqa: E402
+from tests.hotline.worker_support import child_env  # noqa: E402
 
 HOST = "portal.example.org"
 RESULTS = BASE_DIR / "bench" / "results"
@@ -323,12 +324,8 @@ class Run:
         self.redis_url = args.redis
 
     def env(self, database: str, **extra) -> dict:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_", "REDIS_", "EMAIL_"))
-        }
-        env.update(
+        return child_env(
+            drop=("DJANGO_", "CELERY_", "DATABASE_", "REDIS_", "EMAIL_"),
             DJANGO_SETTINGS_MODULE="bench.settings",
             DEBUG="0",
             SECRET_KEY=secrets.token_urlsafe(50),
@@ -344,10 +341,8 @@ class Run:
             STAFF_NOTIFY_EMAILS="duty@example.org",
             RATE_LIMIT_CALLBACK="100000000/h",
             API_ANON_RATE="100000000/min",
-            PYTHONUNBUFFERED="1",
+            **extra,
         )
-        env.update(extra)
-        return env
 
     def manage(self, env, *argv):
         subprocess.run([sys.executable, "manage.py", *argv], cwd=BASE_DIR, env=env, check=True)

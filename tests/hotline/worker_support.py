@@ -151,28 +151,33 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
+CHILD_DROPS = ("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_")
+
+
+def child_env(*, drop: tuple[str, ...] = CHILD_DROPS, **settings: str) -> dict:
+    """The environment of a process this one starts (a worker, a web server): this
+    process's, less every setting of the kinds in `drop`, then `settings`. The tests' workers
+    and the benchmarks' servers are started with it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(drop)}
+    env.update(PYTHONUNBUFFERED="1", **settings)
+    return env
+
+
 def worker_env(*, broker_url: str, smtp_port: int, staff: str, **extra: str) -> dict:
     """The environment of a Celery worker process for a test: this process's, less its
     Celery, Django, notification, mail and database settings, then the test database, the
     broker, the SMTP sink and the staff mailbox (and `extra`)."""
     from django.db import connection
 
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CELERY_", "DJANGO_", "NOTIFY_", "EMAIL_", "DATABASE_"))
-    }
-    env.update(
+    return child_env(
         DJANGO_SETTINGS_MODULE="imi_portal.settings",
         DEBUG="1",
         DATABASE_URL=database_url(connection.settings_dict),
         CELERY_BROKER_URL=broker_url,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         STAFF_NOTIFY_EMAILS=staff,
-        PYTHONUNBUFFERED="1",
         **extra,
     )
-    return env
 
 
 def broker_url_for(redis_url: str, db: int) -> str:

@@ -61,6 +61,8 @@ def texts_in_language(node, page_language, inherited=None):
         for name in ("aria-label", "title", "placeholder", "alt"):
             if node.attrs.get(name, "").strip():
                 yield " ".join(node.attrs[name].split())
+        if node.tag == "input" and node.attrs.get("type") in ("submit", "button", "reset"):
+            yield " ".join(node.attrs.get("value", "").split())  # a button's words
     for child in node.children:
         if isinstance(child, str):
             if language.split("-")[0] == page_language and child.strip():
@@ -106,4 +108,33 @@ def test_no_interface_string_in_the_other_language(client):
                 for text in texts_in_language(parse(response).find("html"), language)
                 if text in wrong[language]
             ]
+    assert found == [], "\n".join(f"{where}: {text!r}" for where, text in found)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_admin_forms_staff_publish_from_speak_the_staff_members_language(client, language):
+    """The incident editor's own submit row ("Save and publish now", "Save and schedule",
+    its publication fieldset) and the complaint page, in the staff member's language."""
+    from tests.hotline.factories import ComplaintFactory
+    from tests.incidents.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    draft = IncidentFactory(draft=True, title="Чернетка", lead="Вступ", body="Текст статті")
+    complaint = ComplaintFactory()
+    wrong = interface_strings()[language]
+    found = []
+    for address in (
+        "/admin/incidents/incident/add/",
+        f"/admin/incidents/incident/{draft.pk}/change/",
+        f"/admin/hotline/complaint/{complaint.pk}/change/",
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        found += [
+            (address, text)
+            for text in texts_in_language(parse(response).find("html"), language)
+            if text in wrong
+        ]
     assert found == [], "\n".join(f"{where}: {text!r}" for where, text in found)

@@ -20,6 +20,7 @@ from tests.production_front import NGINX, DemoFront
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.one_database,  # gunicorn on a database file of its own
+    pytest.mark.xdist_group("weight-front"),  # one front for the module
     pytest.mark.skipif(
         not os.path.exists(NGINX) and not os.environ.get("CI"),
         reason="nginx not installed (apt-get install nginx-light); CI installs it",

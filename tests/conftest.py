@@ -32,6 +32,26 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_configure(config):
+    # The run's id, chosen here so the controller knows the workers' (PYTEST_XDIST_TESTRUNUID).
+    if getattr(config.option, "testrunuid", "") is None and not hasattr(config, "workerinput"):
+        import uuid
+
+        config.option.testrunuid = uuid.uuid4().hex
+        os.environ["PYTEST_XDIST_TESTRUNUID"] = config.option.testrunuid  # without workers too
+
+
+def pytest_sessionfinish(session):
+    """The run's prepared production site (tests/hotline/live_site.prepared), 39 MB, goes
+    with the run: removed by the process that started the workers, once they are done."""
+    if hasattr(session.config, "workerinput"):
+        return
+    import tempfile
+
+    run = getattr(session.config.option, "testrunuid", None) or f"pid{os.getpid()}"
+    shutil.rmtree(Path(tempfile.gettempdir()) / f"imi-prepared-site-{run}", ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Evidence and uploads go to a temporary directory, never into the repository."""

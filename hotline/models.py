@@ -336,7 +336,10 @@ class Complaint(TriageItem):
     anonymous = models.BooleanField(
         _("don't publish my name"),
         default=False,
-        help_text=_("Your name is never shown in a published incident."),
+        help_text=_(
+            "IMI will describe you without your name and your outlet, for example "
+            "“a journalist from Kharkiv”."
+        ),
     )
     aliases = models.TextField(
         _("also known as"),

@@ -108,6 +108,14 @@ def case_history(complaint: Complaint) -> list[Step]:
     return sorted(steps, key=lambda step: step.at)
 
 
+def case_files(complaint: Complaint):
+    """Every file IMI received for the case, with the complaint or a reply, oldest first: the
+    reporter sees that what they sent arrived (name, size, when; never the file itself)."""
+    return complaint.attachments.order_by("created_at", "pk").only(
+        "original_name", "size", "created_at", "message_id", "complaint_id"
+    )
+
+
 def case_conversation(complaint: Complaint):
     """The messages, oldest first (newest last, next to the reply box)."""
     return (

@@ -528,6 +528,7 @@ class CaseView(TemplateView):
             complaint=complaint,
             history=selectors.case_history(complaint),
             conversation=selectors.case_conversation(complaint),
+            files=selectors.case_files(complaint),
             idle_minutes=settings.CASE_INBOX_IDLE_MINUTES,
             **extra,
         )

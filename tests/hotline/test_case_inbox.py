@@ -414,3 +414,20 @@ def test_the_reply_files_are_listed_with_their_chain_of_custody(client, triage_c
         reverse("admin:hotline_complaint_change", args=[complaint.pk])
     ).content.decode()
     assert shown("SHA-256 verified, downloaded") in change
+
+
+def test_the_case_lists_every_file_received_with_its_name_size_and_time(client):
+    """'2 files': the reporter sees that what they sent arrived, with the complaint or later."""
+    from .factories import AttachmentFactory
+
+    complaint, code = complaint_with_code(language="en")
+    AttachmentFactory(complaint=complaint, original_name="beating-video.mp4", data=b"x" * 2048)
+    open_case(client, code)
+    reply(client, "and a photo", files=[photo("bruise.png")])
+    page = client.get("/en/complaint/case/").content.decode()
+    files = page[page.index('id="files-received"') :]
+    files = files[: files.index("</section>")]
+    assert "2 files received" in files
+    assert "beating-video.mp4" in files and "2.0\xa0KB" in files and "with the complaint" in files
+    assert "bruise.png" in files and "with a message" in files
+    assert files.index("beating-video.mp4") < files.index("bruise.png")  # oldest first

@@ -207,6 +207,7 @@ class TriageAdmin(SimpleHistoryAdmin):
 
     form = TransitionAdminForm
     view_on_site = False  # nothing of a submission is public
+    object_history_list_template = "admin/history_list.html"
     date_hierarchy = "created_at"
     list_per_page = 50
     export_fields: list[str] = []

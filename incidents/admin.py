@@ -40,6 +40,8 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """Every change kept and shown (who, when, what it was), never reverted from there: a
     revert would write past the services that keep the lists, counts and search in step."""
 
+    object_history_list_template = "admin/history_list.html"
+
     @csp_update({"style-src-attr": ["'unsafe-hashes'", f"'sha256-{HISTORY_STYLE_HASH}'"]})
     def history_view(self, request, object_id, extra_context=None):
         if not str(object_id).isdigit():

@@ -3,6 +3,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.messages import WARNING, get_messages
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from hotline.models import CallbackRequest, Complaint, Note
 from hotline.services import desk
 from incidents.models import Incident
+from tests.incidents.pages import parse
 
 from .factories import CallbackRequestFactory, ComplaintFactory, NoteFactory
 from .helpers import said
@@ -498,3 +500,23 @@ def publishing_form_data(client, url, at=None):
             publish_at_1=local.strftime("%H:%M:%S"),
         )
     return data
+
+
+@pytest.mark.django_db
+def test_history_says_who_acted_and_has_no_rows_of_bookkeeping_alone(client, triage):
+    """No "Створено · Ніщо": a complaint from the form says so; a change of the timers alone
+    (escalation by the system) is no row; staff's change is one row with what changed."""
+    from hotline.services import triage as timers
+
+    complaint = ComplaintFactory()
+    timers.mark_escalated(complaint)  # bookkeeping only: due_at/escalated_at
+    client.force_login(triage)
+    act(client, COMPLAINTS, "mark_triage", [complaint])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    page = client.get(reverse("admin:hotline_complaint_history", args=[complaint.pk]))
+    rows = parse(page).by_id("change-history").find("tbody").find_all("tr")
+    assert complaint.history.count() == 3
+    assert len(rows) == 2  # the escalation's row, which changed only timers, is not shown
+    who = [" ".join(row.find("td", class_="history-user").text.split()) for row in rows]
+    assert who == [triage.username, said("sent through the site's form", language="uk")]
+    assert "Ніщо" not in page.content.decode()

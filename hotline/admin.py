@@ -381,12 +381,13 @@ class TriageAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         # ModelAdmin.get_queryset orders before anyone can annotate: the annotation the
         # ordering needs comes first here.
-        queryset = self.model._default_manager.get_queryset().overdue_first()
+        queryset = self.model._default_manager.get_queryset().shift_order()
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
-        # Overdue first (the longest overdue at the top), then the newest: the shift's order.
-        return ["-is_overdue", "due_at", "-created_at"]
+        # The shift's order: overdue, then what waits (new first, then by due time), then
+        # what needs nothing, newest first (TriageQuerySet.SHIFT_ORDER).
+        return list(self.model._default_manager.get_queryset().SHIFT_ORDER)
 
     def save_model(self, request, obj, form, change):
         # A status chosen on the form goes through the same service as the actions: the

@@ -30,20 +30,35 @@ class TriageQuerySet(models.QuerySet):
         """Open, and its current state's time to act has passed (see TriageItem.due_at)."""
         return self.open().filter(due_at__lt=now or timezone.now())
 
-    def overdue_first(self, now=None):
-        """Overdue items first (the longest overdue at the top), then the newest."""
-        return self.annotate(
-            is_overdue=models.Case(
-                models.When(
-                    Q(due_at__lt=now or timezone.now())
-                    & ~Q(status__in=self.model.FINISHED)
-                    & Q(erased_at__isnull=True),
-                    then=models.Value(1),
-                ),
+    # The shift's order (shift_order): overdue first, the longest overdue at the top; then
+    # what waits for the shift, the new first, then by due time; then what needs nothing
+    # (closed, rejected, published, erased), the newest first.
+    SHIFT_ORDER = (
+        "-is_overdue",
+        "-is_waiting",
+        "-is_new",
+        models.F("due_at").asc(nulls_last=True),
+        "-created_at",
+    )
+
+    def shift_order(self, now=None):
+        """Open items first, in the order the shift works them (SHIFT_ORDER)."""
+        waiting = (
+            ~Q(status__in=self.model.FINISHED) & Q(erased_at__isnull=True) & Q(due_at__isnull=False)
+        )
+
+        def flag(condition):
+            return models.Case(
+                models.When(condition, then=models.Value(1)),
                 default=models.Value(0),
                 output_field=models.IntegerField(),
             )
-        ).order_by("-is_overdue", "due_at", "-created_at")
+
+        return self.annotate(
+            is_overdue=flag(waiting & Q(due_at__lt=now or timezone.now())),
+            is_waiting=flag(waiting),
+            is_new=flag(waiting & Q(status="new")),
+        ).order_by(*self.SHIFT_ORDER)
 
 
 class ComplaintQuerySet(TriageQuerySet):

@@ -100,6 +100,41 @@ def test_overdue_items_sort_first_in_the_lists(client, triage, operator):
         assert [c.pk for c in result] == [retry.pk, waiting.pk]  # the retry is overdue
 
 
+def test_the_lists_open_on_what_needs_doing_and_finished_items_come_last(client, triage, operator):
+    """Overdue, then the new, then by due time; closed, rejected and published after, on
+    PostgreSQL and SQLite alike (an item with no timer is never first)."""
+    hour = datetime.timedelta(hours=1)
+    closed = ComplaintFactory(created_at=timezone.now() - 2 * hour)
+    desk.change_status(obj=closed, status=Complaint.Status.REJECTED)
+    desk.change_status(obj=closed, status=Complaint.Status.CLOSED)
+    rejected = ComplaintFactory()
+    desk.change_status(obj=rejected, status=Complaint.Status.REJECTED)
+    verifying = ComplaintFactory(created_at=timezone.now() - 3 * hour)
+    desk.change_status(obj=verifying, status=Complaint.Status.TRIAGE)
+    desk.change_status(obj=verifying, status=Complaint.Status.VERIFYING)
+    new = ComplaintFactory()
+    overdue = ComplaintFactory(created_at=timezone.now() - 30 * hour)
+    client.force_login(triage)
+    shown_order = [c.pk for c in client.get(COMPLAINTS).context["cl"].result_list]
+    assert shown_order == [overdue.pk, new.pk, verifying.pk, rejected.pk, closed.pk]
+
+    called = CallbackRequestFactory()
+    desk.change_status(obj=called, status=CallbackRequest.Status.CALLED_BACK)
+    desk.change_status(obj=called, status=CallbackRequest.Status.CLOSED)
+    retry = CallbackRequestFactory()
+    desk.callback_log_attempt(
+        callback=retry, outcome="call_later", call_again_at=timezone.now() + 5 * MINUTE
+    )
+    waiting = CallbackRequestFactory()
+    client.force_login(operator)
+    with later(minutes=2):  # nothing overdue: the new one first, then the retry by its time
+        result = [c.pk for c in client.get(CALLBACKS).context["cl"].result_list]
+    assert result == [waiting.pk, retry.pk, called.pk]
+    with later(minutes=10):  # "call again at" has come: the retry is overdue, and first
+        result = [c.pk for c in client.get(CALLBACKS).context["cl"].result_list]
+    assert result == [retry.pk, waiting.pk, called.pk]
+
+
 # --- Calls ------------------------------------------------------------------------------------
 
 

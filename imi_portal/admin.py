@@ -15,7 +15,17 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 from two_factor.utils import default_device
+
+
+class AdminJavaScriptCatalog(JavaScriptCatalog):
+    """The admin scripts' texts, with the project's catalogue (locale/*/djangojs.po) filling
+    what Django's Ukrainian one leaves empty: the two-list selector read "Choose категорії by
+    selecting them" (Django's words in English around the field's Ukrainian name)."""
+
+    def get_paths(self, packages):
+        return [*super().get_paths(packages), *(str(path) for path in settings.LOCALE_PATHS)]
 
 
 def second_factor_missing(user) -> bool:
@@ -29,6 +39,9 @@ class StaffAdminSite(admin.AdminSite):
     # The lists a shift works from need the width of a 1280 px laptop: no side menu (the
     # index and the breadcrumbs lead everywhere).
     enable_nav_sidebar = False
+
+    def i18n_javascript(self, request, extra_context=None):
+        return AdminJavaScriptCatalog.as_view(packages=["django.contrib.admin"])(request)
 
     def has_permission(self, request):
         return super().has_permission(request) and not second_factor_missing(request.user)

@@ -51,7 +51,7 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
         raise error(_("No incident draft: %(reason)s.") % {"reason": refusal})
     with transaction.atomic():
         incident = incident_create_draft(
-            title=f"{complaint.category.name}: {complaint.region.name}",
+            title=working_title(complaint),
             language=complaint.language,
             occurred_on=complaint.occurred_on,
             occurred_on_approximate=complaint.occurred_on_approximate,
@@ -70,6 +70,13 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
         complaint.incident = incident
         complaint.save(update_fields=["incident", "updated_at"])
     return incident
+
+
+def working_title(complaint: Complaint) -> str:
+    """The draft's working title, in the article's language whatever the editor's: an
+    English complaint's draft is "Physical assault: Kharkiv region"."""
+    with translation.override(complaint.language):
+        return f"{complaint.category.name}: {complaint.region.name}"
 
 
 def draft_role(complaint: Complaint) -> str:

@@ -472,3 +472,22 @@ def test_the_draft_writes_the_role_in_the_articles_language_mid_sentence(
     with translation.override("uk"):
         incident = publication.incident_draft_from_complaint(complaint=complaint)
     assert [victim.role for victim in incident.victims.all()] == [written]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("editor", ["uk", "en"])
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_the_drafts_working_title_is_in_the_articles_language(kyiv, beating, editor, language):
+    """An English draft gets an English working title, whichever language the editor uses."""
+    complaint = ComplaintFactory(
+        status=Complaint.Status.VERIFIED,
+        consent_publish=True,
+        language=language,
+        category=beating,
+        region=kyiv,
+    )
+    with translation.override(editor):
+        incident = publication.incident_draft_from_complaint(complaint=complaint)
+    names = {"uk": (beating.name_uk, kyiv.name_uk), "en": (beating.name_en, kyiv.name_en)}
+    assert incident.title == "{}: {}".format(*names[language])
+    assert incident.language == language

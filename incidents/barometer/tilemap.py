@@ -9,7 +9,7 @@ style attributes), each tile a link to the list filtered to that region.
 import math
 from urllib.parse import urlencode
 
-from ..models import current_language
+from ..models import Region, current_language
 
 # (column, row): west to east, north to south.
 TILES = {
@@ -100,11 +100,13 @@ def tile_map(rows, list_url: str, query: dict) -> dict:
     """The map's tiles from (region, count) rows: every region on the map, zero where it
     has no row; regions off the map (abroad) are left to the table beside it."""
     counts = {region.slug: (region, n) for region, n in rows}
+    # Every tile says its region's name, those with nothing counted too (not "volyn").
+    regions = {r.slug: r for r in Region.objects.filter(slug__in=TILES)}
     highest = max((n for slug, (_r, n) in counts.items() if slug in TILES), default=0)
     english = current_language() == "en"
     tiles = []
     for slug, (column, row) in TILES.items():
-        region, count = counts.get(slug, (None, 0))
+        region, count = counts.get(slug, (regions.get(slug), 0))
         tiles.append(
             {
                 "slug": slug,
@@ -112,7 +114,7 @@ def tile_map(rows, list_url: str, query: dict) -> dict:
                 "y": row * (SIZE + GAP),
                 "cx": column * (SIZE + GAP) + SIZE // 2,
                 "size": SIZE,
-                "name": region.name if region is not None else slug,
+                "name": region.name if region is not None else SHORT[slug][1 if english else 0],
                 "short": SHORT[slug][1 if english else 0],
                 "count": count,
                 "level": level(count, highest),
@@ -127,4 +129,9 @@ def tile_map(rows, list_url: str, query: dict) -> dict:
         "tiles": tiles,
         "max": highest,
         "legend": legend(highest),
+        # What the abbreviations stand for, as the tiles read, left to right, top to bottom.
+        "key": [
+            (tile["short"], tile["name"])
+            for tile in sorted(tiles, key=lambda tile: (tile["y"], tile["x"]))
+        ],
     }

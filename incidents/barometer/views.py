@@ -85,20 +85,22 @@ class StatsView(PublicRecordMixin, TemplateView):
         ]
         current = self.request.GET
         result = []
+        marked = False
         for label, start, end in choices:
             params = current.copy()
             for key in (*stats.DATE_KEYS, "page"):
                 params.pop(key, None)
             params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
-            result.append(
-                {
-                    "label": label,
-                    "query": params.urlencode(),
-                    "current": current.get("date_from") == params["date_from"]
-                    and current.get("date_to") == params["date_to"]
-                    and not current.get("year"),
-                }
+            # One button is the current one: in December "Last 12 months" and "This year"
+            # are the same dates, and the first of them is marked.
+            is_current = (
+                not marked
+                and current.get("date_from") == params["date_from"]
+                and current.get("date_to") == params["date_to"]
+                and not current.get("year")
             )
+            marked |= is_current
+            result.append({"label": label, "query": params.urlencode(), "current": is_current})
         return result
 
     def verification_choices(self) -> list[dict]:

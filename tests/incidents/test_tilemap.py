@@ -79,3 +79,39 @@ def test_the_map_has_no_style_attribute_or_script(client, spread):
         and "<script" not in svg
         and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_every_tile_is_named_by_its_region_and_the_abbreviations_have_a_key(client, spread, prefix):
+    """Not "volyn": a region with nothing counted is named like the others, and Чрг, Чрв,
+    Чрк are spelled out under the map."""
+    page = parse(client.get(f"{prefix}/stats/", PERIOD))
+    volyn = Region.objects.get(slug="volyn")
+    name = volyn.name_en if prefix else volyn.name_uk
+    tile = next(
+        a
+        for a in page.find("svg", class_="tile-map").find_all("a")
+        if a.attrs["data-region"] == "volyn"
+    )
+    assert tile.attrs["aria-label"].startswith(("Вол 0 — " if not prefix else "Vol 0 — ") + name)
+    assert "volyn" not in tile.attrs["aria-label"] and "volyn" not in tile.find("title").text
+    key = page.by_id("tile-key")
+    terms = [" ".join(node.text.split()) for node in key.find_all("dt")]
+    names = [" ".join(node.text.split()) for node in key.find_all("dd")]
+    assert len(terms) == len(TILES) and len(set(terms)) == len(TILES)
+    chernihiv = Region.objects.get(slug="chernihiv")
+    expected = ("Chg", chernihiv.name_en) if prefix else ("Чрг", chernihiv.name_uk)
+    assert expected in zip(terms, names, strict=True)
+
+
+@pytest.mark.django_db
+def test_one_period_button_is_current_even_when_two_give_the_same_dates(client, db):
+    """In December "Last 12 months" and "This year" are the same dates: one is marked."""
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 12, 0), tick=False):
+        page = client.get("/en/stats/", follow=True)
+        links = parse(page).find("nav", class_="period-links").find_all("a")
+    current = [a.text.strip() for a in links if a.attrs.get("aria-current")]
+    assert current == ["Last 12 months"]

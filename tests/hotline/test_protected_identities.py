@@ -364,6 +364,7 @@ def test_adding_a_translation_that_names_the_reporter_is_refused_and_keeps_what_
     )
     page = admin_post(client, add, data, language).content.decode()
     assert Incident.objects.count() == 1  # nothing saved
+    assert 'class="success"' not in page and "errornote" in page
     assert "Oksana Melnychuk was beaten outside the court." in page  # what was typed
     with translation.override(language):
         said_field = escape(
@@ -392,6 +393,7 @@ def test_an_edit_of_a_published_incident_that_names_the_reporter_is_refused(
     data["body"] = "Оновлення: Мельничук повернулася до роботи."  # saved as it is: public
     page = admin_post(client, url, data).content.decode()
     assert shown("body") in page and "errornote" in page
+    assert 'class="success"' not in page  # no green "changed successfully" under the red
     incident.refresh_from_db()
     assert incident.body == ARTICLE["body"] and incident.is_public
     client.logout()

@@ -294,6 +294,10 @@ def test_the_dashboard_counts_what_each_person_may_see_and_links_to_it(client, t
     for key, expected in (("complaints-overdue", [late.pk]), ("complaints-waiting", [waiting.pk])):
         listed = client.get(tiles[key].url).context["cl"].result_list
         assert [c.pk for c in listed] == expected
+    # And every link keeps its own filter: the list it opens counts what the tile counted.
+    for tile in tiles.values():
+        changelist = client.get(tile.url).context["cl"]
+        assert changelist.result_count == tile.count, tile.key
     html = page.content.decode()
     # Brought up to date every minute by a script the person on shift can switch off (a
     # forced meta refresh fails WCAG 2.2.1: axe-core, issue 18); no inline script.

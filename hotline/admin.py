@@ -2,7 +2,8 @@ from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
@@ -15,10 +16,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin
+from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin, NamedTitlesMixin
 from incidents.exports import csvfile
 from incidents.models import Incident
 
@@ -612,7 +613,8 @@ class CallbackRequestAdmin(TriageAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(TriageAdmin):
+class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
+    title_name = pgettext_lazy("accusative", "complaint")
     # What a shift needs, in the width of a 1280 px laptop: the case, where it stands, what
     # and where it was, who has it, how late, and what needs attention.
     list_display = [
@@ -1152,8 +1154,17 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(NamedTitlesMixin, UserAdmin):
     inlines = [StaffProfileInline]
+    title_name = pgettext_lazy("accusative", "user")
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(NamedTitlesMixin, GroupAdmin):
+    title_name = pgettext_lazy("accusative", "group")
 
 
 class StatementIncidentAdmin(IncidentAdmin):

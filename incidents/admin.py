@@ -2,6 +2,8 @@ from csp.decorators import csp_update
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -11,8 +13,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -34,6 +36,35 @@ from .text import render_markdown
 # django-simple-history's history page has one inline style (style="border-top: 0" on its
 # paginator): that exact attribute, by its hash, is allowed on the history pages only.
 HISTORY_STYLE_HASH = "XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM="
+
+
+class NamedTitlesMixin:
+    """The admin's titles with the model's name in the case the phrase needs: Django writes
+    "Change %s" with the name as it is ("Змінити скарга"); a model whose Ukrainian name
+    changes after "змінити", "додати", "виберіть" gives that form as `title_name`
+    (pgettext "accusative": "скаргу", "категорію", "користувача")."""
+
+    title_name = None
+
+    def changelist_view(self, request, extra_context=None):
+        if self.title_name is not None and IS_POPUP_VAR not in request.GET:
+            if self.has_change_permission(request):
+                phrase = gettext("Select %s to change")
+            else:
+                phrase = gettext("Select %s to view")
+            extra_context = {"title": phrase % self.title_name, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if self.title_name is not None:
+            if object_id is None:
+                phrase = gettext("Add %s")
+            else:
+                obj = self.get_object(request, unquote(object_id))
+                changeable = obj is not None and self.has_change_permission(request, obj)
+                phrase = gettext("Change %s") if changeable else gettext("View %s")
+            extra_context = {"title": phrase % self.title_name, **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -74,7 +105,8 @@ class ContentChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(ContentChangeAdmin):
+class CategoryAdmin(NamedTitlesMixin, ContentChangeAdmin):
+    title_name = pgettext_lazy("accusative", "category")
     list_display = [
         "name_uk",
         "name_en",
@@ -614,8 +646,10 @@ class IncidentAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
 
 
 @admin.register(MethodNote)
-class MethodNoteAdmin(ContentChangeAdmin):
+class MethodNoteAdmin(NamedTitlesMixin, ContentChangeAdmin):
     """One note, shown beside the statistics: staff edit it, nobody adds a second."""
+
+    title_name = pgettext_lazy("accusative", "method note")
 
     list_display = ["__str__", "updated_at"]
 
@@ -715,9 +749,11 @@ class PersonVictimInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(ContentChangeAdmin):
+class PersonAdmin(NamedTitlesMixin, ContentChangeAdmin):
     """People targeted in one incident or more; merge the ones recorded twice. Their sex
     and age group are on the public pages: a change drops the cached pages."""
+
+    title_name = pgettext_lazy("accusative", "person")
 
     list_display = ["__str__", "sex", "age_group", "details_withheld", "incident_count"]
     list_filter = ["sex", "age_group", "details_withheld"]

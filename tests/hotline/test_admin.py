@@ -520,3 +520,19 @@ def test_history_says_who_acted_and_has_no_rows_of_bookkeeping_alone(client, tri
     who = [" ".join(row.find("td", class_="history-user").text.split()) for row in rows]
     assert who == [triage.username, said("sent through the site's form", language="uk")]
     assert "Ніщо" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_ukrainian_admin_titles_put_the_models_name_in_the_case_the_phrase_needs(client, triage):
+    """ "Змінити скаргу", "Виберіть скаргу, щоб змінити" — never "Змінити скарга"."""
+    from hotline.models import StaffProfile
+
+    StaffProfile.objects.update_or_create(user=triage, defaults={"language": "uk"})
+    complaint = ComplaintFactory()
+    client.force_login(triage)
+    listing = client.get(COMPLAINTS).content.decode()
+    assert "<h1>Виберіть скаргу, щоб змінити</h1>" in listing
+    page = client.get(change_url(complaint)).content.decode()
+    assert "| Змінити скаргу |" in page and "Змінити скарга" not in page
+    StaffProfile.objects.filter(user=triage).update(language="en")
+    assert "<h1>Select complaint to change</h1>" in client.get(COMPLAINTS).content.decode()

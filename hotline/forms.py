@@ -13,6 +13,7 @@ from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Region
+from incidents.widgets import DATE_INPUT_FORMATS, PageDateInput
 
 from . import tracking
 from .models import DESCRIPTION_MIN_LENGTH, CallbackRequest, Complaint
@@ -181,7 +182,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             "consent_publish",
         ]
         widgets = {
-            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "occurred_on": PageDateInput(),
             "description": forms.Textarea(attrs={"rows": 8}),
             "links": forms.Textarea(attrs={"rows": 2}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
@@ -209,7 +210,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
         # Files this visitor attached on an earlier try, kept for them (hotline.HeldFile).
         self.held_files = list(held_files)
         self.add_intake_fields()
-        self.fields["occurred_on"].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+        self.fields["occurred_on"].input_formats = DATE_INPUT_FORMATS
         self.fields["occurred_on"].help_text = _("Leave it empty if you don't know the date.")
         self.fields["region"].queryset = Region.objects.all()
         self.fields["category"].queryset = Category.objects.leaves().select_related("parent")

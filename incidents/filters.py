@@ -20,7 +20,7 @@ from .models import (
     Verification,
     current_language,
 )
-from .widgets import FastSelect, ListedModelChoiceField
+from .widgets import DATE_INPUT_FORMATS, FastSelect, ListedModelChoiceField, PageDateInput
 
 
 class EveryLanguageCheckbox(forms.CheckboxInput):
@@ -129,13 +129,13 @@ class IncidentFilter(django_filters.FilterSet):
         label=_("From"),
         field_name="occurred_on",
         lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=PageDateInput(),
     )
     date_to = django_filters.DateFilter(
         label=_("To"),
         field_name="occurred_on",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=PageDateInput(),
     )
 
     verification = django_filters.ChoiceFilter(
@@ -210,7 +210,7 @@ class IncidentFilter(django_filters.FilterSet):
             # all) never runs.
             self.queryset = self.queryset.filter(language=self.language)
         for name in ("date_from", "date_to"):
-            self.form.fields[name].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
+            self.form.fields[name].input_formats = DATE_INPUT_FORMATS
         # Bootstrap's classes, as crispy-forms gave them; the panel renders the fields itself
         # (templates/incidents/includes/filter_panel.html), which costs a tenth as much.
         for field in self.form.fields.values():

@@ -17,6 +17,7 @@ from ..models import (
     current_language,
 )
 from ..views import PublicRecordMixin, month_name
+from ..widgets import parse_typed_date
 from . import counts, figures, stats, tilemap
 
 
@@ -95,8 +96,8 @@ class StatsView(PublicRecordMixin, TemplateView):
             # are the same dates, and the first of them is marked.
             is_current = (
                 not marked
-                and current.get("date_from") == params["date_from"]
-                and current.get("date_to") == params["date_to"]
+                and parse_typed_date(current.get("date_from", "")) == start
+                and parse_typed_date(current.get("date_to", "")) == end
                 and not current.get("year")
             )
             marked |= is_current

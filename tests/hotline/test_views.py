@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pytest
@@ -170,7 +171,8 @@ def test_validation_error_keeps_what_the_visitor_typed(client):
         'value="only after 19:00"',
         'value="Rynok square"',
         'value="ivanna@example.org"',
-        f'value="{data["occurred_on"]}"',
+        # The date as the page writes dates, day first, whatever form it was typed in.
+        f'value="{datetime.date.fromisoformat(data["occurred_on"]):%d.%m.%Y}"',
         "https://example.org/evidence-video</textarea>",
         "Too short.</textarea>",
     ):

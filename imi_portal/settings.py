@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "incidents",
     "hotline",
+    "demo",  # `manage.py load_demo`: the demo data, through the apps' services
     # Last, as its documentation asks: its backend wraps the others.
     "axes",
 ]
@@ -254,8 +255,6 @@ HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.
 INCIDENT_PUBLICATION_CHECKS = ["hotline.services.consent.check_incident_publication"]
 # Who may publish an article held for naming a protected person (with a reason, audited).
 PUBLICATION_CONFIRM_PERMISSION = "hotline.publish_naming_protected"
-# Run by `manage.py load_demo` after the demo incidents: the duty desk's demo queue.
-DEMO_DATA_LOADERS = ["hotline.demo.load"]
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

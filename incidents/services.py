@@ -61,14 +61,19 @@ def incident_check_publication(
 
 @transaction.atomic
 def incident_publish(
-    *, incident: Incident, at=None, confirmation: PublicationConfirmation | None = None
+    *,
+    incident: Incident,
+    at=None,
+    confirmation: PublicationConfirmation | None = None,
+    refresh: bool = True,
 ) -> Incident:
     """Publish now (or at `at`); keeps an earlier publication time when republishing.
 
     Refuses (ValidationError) when a publication check fails, and then nothing is written:
     the incident stays as it was. Whoever follows the incident's visibility (the hotline's
     complaint status) reads it from the incident, not from an event: a scheduled publication
-    is not public until its time comes.
+    is not public until its time comes. `refresh=False`: a batch writer (the demo, an import)
+    refreshes once at its end, in the same transaction (incidents_rebuild).
     """
     before = (incident.status, incident.published_at)
     incident.status = Incident.Status.PUBLISHED
@@ -80,18 +85,16 @@ def incident_publish(
         incident.status, incident.published_at = before
         raise
     incident.save()
-    incidents_refresh(ids=[incident.pk])
+    if refresh:
+        incidents_refresh(ids=[incident.pk])
     return incident
 
 
 @transaction.atomic
-def incident_unpublish(*, incident: Incident) -> Incident:
-    """Back to draft: gone from the public pages, feeds and counts."""
-    incident.status = Incident.Status.DRAFT
-    incident.full_clean()
-    incident.save()
-    incidents_refresh(ids=[incident.pk])
-    return incident
+def incident_unpublish(*, incident: Incident, refresh: bool = True) -> Incident:
+    """Back to draft: gone from the public pages, feeds and counts (`refresh` as for
+    incident_publish)."""
+    return _withdraw(incident, Incident.Status.DRAFT, refresh=refresh)
 
 
 # --- What the public pages read off the incident table: listing flags and counts ---------
@@ -731,3 +734,135 @@ def incident_create_draft(
     Victim.objects.create(incident=incident, **dataclasses.asdict(victim))
     incidents_refresh(ids=[incident.pk])
     return incident
+
+
+@transaction.atomic
+def incident_archive(*, incident: Incident, refresh: bool = True) -> Incident:
+    """Archived: gone from the public pages, feeds and counts as a draft is, but kept as the
+    article it was, with its publication time (`refresh` as for incident_publish)."""
+    return _withdraw(incident, Incident.Status.ARCHIVED, refresh=refresh)
+
+
+def _withdraw(incident: Incident, status: str, *, refresh: bool) -> Incident:
+    """A status that is not public (incident_unpublish, incident_archive): no check to pass."""
+    incident.status = status
+    incident.full_clean()
+    incident.save()
+    if refresh:
+        incidents_refresh(ids=[incident.pk])
+    return incident
+
+
+# --- A whole incident from a plain record: the demo data, later an archive import ----------
+
+# Never in a record's `fields`: the status and publication time are set by their owners
+# below, the rest by incidents_refresh.
+_NOT_RECORD_FIELDS = frozenset({"status", "published_at", *Incident.REFRESHED_FIELDS})
+
+
+@transaction.atomic
+def incident_save_record(
+    *,
+    slug: str,
+    fields: dict,
+    categories: Iterable[int],
+    status: str = Incident.Status.DRAFT,
+    published_at: datetime.datetime | None = None,
+    victims: Iterable[dict] = (),
+    sources: Iterable[dict] = (),
+    perpetrators: Iterable[dict] = (),
+    cases: Iterable[dict] = (),
+    updates: Iterable[dict] = (),
+    refresh: bool = True,
+) -> tuple[Incident, str]:
+    """Make the incident `slug` match a plain record, writing only what differs; returns it
+    and "created", "updated" or "unchanged" (then nothing was written, not even updated_at).
+
+    `fields`: its content (model field names, `region_id`, `translation_of_id`);
+    `categories`: primary keys; victims, sources, perpetrators, cases, updates: their rows as
+    dicts of fields, in order, each list replaced whole when it differs. The status and the
+    publication time are not fields: a new incident is a draft, and it becomes `status`
+    through incident_publish (at `published_at`; the publication checks run), incident_archive
+    (a published_at: it was public once) and incident_unpublish. A public one whose record
+    changed stays public only if it passes the checks again. `refresh=False`: the caller
+    refreshes a batch once (incidents_rebuild), in the same transaction.
+    """
+    if wrong := _NOT_RECORD_FIELDS & set(fields):
+        raise ValueError(f"Not a record's field: {', '.join(sorted(wrong))}.")
+    if status not in Incident.Status.values:
+        raise ValueError(f"Unknown status: {status}.")
+    incident = Incident.objects.filter(slug=slug).first()
+    created = incident is None
+    if created:
+        incident = Incident(slug=slug)
+    before = {"story": incident.translation_of_id, "month": incident.occurred_on}
+    changed = created or any(getattr(incident, name) != value for name, value in fields.items())
+    if changed:
+        for name, value in fields.items():
+            setattr(incident, name, value)
+        incident.full_clean()
+        incident.save()
+    wanted = set(categories)
+    if created:
+        incident.categories.add(*wanted)
+    elif set(incident.categories.values_list("pk", flat=True)) != wanted:
+        incident.categories.set(wanted)
+        changed = True
+    for related, rows in (
+        (incident.victims, victims),
+        (incident.sources, sources),
+        (incident.perpetrators, perpetrators),
+        (incident.cases, cases),
+        (incident.updates, updates),
+    ):
+        changed |= _record_rows(related, list(rows), created=created)
+    moved = _record_publication(
+        incident, status=status, published_at=published_at, changed=changed, refresh=refresh
+    )
+    if refresh and changed and not moved:
+        incidents_refresh(
+            ids=[incident.pk, before["story"]], months=[before["month"]] if before["month"] else []
+        )
+    if created:
+        return incident, "created"
+    return incident, "updated" if changed or moved else "unchanged"
+
+
+def _record_rows(related, wanted: list[dict], *, created: bool) -> bool:
+    """Make an incident's rows of one kind equal `wanted`; True if they differed."""
+    if not created:
+        keys = list(wanted[0]) if wanted else []
+        if keys and list(related.order_by("pk").values(*keys)) == wanted:
+            return False
+        if not keys and not related.exists():
+            return False
+        related.all().delete()
+    elif not wanted:
+        return False
+    related.model.objects.bulk_create(
+        related.model(incident=related.instance, **row) for row in wanted
+    )
+    return True
+
+
+def _record_publication(
+    incident: Incident, *, status: str, published_at, changed: bool, refresh: bool
+) -> bool:
+    """The record's status and publication time, by their owners; True if either moved."""
+    Status = Incident.Status
+    if status == Status.DRAFT:
+        if incident.status == Status.DRAFT:
+            return False
+        incident_unpublish(incident=incident, refresh=refresh)
+        return True
+    moved = False
+    other_time = published_at is not None and incident.published_at != published_at
+    if other_time or (status == Status.PUBLISHED and incident.status != Status.PUBLISHED):
+        incident_publish(incident=incident, at=published_at, refresh=refresh)
+        moved = True
+    elif changed and incident.status == Status.PUBLISHED:
+        incident_check_publication(incident=incident)
+    if status == Status.ARCHIVED and incident.status != Status.ARCHIVED:
+        incident_archive(incident=incident, refresh=refresh)
+        moved = True
+    return moved

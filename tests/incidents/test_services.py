@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.models import Incident
-from incidents.services import incident_publish, incident_unpublish
+from incidents.services import incident_publish, incident_save_record, incident_unpublish
 
 from .factories import IncidentFactory
 
@@ -70,3 +70,91 @@ def test_unpublish_an_archived_incident_makes_it_a_draft():
     incident_unpublish(incident=incident)
     incident.refresh_from_db()
     assert incident.status == Incident.Status.DRAFT
+
+
+# --- incident_save_record: a whole incident from a plain record (the demo, an import) ------
+
+
+def record(kyiv, beating, **changes):
+    fields = {
+        "title": "Журналістку не пустили на сесію",
+        "lead": "Охорона не пустила журналістку на сесію міської ради.",
+        "body": "Охорона не пустила журналістку на сесію міської ради.",
+        "language": "uk",
+        "occurred_on": datetime.date(2019, 2, 25),
+        "region_id": kyiv.pk,
+    }
+    return {
+        "slug": "a-record",
+        "fields": fields | changes.pop("fields", {}),
+        "categories": [beating.pk],
+        "status": Incident.Status.PUBLISHED,
+        "published_at": EARLIER,
+        "victims": [{"name": "Ганна Записна", "is_anonymous": False, "outlet": "Demo Visti"}],
+        "sources": [{"url": "https://example.org/a", "title": "A post", "publisher": "Demo Visti"}],
+        **changes,
+    }
+
+
+@pytest.mark.django_db
+def test_a_record_is_written_once_and_published_by_the_service(kyiv, beating):
+    incident, outcome = incident_save_record(**record(kyiv, beating))
+    assert outcome == "created"
+    incident.refresh_from_db()
+    assert (incident.status, incident.published_at) == (Incident.Status.PUBLISHED, EARLIER)
+    assert incident.listed_uk and incident.search_document
+    assert list(incident.history.order_by("history_id").values_list("status", flat=True)) == [
+        "draft",
+        "published",
+    ]
+    assert [v.name for v in incident.victims.all()] == ["Ганна Записна"]
+    updated_at = incident.updated_at
+
+    assert incident_save_record(**record(kyiv, beating)) == (incident, "unchanged")
+    incident.refresh_from_db()
+    assert incident.updated_at == updated_at and incident.history.count() == 2
+
+    _same, outcome = incident_save_record(**record(kyiv, beating, sources=[]))
+    assert outcome == "updated" and not incident.sources.exists()
+
+
+@pytest.mark.django_db
+def test_a_public_record_that_now_names_a_withheld_victim_is_refused_and_kept(kyiv, beating):
+    incident, _outcome = incident_save_record(**record(kyiv, beating))
+    withheld = [{"name": "Ганна Записна", "is_anonymous": True, "outlet": "Demo Visti"}]
+    with pytest.raises(ValidationError) as refused:
+        incident_save_record(
+            **record(
+                kyiv, beating, victims=withheld, fields={"body": "Ганна Записна розповіла ІМІ."}
+            )
+        )
+    assert refused.value.error_list[0].code == "personal_data"
+    incident.refresh_from_db()
+    assert incident.body.startswith("Охорона") and not incident.victims.get().is_anonymous
+
+
+@pytest.mark.django_db
+def test_a_record_moves_between_states_only_through_their_owners(kyiv, beating):
+    incident, _outcome = incident_save_record(
+        **record(kyiv, beating, status=Incident.Status.ARCHIVED)
+    )
+    incident.refresh_from_db()
+    assert (incident.status, incident.published_at) == (Incident.Status.ARCHIVED, EARLIER)
+    assert not incident.listed_uk
+    _same, outcome = incident_save_record(**record(kyiv, beating, status=Incident.Status.DRAFT))
+    incident.refresh_from_db()
+    assert outcome == "updated" and incident.status == Incident.Status.DRAFT
+    assert list(incident.history.order_by("history_id").values_list("status", flat=True)) == [
+        "draft",
+        "published",
+        "archived",
+        "draft",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_record_carries_no_status_of_its_own(kyiv, beating):
+    for owned in ({"status": "published"}, {"published_at": EARLIER}, {"listed_uk": True}):
+        with pytest.raises(ValueError, match="Not a record's field"):
+            incident_save_record(**record(kyiv, beating, fields=owned))
+    assert not Incident.objects.exists()

@@ -16,6 +16,8 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 
 # Locally, staff notifications are printed to the console (no mail server needed).
 run: export STAFF_NOTIFY_EMAILS ?= hotline-duty@localhost
+# The links in the demo's mail (and every mail) point at the address the site is served on.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.base ## set up, migrate, load the demo data and serve on http://$(HOST):$(PORT) (make run PORT=8011)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo --site http://$(HOST):$(PORT)

@@ -67,3 +67,51 @@ def test_each_demo_incident_went_from_draft_to_its_state_through_the_services_on
     assert "0 created, 0 updated, 80 unchanged (80 in all)" in load_demo()
     assert {i.pk: i.updated_at for i in Incident.objects.all()} == before
     assert Incident.history.count() == history
+
+
+@pytest.mark.one_database  # its own database file, as `make run` has
+def test_make_run_prints_the_login_last_and_the_mail_links_follow_the_port(tmp_path):
+    """As `make run PORT=8021` does it (the Makefile's variables, DEBUG, mail printed to the
+    console, Celery eager): the demo's mail links say :8021, and the login is the last line,
+    not 1,500 lines of mail above the end."""
+    import subprocess
+    import sys
+
+    from tests.hotline.live_site import Site
+    from tests.hotline.worker_support import free_port
+    from tests.test_settings import ROOT
+
+    planned = subprocess.run(
+        ["make", "-n", "run", "PORT=8021"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "load_demo --site http://127.0.0.1:8021" in planned
+    database = subprocess.run(  # make's rules as read, with the run target's own variables
+        ["make", "-n", "-p", "run", "PORT=8021"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert "run: SITE_URL = http://$(HOST):$(PORT)" in database
+    site = Site(tmp_path, redis_port=free_port(), smtp_port=free_port())
+    site.prepare()  # a migrated database file of its own
+    env = {
+        **{
+            k: v
+            for k, v in site.env.items()
+            if k not in ("REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL")
+        },
+        "DEBUG": "1",
+        "SITE_URL": "http://127.0.0.1:8021",  # as the Makefile's run target exports it
+        "STAFF_NOTIFY_EMAILS": "hotline-duty@localhost",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_demo", "--site", "http://127.0.0.1:8021"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) > 100  # the demo's mail, printed to the console
+    assert lines[-1] == "Demo admin: http://127.0.0.1:8021/admin/  login admin / imi-demo-admin"
+    links = [line for line in lines if "http://127.0.0.1:" in line]
+    assert links and all("http://127.0.0.1:8021" in line for line in links)

@@ -35,8 +35,15 @@ class Command(BaseCommand):
             help="The address the site is served on, for the printed admin login.",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        login = self.load(options)
+        # Last, after the demo's mail (printed when the transaction commits, 1,500 lines
+        # under `make run`): the one line someone starting the site needs.
+        if login:
+            self.stdout.write(login)
+
+    @transaction.atomic
+    def load(self, options) -> str | None:
         regions = {r.slug: r for r in Region.objects.all()}
         leaves = {c.slug: c for c in Category.objects.leaves()}
         (article_regions, article_categories), (story_regions, story_categories) = (
@@ -61,25 +68,25 @@ class Command(BaseCommand):
                 f"{counts['unchanged']} unchanged ({len(specs)} in all)."
             )
         )
-        staff = None
+        staff = login = None
         if not options["no_admin"]:
-            staff = self.demo_admin(options["site"])
+            staff, login = self.demo_admin(options["site"])
         desk.load(stdout=self.stdout, staff=staff)
+        return login
 
     def demo_admin(self, site: str = DEMO_SITE_URL):
         if not settings.DEBUG:
-            self.stdout.write(
-                "Demo admin skipped: the demo admin is only created in DEBUG mode (DEBUG=1)."
+            return (
+                None,
+                "Demo admin skipped: the demo admin is only created in DEBUG mode (DEBUG=1).",
             )
-            return
         User = get_user_model()
         admin = User.objects.filter(username=DEMO_ADMIN_USERNAME).first()
         if admin is None:
             admin = User.objects.create_superuser(
                 username=DEMO_ADMIN_USERNAME, email="", password=DEMO_ADMIN_PASSWORD
             )
-        self.stdout.write(
+        return admin, (
             f"Demo admin: {site.rstrip('/')}/admin/  login {DEMO_ADMIN_USERNAME} / "
             f"{DEMO_ADMIN_PASSWORD}"
         )
-        return admin

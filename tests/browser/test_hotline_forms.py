@@ -16,6 +16,7 @@ from .helpers import TINY_PDF, tiny_png
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # the forms as a visitor uses them; storage on both in tests/hotline
 ]
 
 TRACKING_CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$")

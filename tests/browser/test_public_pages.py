@@ -19,6 +19,7 @@ from .helpers import (
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # what the browser renders of the demo record
 ]
 
 PREFIX = {"uk": "", "en": "/en"}

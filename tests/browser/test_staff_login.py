@@ -15,7 +15,11 @@ from hotline.models import AccessEvent
 
 from ..hotline.factories import ComplaintFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # the sign-in as staff see it; its rules run on both in tests/test_staff_login.py
+]
 
 PASSWORD = "a long staff password 2026"
 

@@ -15,7 +15,11 @@ from playwright.sync_api import expect
 from hotline.models import CallbackRequest
 from tests.hotline.factories import CallbackRequestFactory, ComplaintFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # the desk as the shift sees it; its rules run on both in tests/hotline/test_duty_desk.py
+]
 
 
 def ukrainian(message):

@@ -10,7 +10,11 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident, IncidentUpdate
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # what the editor and the reader see; the record's rules run on both in tests/incidents
+]
 
 SLUG = "demo-2019-05-detention-odesa-3"  # a demo story whose case reached a verdict
 

@@ -17,7 +17,11 @@ from tests.hotline.factories import ComplaintFactory, complaint_with_code
 from .helpers import tiny_png
 from .test_hotline_forms import DESCRIPTION, fill_complaint_except_contacts
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # what the reporter sees between the forms; storage and limits run on both in tests/hotline
+]
 
 LANGUAGES = [("", "uk", "uk-UA"), ("/en", "en", "en-GB")]
 # A phone in Ukrainian, a laptop in English: both widths, both languages, across the tests.

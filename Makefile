@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on every CPU (pytest-xdist); tests that share a Celery broker stay together.
-PYTEST_ARGS ?= -n auto --dist loadgroup
+# The 30 slowest steps are listed at the end of each run: where CI's minutes go, every run.
+PYTEST_ARGS ?= -n auto --dist loadgroup --durations=30
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \

@@ -36,6 +36,7 @@ from .models import (
     Note,
     Notification,
     StaffProfile,
+    TriageQuerySet,
 )
 from .services import consent, desk, inbox, outbox, publication, triage
 
@@ -388,7 +389,7 @@ class TriageAdmin(SimpleHistoryAdmin):
     def get_ordering(self, request):
         # The shift's order: overdue, then what waits (new first, then by due time), then
         # what needs nothing, newest first (TriageQuerySet.SHIFT_ORDER).
-        return list(self.model._default_manager.get_queryset().SHIFT_ORDER)
+        return list(TriageQuerySet.SHIFT_ORDER)
 
     def save_model(self, request, obj, form, change):
         # A status chosen on the form goes through the same service as the actions: the

@@ -24,10 +24,8 @@ class PublicRecordMixin:
     def public_incidents(self):
         return Incident.objects.public()
 
-    def filtered(self, params, *, every_language=None) -> IncidentFilter:
-        if every_language is None:
-            every_language = self.every_language
-        return IncidentFilter.public(params, every_language=every_language)
+    def filtered(self, params) -> IncidentFilter:
+        return IncidentFilter.public(params, every_language=self.every_language)
 
 
 def month_name(day) -> str:

@@ -14,6 +14,7 @@ from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 
 class FastSelect(forms.Select):
@@ -93,8 +94,6 @@ class PageDateInput(forms.DateInput):
         return super().format_value(day or value)
 
     def get_context(self, name, value, attrs):
-        from django.utils.translation import gettext
-
         context = super().get_context(name, value, attrs)
         # Translators: how a date is typed, day first, as shown inside an empty date field.
         context["widget"]["attrs"].setdefault("placeholder", gettext("dd.mm.yyyy"))

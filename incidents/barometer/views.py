@@ -142,10 +142,12 @@ class StatsView(PublicRecordMixin, TemplateView):
 class StatsTableCSVView(PublicRecordMixin, View):
     """One chart's table as CSV: exactly the numbers shown under the chart."""
 
+    every_language = True  # what the chart counts
+
     def get(self, request, name: str):
         if name not in stats.TABLES:
             raise Http404
-        data = stats.stats_for(request, self.filtered(request.GET, every_language=True))
+        data = stats.stats_for(request, self.filtered(request.GET))
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="imi-stats-{name}-{timezone.localdate()}.csv"'
@@ -163,6 +165,7 @@ class StatsTableCSVView(PublicRecordMixin, View):
 
 
 class MonthlyReportView(PublicRecordMixin, TemplateView):
+    every_language = True  # the barometer counts every story
     template_name = "incidents/stats_month.html"
 
     def get_context_data(self, year: int, month: int, **kwargs):
@@ -174,7 +177,7 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
         if first > today:
             raise Http404
         params = {"year": str(year), "month": str(month)}
-        filterset = self.filtered(params, every_language=True)
+        filterset = self.filtered(params)
         language = current_language()
 
         def by(name):

@@ -18,12 +18,22 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """CI runs the suite twice, on SQLite and on PostgreSQL. A test marked `one_database`
+    """Tests that read rows built once for their module (tests/shared_data.py) use the
+    database (marked before pytest-django orders the tests by their use of it) and run after
+    the module's other tests, which must not see those rows.
+
+    CI runs the suite twice, on SQLite and on PostgreSQL. A test marked `one_database`
     would check the same thing both times (its server keeps a database file of its own, or
     it judges the browser's rendering), so the second run skips it: CI stays under its time."""
     from django.db import connection
 
+    from tests.shared_data import mark_database_use, shared_data_last
+
+    mark_database_use(items)
+    yield
+    shared_data_last(items)
     if connection.vendor == "sqlite":
         return
     skip = pytest.mark.skip(reason="one_database: checked on the embedded default run")

@@ -28,6 +28,7 @@ from incidents.models import Region
 from tests.hotline.factories import ComplaintFactory
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.pages import Node, parse
+from tests.shared_data import shared_data
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 KYIV = zoneinfo.ZoneInfo("Europe/Kyiv")
@@ -114,8 +115,8 @@ def test_django_picks_the_ukrainian_form_for_each_count(n):
 # --- the public pages ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def march(db):
+@shared_data
+def march():
     """25 Ukrainian incidents in Kyiv, one a day from 1 March 2025, and two English ones on 1
     and 2 April: the date filters then count any number from 1 to 25."""
     for day in range(1, 26):

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from incidents import api
 from incidents.models import Category, Incident, Region
 from tests.hotline.factories import CallbackRequestFactory, ComplaintFactory
+from tests.shared_data import shared_data
 from tests.test_no_third_party import ResourceCollector, foreign_resources
 
 from .barometer import (
@@ -68,8 +69,8 @@ def generous_throttle(settings):
     }
 
 
-@pytest.fixture
-def dataset(db):
+@shared_data
+def dataset():
     build_dataset()
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from incidents.exports import incidents as exports
 from incidents.models import Incident
+from tests.shared_data import shared_data
 
 from .barometer import (
     COMBINATIONS,
@@ -33,8 +34,8 @@ from .pages import parse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def dataset(db):
+@shared_data
+def dataset():
     build_dataset()
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from incidents.filters import IncidentFilter
 from incidents.models import Category, Incident, Region
+from tests.shared_data import shared_data
 
 from .factories import IncidentFactory, TranslationFactory
 from .pages import card_titles, pagination_links, parse, result_count
@@ -29,8 +30,8 @@ def make(title, categories, region, perpetrator, occurred_on, **kwargs):
     )
 
 
-@pytest.fixture
-def incidents(db):
+@shared_data
+def incidents():
     """Four public incidents that differ in every filtered fact, and a draft like the first."""
     make("Zebra beaten", ["beating"], "kyiv", "police", datetime.date(2020, 3, 15))
     make("Threats in Lviv", ["threats"], "lviv", "officials", datetime.date(2021, 3, 10))

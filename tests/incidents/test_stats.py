@@ -28,6 +28,7 @@ from incidents.services import (
     incident_unpublish,
     incidents_refresh,
 )
+from tests.shared_data import shared_data
 
 from .factories import IncidentFactory, TranslationFactory
 from .pages import card_titles, parse, result_count
@@ -156,8 +157,8 @@ PERPETRATORS = ["police", "officials", "unknown", "russian_forces"]
 WORDS = ["zebra", "walrus"]
 
 
-@pytest.fixture
-def dataset(db):
+@shared_data
+def dataset():
     """About forty incidents over 2019–2020, with drafts and a translation around them."""
     rng = random.Random(20190227)
     start = datetime.date(2019, 1, 1)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from incidents.api import CountedCursorPagination
 from tests.incidents.factories import IncidentFactory, TranslationFactory
+from tests.shared_data import shared_data
 
 from .hostile import MEGABYTE, small_hostile_value
 
@@ -101,8 +102,8 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture
-def incidents(db):
+@shared_data
+def incidents():
     """A few public incidents in both languages, so lists, exports and charts have rows."""
     original = IncidentFactory(title="Побиття журналіста", perpetrator_type="police")
     TranslationFactory(translation_of=original, title="A journalist beaten")

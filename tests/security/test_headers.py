@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.hotline.factories import CaseMessageFactory, complaint_with_code
 from tests.hotline.helpers import callback_post_data, complaint_post_data
 from tests.incidents.factories import IncidentFactory, SourceLinkFactory, VictimFactory
+from tests.shared_data import shared_data
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,8 @@ def inline_code(html: str) -> list[str]:
     return collector.found
 
 
-@pytest.fixture
-def published(db):
+@shared_data
+def published():
     incident = IncidentFactory(
         slug="story",
         body="A **bold** claim, a [link](https://example.org/) and a table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",

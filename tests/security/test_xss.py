@@ -27,6 +27,7 @@ from tests.hotline.factories import (
 )
 from tests.hotline.helpers import callback_post_data, complaint_post_data
 from tests.incidents.factories import IncidentFactory, SourceLinkFactory, VictimFactory
+from tests.shared_data import shared_data
 
 from .hostile import (
     ALL_PAYLOADS,
@@ -116,8 +117,8 @@ def create_hostile_record() -> Incident:
     return incident
 
 
-@pytest.fixture
-def hostile_record(db):
+@shared_data
+def hostile_record():
     return create_hostile_record()
 
 

@@ -41,7 +41,8 @@ def _sample(path: str, slug: str) -> str | None:
 
 
 @pytest.mark.django_db
-def test_no_method_on_any_url_answers_500(admin_client):
+@pytest.mark.parametrize("who", ["visitor", "staff"])
+def test_no_method_on_any_url_answers_500(who, admin_client):
     incident = IncidentFactory()
     ComplaintFactory()
     paths = {p for p in (_sample(p, incident.slug) for p in _paths()) if p}
@@ -49,13 +50,13 @@ def test_no_method_on_any_url_answers_500(admin_client):
     paths |= {"/api/nothing/here/", "/api/incidents.json", "/api/incidents/nope/"}
     assert len(paths) > 60
     failures = []
-    for user_client in (Client(raise_request_exception=False), admin_client):
-        user_client.raise_request_exception = False
-        for path in sorted(paths):
-            for method in METHODS:
-                response = getattr(user_client, method)(path)
-                if response.status_code >= 500:
-                    failures.append((method.upper(), path, response.status_code))
+    user_client = admin_client if who == "staff" else Client()
+    user_client.raise_request_exception = False
+    for path in sorted(paths):
+        for method in METHODS:
+            response = getattr(user_client, method)(path)
+            if response.status_code >= 500:
+                failures.append((method.upper(), path, response.status_code))
     assert failures == [], "\n".join(map(str, sorted(set(failures))))
 
 

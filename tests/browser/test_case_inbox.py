@@ -15,7 +15,11 @@ from hotline.models import AccessEvent, Attachment, CaseMessage, Complaint
 from .helpers import tiny_png
 from .test_hotline_forms import fill_complaint_except_contacts
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_database,  # the inbox as reporter and staff see it; its rules run on both in tests/hotline/test_case_inbox.py
+]
 
 LANGUAGES = [("", "uk", "uk-UA"), ("/en", "en", "en-GB")]
 QUESTION = {

@@ -23,10 +23,13 @@ from .worker_support import free_port
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 
-pytestmark = pytest.mark.skipif(
-    PG_BIN is None or not shutil.which("runuser") or os.geteuid() != 0,
-    reason="needs Debian's PostgreSQL binaries and root (to run them as the postgres user)",
-)
+pytestmark = [
+    pytest.mark.one_database,  # a PostgreSQL of its own and gunicorn on it, whichever run
+    pytest.mark.skipif(
+        PG_BIN is None or not shutil.which("runuser") or os.geteuid() != 0,
+        reason="needs Debian's PostgreSQL binaries and root (to run them as the postgres user)",
+    ),
+]
 
 
 class OwnPostgres:

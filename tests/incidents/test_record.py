@@ -31,6 +31,7 @@ from incidents.models import (
     Victim,
     verification_level,
 )
+from tests.shared_data import shared_data
 
 from .factories import IncidentFactory, SourceLinkFactory, TranslationFactory, VictimFactory
 from .pages import ADMIN_INLINES_EMPTY, card_titles, parse, result_count, url_of
@@ -581,8 +582,13 @@ def test_query_counts_stay_flat_from_5_to_50_incidents(client, settings):
 # --- SDG 16.10.1 ----------------------------------------------------------------------------
 
 
-def test_the_sdg_export_of_the_demo_data_validates_against_its_schema(client):
+@shared_data
+def demo():
+    """The demo data `make run` loads."""
     call_command("load_demo", no_admin=True, stdout=io.StringIO())
+
+
+def test_the_sdg_export_of_the_demo_data_validates_against_its_schema(client, demo):
     schema = get(client, "/incidents/export/sdg-16-10-1.schema.json").json()
     jsonschema.Draft202012Validator.check_schema(schema)
     document = json.loads(body(get(client, "/incidents/export/sdg-16-10-1.json")))
@@ -609,8 +615,7 @@ def test_the_sdg_export_of_the_demo_data_validates_against_its_schema(client):
             assert f"<code>{name}</code>" in page
 
 
-def test_the_demo_gives_the_akhmet_case_its_sources_and_level(client):
-    call_command("load_demo", no_admin=True, stdout=io.StringIO())
+def test_the_demo_gives_the_akhmet_case_its_sources_and_level(client, demo):
     for incident in Incident.objects.filter(title__icontains="Kazakh") | Incident.objects.filter(
         title__icontains="Казахська"
     ):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("complaint/status/", views.TrackView.as_view(), name="track"),
     # The case inbox of the session that typed the code (never the code in the URL).
     path("complaint/case/", views.CaseView.as_view(), name="case"),
+    path("leave/", views.quick_exit, name="quick-exit"),
     # Staff only; everyone else gets 404 (see views.attachment_download).
     path("evidence/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

@@ -8,7 +8,8 @@ import time
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import DatabaseError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone
@@ -16,6 +17,8 @@ from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import get_usage, is_ratelimited
 
@@ -203,6 +206,25 @@ def _holder(request, *, create: bool = False) -> str | None:
     if token is None and create:
         token = request.session[HOLDER_SESSION_KEY] = secrets.token_urlsafe(24)
     return hashlib.sha256(token.encode()).hexdigest() if token else None
+
+
+_csrf = CsrfViewMiddleware(lambda request: None)
+
+
+@csrf_exempt  # checked below: a refused token must never keep a person on the page
+@require_POST
+def quick_exit(request):
+    """ "Leave this site quickly" (every hotline page): what this browser's session held (a
+    tracking code shown, an open case inbox, files kept from a form) is forgotten, and the
+    browser is sent to a neutral page. With JavaScript the page sends this in the background
+    and replaces itself there, so the hotline page is not left in the history; without, this
+    answers with the redirect. Nothing is forgotten for a post without this site's token."""
+    if _csrf.process_view(request, None, (), {}) is None:
+        intake.held_files_discard(_holder(request))
+        request.session.flush()
+    response = HttpResponseRedirect(settings.QUICK_EXIT_URL, status=303)
+    response["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 class ComplaintView(IntakeView):

@@ -33,5 +33,7 @@ def site(request):
         "donate_url": settings.DONATE_URL or reverse("support"),
         # IMI's own donation page, when one is configured (the support page links to it).
         "donation_page": settings.DONATE_URL,
+        # Where "Leave this site quickly" goes (the hotline's pages).
+        "quick_exit_url": settings.QUICK_EXIT_URL,
         "language_links": SimpleLazyObject(lambda: _language_links(request)),
     }

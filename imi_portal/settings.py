@@ -5,6 +5,7 @@ every secret must come from the environment and the production hardening below s
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -393,6 +394,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- The portal ------------------------------------------------------------------------
 HOTLINE_PHONE = env("HOTLINE_PHONE", default="+380504477063")
 DONATE_URL = env("DONATE_URL", default="")
+# Where "Leave this site quickly" on the hotline's pages goes: a neutral page (the Ukrainian
+# weather service's), in place of the hotline page in the browser's history.
+QUICK_EXIT_URL = env("QUICK_EXIT_URL", default="https://meteo.gov.ua/")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # "address" or "address|en": who is told of every new submission, in which language.
 STAFF_NOTIFY_EMAILS = env.list("STAFF_NOTIFY_EMAILS", default=[])
@@ -457,7 +461,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
-        "form-action": [SELF],
+        # The quick exit's form (without JavaScript) is answered with a redirect there.
+        "form-action": [SELF, "{0.scheme}://{0.netloc}".format(urlsplit(QUICK_EXIT_URL))],
         "frame-ancestors": [NONE],
     },
 }

@@ -85,6 +85,15 @@ def held_file_remove(*, holder: str | None, token: str) -> bool:
     return True
 
 
+def held_files_discard(holder: str | None) -> int:
+    """Everything this session held goes at once (the quick exit): rows and stored files."""
+    if not holder:
+        return 0
+    rows = list(HeldFile.objects.filter(holder=holder))
+    _delete_held(rows)
+    return len(rows)
+
+
 def _delete_held(rows) -> None:
     names = [row.file.name for row in rows]
     HeldFile.objects.filter(pk__in=[row.pk for row in rows]).delete()

@@ -2,7 +2,7 @@
 messages and call attempts, so that a fresh install never opens on an empty queue.
 
 The items are data/desk.yaml's. Everything is clearly fictional ("[DEMO]" names, example.org
-addresses, the hotline's own number) and found again by a fixed submission key, so a second
+addresses, made-up phone numbers) and found again by a fixed submission key, so a second
 run changes nothing. Each item is made and moved by the same services staff use (hotline.services), so its
 timers, history and outbox rows are real.
 """
@@ -32,14 +32,14 @@ def load(stdout=None, staff=None) -> dict[str, int]:
     namespace = uuid.UUID(data["namespace"])
     created = {"callbacks": 0, "complaints": 0}
     callbacks = data["callbacks"]
-    for item in callbacks["items"]:
+    for index, item in enumerate(callbacks["items"]):
         key = uuid.uuid5(namespace, f"callback-{item['name']}")
         if CallbackRequest.objects.filter(submission_key=key).exists():
             continue
         callback = intake.callback_request_submit(
             data={
                 "name": callbacks["caller"].format(name=item["name"]),
-                "phone": data["phone"],
+                "phone": data["phone"].format(index=index),
                 "preferred_time": item["preferred_time"],
                 "topic": item["topic"],
                 "message": callbacks["message"],

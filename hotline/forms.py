@@ -22,6 +22,14 @@ from .vault import evidence
 # C0 and C1 control characters other than tab and newlines: invisible, never meant.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
+# The example a phone field shows, and its error repeats: a made-up number (the example of
+# Ukraine's mobile plan), never the hotline's own.
+PHONE_EXAMPLE = "(050) 123-45-67"
+PHONE_INVALID = _(
+    "We cannot call this number. Enter a Ukrainian number like (050) 123-45-67, or any number "
+    "with its country code."
+)
+
 
 class ErrorSummaryMixin:
     """A form whose errors are listed at the top of its page, each linked to its field
@@ -93,11 +101,12 @@ class CallbackRequestForm(IntakeFormMixin, forms.ModelForm):
         widgets = {
             "message": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
             "phone": forms.TextInput(
-                attrs={"type": "tel", "autocomplete": "tel", "placeholder": "(050) 447-70-63"}
+                attrs={"type": "tel", "autocomplete": "tel", "placeholder": PHONE_EXAMPLE}
             ),
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
         labels = {"name": _("Your name (optional)")}
+        error_messages = {"phone": {"invalid": PHONE_INVALID}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,10 +194,13 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             "occurred_on": PageDateInput(),
             "description": forms.Textarea(attrs={"rows": 8}),
             "links": forms.Textarea(attrs={"rows": 2}),
-            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "phone": forms.TextInput(
+                attrs={"type": "tel", "autocomplete": "tel", "placeholder": PHONE_EXAMPLE}
+            ),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "reporter_name": forms.TextInput(attrs={"autocomplete": "name"}),
         }
+        error_messages = {"phone": {"invalid": PHONE_INVALID}}
         help_texts = {
             # Lazy all the way: formatted in the language of the page that shows it.
             "description": lazy(

@@ -61,6 +61,18 @@ class TriageQuerySet(models.QuerySet):
         ).order_by(*self.SHIFT_ORDER)
 
 
+class CallbackQuerySet(TriageQuerySet):
+    def asked_again(self, phone, since):
+        """The request this number already made since then and that still waits for its first
+        call: a second one (Back, then Send again) adds nothing to it."""
+        return (
+            self.filter(phone=phone, status=CallbackRequest.Status.NEW, created_at__gte=since)
+            .filter(erased_at__isnull=True)
+            .order_by("created_at")
+            .first()
+        )
+
+
 class ComplaintQuerySet(TriageQuerySet):
     def with_unread_replies(self):
         return self.filter(messages__sender="reporter", messages__read_at__isnull=True).distinct()
@@ -204,7 +216,7 @@ class CallbackRequest(TriageItem):
     phone = PhoneNumberField(
         _("phone number"),
         help_text=_(
-            "A Ukrainian number like (050) 447-70-63, or any number with its country code."
+            "A Ukrainian number like (050) 123-45-67, or any number with its country code."
         ),
     )
     preferred_time = models.CharField(
@@ -230,6 +242,7 @@ class CallbackRequest(TriageItem):
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
 
     history = HistoricalRecords(excluded_fields=["submission_key"])
+    objects = CallbackQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("callback request")

@@ -160,6 +160,12 @@ class CallbackRequestView(IntakeView):
             submission_key=form.cleaned_data["submission_key"],
         )
         self.request.session["callback_preferred_time"] = callback.preferred_time
+        # The thank-you page repeats the number, so that a typo is seen while it can be mended.
+        self.request.session["callback_phone"] = callback.phone.as_international
+        repeated = callback.submission_key != form.cleaned_data["submission_key"]
+        self.request.session["callback_asked_at"] = (
+            callback.created_at.isoformat() if repeated else None
+        )
         return redirect(self.success_url_name)
 
 
@@ -193,6 +199,9 @@ class CallbackThanksView(TemplateView):
             else None
         )
         context["within_minutes"] = settings.CALLBACK_ESCALATION_MINUTES
+        context["phone"] = self.request.session.get("callback_phone")
+        asked_at = self.request.session.get("callback_asked_at")
+        context["asked_at"] = datetime.datetime.fromisoformat(asked_at) if asked_at else None
         return context
 
 

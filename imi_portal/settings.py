@@ -419,6 +419,9 @@ EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="imi-portal.loc
 # sorts first and is escalated once per state through the outbox.
 # A new callback request, or one an operator took: the first call within this time.
 CALLBACK_ESCALATION_MINUTES = env.int("CALLBACK_ESCALATION_MINUTES", default=30)
+# A second callback request for a number whose request of the last minutes still waits for
+# its first call is the same request (Back, then Send again): no second row, no second alert.
+CALLBACK_REPEAT_MINUTES = env.int("CALLBACK_REPEAT_MINUTES", default=10)
 # After "no answer" or "busy" without a time from the operator: try again within this time.
 CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=60)
 # A new complaint: someone looks at it (takes it to review) within this time.

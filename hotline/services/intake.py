@@ -1,10 +1,13 @@
 """Intake: a callback request or complaint and its outbox rows in one transaction; files held
 between a refused form and its resubmission; a complaint found again by its code."""
 
+import datetime
 import logging
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .. import tracking
 from ..models import (
@@ -24,10 +27,17 @@ logger = logging.getLogger(__name__)
 
 
 def callback_request_submit(*, data: dict, language: str, submission_key) -> CallbackRequest:
-    """Save a callback request and its notifications; a repeated submission returns the first."""
+    """Save a callback request and its notifications. The same form posted twice returns the
+    first; so does a new one from a number whose request of the last CALLBACK_REPEAT_MINUTES
+    still waits for its first call (Back, then Send again): one call is what was asked for.
+    The caller tells the two apart by the returned request's submission_key."""
     existing = CallbackRequest.objects.filter(submission_key=submission_key).first()
     if existing:
         return existing
+    since = timezone.now() - datetime.timedelta(minutes=settings.CALLBACK_REPEAT_MINUTES)
+    earlier = CallbackRequest.objects.asked_again(data.get("phone"), since)
+    if earlier is not None:
+        return earlier
     try:
         with transaction.atomic():
             callback = CallbackRequest(**data, language=language, submission_key=submission_key)

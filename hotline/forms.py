@@ -155,6 +155,9 @@ class EvidenceField(forms.FileField):
                 checked.append(evidence.check_upload(upload))
             except ValidationError as error:
                 errors.append(error)
+        # The files that passed, even when another did not: the view keeps them for the
+        # visitor (this field is the form's own copy).
+        self.passed = checked
         if errors:
             raise ValidationError(errors)
         return checked

@@ -268,10 +268,12 @@ class ComplaintView(IntakeView):
         return kwargs
 
     def form_invalid(self, form):
-        # Files that passed their checks are kept for this visitor, so a wrong field never
-        # costs them their evidence. A refused file is never kept, nor are the others sent
-        # with it (the visitor sees which file and why).
-        checked = form.cleaned_data.get("attachments") if "attachments" not in form.errors else None
+        # Files that passed their checks are kept for this visitor, so neither a wrong field
+        # nor a refused file costs them the rest of their evidence. A refused file is never
+        # kept (the visitor sees which file and why).
+        checked = getattr(form.fields["attachments"], "passed", None)
+        if form.has_error("attachments", code="too_many"):
+            checked = None  # more than the form takes: the visitor chooses which to send
         if checked:
             intake.held_files_hold(holder=_holder(self.request, create=True), files=checked)
             form.held_files = self.held_files()

@@ -32,6 +32,8 @@
   var lastEscape = 0;
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
+    // Esc closing a dialog or a menu is that, not a way out.
+    if (document.querySelector(".modal.show, dialog[open], .dropdown-menu.show")) { lastEscape = 0; return; }
     var now = Date.now();
     if (now - lastEscape < 1000) { leave(event); }
     lastEscape = now;

@@ -92,7 +92,7 @@ def test_reporter_withdraws_consent(
     page = new_page(width=width, locale=locale)
     page.goto(f"{live_server.url}{prefix}/complaint/status/")
     page.fill("#id_code", code)
-    page.locator("form [type=submit]").first.click()
+    page.locator("form:has(#id_code) [type=submit]").click()
     expect(page.locator("#publication-consent")).to_be_visible()
     page.screenshot(path=screenshot_dir / f"track-consent-{language}-{width}.png", full_page=True)
 

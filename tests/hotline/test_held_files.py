@@ -129,12 +129,12 @@ def test_files_held_over_an_hour_are_not_offered_and_the_job_deletes_them(
     assert not Attachment.objects.exists()
 
 
-def test_a_refused_file_keeps_nothing_of_that_try(client, settings):
+def test_a_refused_file_is_not_kept_and_the_good_one_of_that_try_is(client, settings):
     bad = SimpleUploadedFile("act.pdf", b"MZ\x90\x00" + b"\x00" * 64, "application/pdf")
     good = SimpleUploadedFile("scan.pdf", pdf_bytes(), "application/pdf")
     client.post(URL, {**complaint_post_data(), "attachments": [good, bad]})
-    assert not HeldFile.objects.exists()
-    assert stored(settings) == []
+    assert [held.original_name for held in HeldFile.objects.all()] == ["scan.pdf"]
+    assert len(stored(settings)) == 1
 
 
 # --- "I don't know" ----------------------------------------------------------------------------

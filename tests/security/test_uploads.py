@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from hotline.models import Attachment, Complaint, Notification
+from hotline.models import Attachment, Complaint, HeldFile, Notification
 from hotline.vault import evidence
 from tests.hotline.evidence_files import exe_bytes, jpeg_bytes, pdf_bytes, png_bytes
 from tests.hotline.helpers import (
@@ -35,9 +35,10 @@ TYPE = "“%(name)s” is not a type we accept: images, PDF, video, audio or off
 EMPTY = "“%(name)s” is empty."
 TOO_BIG = "“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you."
 TOO_MANY = "Attach at most %(max)d files (you attached %(count)d)."
-FILES_AGAIN = (
-    "For your safety, no file of this try was kept, because one was refused: please attach "
-    "the others again."
+NONE_KEPT = "No file was kept: the reason is below the file field."
+OTHERS_KEPT = (
+    "The files listed above passed our checks and are kept for one hour: you do not need to "
+    "attach them again. The file named below was not kept."
 )
 
 
@@ -137,7 +138,7 @@ def test_hostile_file_is_refused_with_a_clear_message(
     if ext:
         params["ext"] = ext
     assert shown(message, language, **params) in html
-    assert shown(FILES_AGAIN, language) in html
+    assert shown(NONE_KEPT, language) in html
     # The message names the file, never the path that came with it.
     assert "../" not in html
     assert "..\\" not in html
@@ -145,16 +146,32 @@ def test_hostile_file_is_refused_with_a_clear_message(
 
 
 @pytest.mark.parametrize("prefix, language", LANGUAGES)
-def test_one_bad_file_among_good_ones_keeps_nothing(client, settings, prefix, language):
+def test_one_bad_file_among_good_ones_keeps_the_good_ones_only(
+    client, settings, prefix, language, django_capture_on_commit_callbacks
+):
     files = [
         SimpleUploadedFile("photo.png", png_bytes()),
-        SimpleUploadedFile("act.pdf", pdf_bytes()),
         SimpleUploadedFile("invoice.pdf", exe_bytes()),
+        SimpleUploadedFile("act.pdf", pdf_bytes()),
     ]
     response = post(client, prefix, files)
     assert response.status_code == 200
-    assert shown(CONTENT, language, name="invoice.pdf", ext=".pdf") in response.content.decode()
-    assert_nothing_kept(settings)
+    html = response.content.decode()
+    assert shown(CONTENT, language, name="invoice.pdf", ext=".pdf") in html
+    assert shown(OTHERS_KEPT, language) in html
+    held = html.split('id="held-files"')[1].split("</ul>")[0]
+    assert "photo.png" in held and "act.pdf" in held and "invoice.pdf" not in held
+    assert sorted(HeldFile.objects.values_list("original_name", flat=True)) == [
+        "act.pdf",
+        "photo.png",
+    ]
+    assert not Complaint.objects.exists()
+    assert len(private_files(settings)) == 2  # the two kept, encrypted; the refused one nowhere
+    # Sent again without any file: the kept ones go with the complaint.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"{prefix}/complaint/", complaint_post_data()).status_code == 302
+    names = Attachment.objects.values_list("original_name", flat=True)
+    assert sorted(names) == ["act.pdf", "photo.png"]
 
 
 @pytest.mark.parametrize("prefix, language", LANGUAGES)

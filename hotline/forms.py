@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, strip_tags
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category, Region
@@ -136,6 +137,20 @@ class EvidenceField(forms.FileField):
     """Up to MAX_FILES files, each checked by content (see hotline.vault.evidence)."""
 
     widget = MultipleFileInput
+
+    def widget_attrs(self, widget):
+        """What static/js/forms.js needs to catch a file the form cannot take before it is
+        sent (a 60 MB video would travel for minutes, then be refused): the limits, and the
+        server's own messages in the page's language."""
+        return {
+            **super().widget_attrs(widget),
+            "data-max-bytes": evidence.MAX_FILE_SIZE,
+            "data-max-files": evidence.MAX_FILES,
+            "data-too-big": format_lazy(
+                "{} {}", evidence.TOO_BIG, _("It is taken off the files to send; the rest stays.")
+            ),
+            "data-too-many": _("Attach at most %(max)d files (you attached %(count)d)."),
+        }
 
     def clean(self, data, initial=None):
         files = (

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_FILES = 5
 MAX_FILE_SIZE = 10 * 1024 * 1024
+# Said by the server, and by the form's script before anything is sent (hotline.forms).
+TOO_BIG = _("“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you.")
 SNIFF_BYTES = 64 * 1024
 
 # Extension -> the types its content may be detected as. A file is accepted only when its
@@ -106,11 +108,7 @@ def check_upload(upload) -> CheckedFile:
     if upload.size == 0:
         raise ValidationError(_("“%(name)s” is empty."), params=params, code="empty")
     if upload.size > MAX_FILE_SIZE:
-        raise ValidationError(
-            _("“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you."),
-            params=params,
-            code="too_big",
-        )
+        raise ValidationError(TOO_BIG, params=params, code="too_big")
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
         raise ValidationError(

@@ -29,3 +29,39 @@ document.querySelectorAll("form.intake-form").forEach(function (form) {
     });
   });
 })();
+
+// A file the form cannot take is caught before sending (a 60 MB video would travel for
+// minutes, then be refused): it is taken off the files to send at once, with the server's
+// own reason in the page's language (hotline.forms.EvidenceField); the other files and
+// everything typed stay. The server checks every file again.
+document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+  var note = document.createElement("div");
+  note.className = "invalid-feedback d-block";
+  note.id = input.id + "_checked";
+  note.setAttribute("role", "alert");
+  note.hidden = true;
+  input.insertAdjacentElement("afterend", note);
+  input.addEventListener("change", function () {
+    var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var maxFiles = parseInt(input.getAttribute("data-max-files"), 10);
+    var kept = new DataTransfer();
+    var reasons = [];
+    Array.prototype.forEach.call(input.files, function (file) {
+      if (file.size > maxBytes) {
+        reasons.push(input.getAttribute("data-too-big").replace("%(name)s", file.name));
+      } else {
+        kept.items.add(file);
+      }
+    });
+    if (kept.files.length > maxFiles) {
+      reasons.push(input.getAttribute("data-too-many")
+        .replace("%(max)d", String(maxFiles)).replace("%(count)d", String(kept.files.length)));
+      kept = new DataTransfer();
+    }
+    if (reasons.length) {
+      input.files = kept.files;
+    }
+    note.textContent = reasons.join(" ");
+    note.hidden = reasons.length === 0;
+  });
+});

@@ -160,3 +160,31 @@ def test_a_callback_shows_the_number_and_back_then_send_is_one_request(
     expect(page.locator("#callback-repeat")).to_be_visible()
     page.screenshot(path=screenshot_dir / f"callback-repeat-{language}-{width}.png", full_page=True)
     assert CallbackRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize(("width", "language"), [(390, "uk"), (1280, "en")])
+def test_a_file_too_large_is_caught_before_sending_and_the_rest_goes(
+    live_server, new_page, screenshot_dir, width, language
+):
+    from hotline.vault import evidence
+
+    prefix = "" if language == "uk" else "/en"
+    page = new_page(width, "uk-UA" if language == "uk" else "en-GB")
+    page.goto(f"{live_server.url}{prefix}/complaint/")
+    fill_complaint_except_contacts(page)
+    page.fill("#id_email", "oksana@example.org")
+    video = {
+        "name": "video.mp4",
+        "mimeType": "video/mp4",
+        "buffer": b"\x00" * (evidence.MAX_FILE_SIZE + 1),
+    }
+    photo = {"name": "photo.png", "mimeType": "image/png", "buffer": tiny_png()}
+    page.set_input_files("#id_attachments", [video, photo])
+    note = page.locator("#id_attachments_checked")
+    with override(language):
+        expect(note).to_contain_text(str(evidence.TOO_BIG) % {"name": "video.mp4"})
+    assert page.locator("#id_attachments").evaluate("input => input.files.length") == 1
+    page.screenshot(path=screenshot_dir / f"file-too-big-{language}-{width}.png", full_page=True)
+    page.locator("form.intake-form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/thanks/$"))
+    assert list(Attachment.objects.values_list("original_name", flat=True)) == ["photo.png"]

@@ -122,40 +122,39 @@ def test_complaint_without_contacts_keeps_what_was_typed(live_server, phone_page
     assert Complaint.objects.count() == 0
 
 
+def open_form(live_server, new_page, width, language, path):
+    page = new_page(width, "uk-UA" if language == "uk" else "en-GB")
+    page.goto(f"{live_server.url}{'' if language == 'uk' else '/en'}{path}")
+    return page
+
+
+def send_callback(page, phone):
+    page.fill("#id_phone", phone)
+    page.select_option("#id_topic", CallbackRequest.Topic.JOURNALISTS_RIGHTS.value)
+    page.check("#id_consent")
+    page.locator("form.intake-form [type=submit]").click()
+
+
 @pytest.mark.parametrize(("width", "language"), [(390, "uk"), (1280, "en")])
 def test_a_callback_shows_the_number_and_back_then_send_is_one_request(
     live_server, new_page, screenshot_dir, width, language
 ):
-    prefix = "" if language == "uk" else "/en"
-    page = new_page(width, "uk-UA" if language == "uk" else "en-GB")
-    page.goto(f"{live_server.url}{prefix}/callback/")
-    # A typo first: the error gives the example the hint gives.
-    page.fill("#id_phone", "050 12")
-    page.select_option("#id_topic", CallbackRequest.Topic.JOURNALISTS_RIGHTS.value)
-    page.check("#id_consent")
-    page.locator("form.intake-form [type=submit]").click()
+    page = open_form(live_server, new_page, width, language, "/callback/")
+    send_callback(page, "050 12")  # a typo: the error gives the example the hint gives
     error = page.locator("#id_phone_error, .invalid-feedback").first
     expect(error).to_contain_text("(050) 123-45-67")
     expect(page.locator("#id_phone")).to_have_attribute("placeholder", "(050) 123-45-67")
     page.screenshot(path=screenshot_dir / f"callback-error-{language}-{width}.png", full_page=True)
 
-    # The form loaded again, filled in right.
-    page.goto(f"{live_server.url}{prefix}/callback/")
-    page.fill("#id_phone", "067 555 01 23")
-    page.select_option("#id_topic", CallbackRequest.Topic.JOURNALISTS_RIGHTS.value)
-    page.check("#id_consent")
-    page.locator("form.intake-form [type=submit]").click()
+    page = open_form(live_server, new_page, width, language, "/callback/")  # loaded again
+    send_callback(page, "067 555 01 23")
     page.wait_for_url(re.compile(r"/callback/thanks/$"))
     expect(page.locator("#callback-number")).to_contain_text("+380 67 555 0123")
     page.screenshot(path=screenshot_dir / f"callback-number-{language}-{width}.png", full_page=True)
 
     page.go_back()
     page.wait_for_url(re.compile(r"/callback/$"))
-    if not page.locator("#id_phone").input_value():
-        page.fill("#id_phone", "(067) 555-01-23")
-        page.select_option("#id_topic", CallbackRequest.Topic.JOURNALISTS_RIGHTS.value)
-    page.check("#id_consent")
-    page.locator("form.intake-form [type=submit]").click()
+    send_callback(page, "(067) 555-01-23")
     page.wait_for_url(re.compile(r"/callback/thanks/$"))
     expect(page.locator("#callback-repeat")).to_be_visible()
     page.screenshot(path=screenshot_dir / f"callback-repeat-{language}-{width}.png", full_page=True)
@@ -168,9 +167,7 @@ def test_a_file_too_large_is_caught_before_sending_and_the_rest_goes(
 ):
     from hotline.vault import evidence
 
-    prefix = "" if language == "uk" else "/en"
-    page = new_page(width, "uk-UA" if language == "uk" else "en-GB")
-    page.goto(f"{live_server.url}{prefix}/complaint/")
+    page = open_form(live_server, new_page, width, language, "/complaint/")
     fill_complaint_except_contacts(page)
     page.fill("#id_email", "oksana@example.org")
     video = {

@@ -66,8 +66,8 @@ class CallbackQuerySet(TriageQuerySet):
         """The request this number already made since then and that still waits for its first
         call: a second one (Back, then Send again) adds nothing to it."""
         return (
-            self.filter(phone=phone, status=CallbackRequest.Status.NEW, created_at__gte=since)
-            .filter(erased_at__isnull=True)
+            self.open()
+            .filter(phone=phone, status=CallbackRequest.Status.NEW, created_at__gte=since)
             .order_by("created_at")
             .first()
         )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from incidents.models import Incident
 
-from .models import CaseMessage, Complaint
+from .models import CallbackRequest, CaseMessage, Complaint
 
 # The steps a reporter reads about, in plain words (internal steps stay silent).
 STEP_TEXT = {
@@ -236,3 +236,10 @@ def duty_tiles(user) -> list[Tile]:
         )
     # The urgent ones that have something in them first; empty tiles last.
     return sorted(tiles, key=lambda tile: (tile.count == 0, tile.urgency, -tile.count))
+
+
+def callback_of_session(pk) -> CallbackRequest | None:
+    """The callback request this browser just sent, for its thank-you page (none once erased)."""
+    if not isinstance(pk, int):
+        return None
+    return CallbackRequest.objects.filter(pk=pk, erased_at__isnull=True).first()

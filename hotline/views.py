@@ -159,14 +159,16 @@ class CallbackRequestView(IntakeView):
             language=current_language(),
             submission_key=form.cleaned_data["submission_key"],
         )
-        self.request.session["callback_preferred_time"] = callback.preferred_time
-        # The thank-you page repeats the number, so that a typo is seen while it can be mended.
-        self.request.session["callback_phone"] = callback.phone.as_international
-        repeated = callback.submission_key != form.cleaned_data["submission_key"]
-        self.request.session["callback_asked_at"] = (
-            callback.created_at.isoformat() if repeated else None
-        )
+        # The thank-you page reads the request itself (its time, its number: nothing personal
+        # copied into the session); "repeated" when this number's earlier request was returned.
+        self.request.session[CALLBACK_SESSION_KEY] = {
+            "id": callback.pk,
+            "repeated": callback.submission_key != form.cleaned_data["submission_key"],
+        }
         return redirect(self.success_url_name)
+
+
+CALLBACK_SESSION_KEY = "callback"
 
 
 def noindex(view):
@@ -190,18 +192,17 @@ class CallbackThanksView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        preferred = self.request.session.get("callback_preferred_time")
+        held = self.request.session.get(CALLBACK_SESSION_KEY)
+        callback = selectors.callback_of_session(held.get("id")) if isinstance(held, dict) else None
         # "Any time" is no time: the page then says within how many minutes to expect the call.
         context["preferred_time"] = (
-            CallbackRequest.PreferredTime(preferred).label
-            if preferred in CallbackRequest.PreferredTime.values
-            and preferred != CallbackRequest.PreferredTime.ANY
+            callback.get_preferred_time_display()
+            if callback and callback.preferred_time != CallbackRequest.PreferredTime.ANY
             else None
         )
         context["within_minutes"] = settings.CALLBACK_ESCALATION_MINUTES
-        context["phone"] = self.request.session.get("callback_phone")
-        asked_at = self.request.session.get("callback_asked_at")
-        context["asked_at"] = datetime.datetime.fromisoformat(asked_at) if asked_at else None
+        context["callback"] = callback
+        context["repeated"] = bool(callback and held.get("repeated"))
         return context
 
 

@@ -39,6 +39,8 @@ def test_the_thank_you_page_repeats_the_number_and_how_to_mend_it(client, prefix
     assert shown("We will call this number:", language) in page
     assert f'href="{prefix}/callback/"' in page.split('id="callback-number"')[1]
     assert 'id="callback-repeat"' not in page
+    # Read from the request itself: the number is not copied into the session's table.
+    assert "555" not in str(dict(client.session))
 
 
 @pytest.mark.parametrize("typed_again", SAME_NUMBER)

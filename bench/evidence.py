@@ -113,6 +113,7 @@ def complaint_data(upload):
         "perpetrator_type": "unknown",
         "description": "A benchmark complaint, long enough to pass the form's minimum length.",
         "consent_processing": "on",
+        "safety": "safe",
         "submission_key": str(uuid.uuid4()),
         "attachments": upload,
     }

@@ -86,6 +86,9 @@ def load(stdout=None, staff=None) -> dict[str, int]:
                 "description": complaints["description"],
                 "consent_processing": True,
                 "consent_publish": index % 2 == 0,
+                "safety": item.get("safety", Complaint.Safety.SAFE),
+                "help_needed": item.get("help", []),
+                **_reported_for(item.get("for_someone_else")),
             },
             files=[],
             language="uk",
@@ -108,3 +111,16 @@ def load(stdout=None, staff=None) -> dict[str, int]:
             f"{created['complaints']} complaints created."
         )
     return created
+
+
+def _reported_for(other: dict | None) -> dict:
+    """A demo complaint a colleague sent for someone else (who could not be asked, so is
+    never named)."""
+    if not other:
+        return {}
+    return {
+        "for_someone_else": True,
+        "victim_name": other["name"],
+        "victim_outlet": other["outlet"],
+        "victim_relation": other["relation"],
+    }

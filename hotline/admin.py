@@ -663,6 +663,11 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
         # The reporter's own choices: staff read them, never make them.
         "consent_publish",
         "anonymous",
+        "for_someone_else",
+        "reported_for",
+        "victim_agreed_to_be_named",
+        "safety",
+        "help_needed_list",
         "publication_consent",
         "reporter_mail_preview",
         # The reporter's own words: read, never rewritten.
@@ -684,8 +689,12 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
         "outlet",
     ]
     # Editors may read a complaint to write an incident, but not the reporter's contacts.
+    # Shown as a list (help_needed_list), never as raw JSON.
+    exclude = ["help_needed"]
     contact_fields = [
         "reporter_name",
+        "victim_name",
+        "victim_relation",
         "aliases",
         "email",
         "phone",
@@ -695,7 +704,8 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and {"reporter_name", "aliases", "outlet"} & set(form.changed_data):
+        names = {"reporter_name", "aliases", "outlet", "victim_name", "victim_outlet"}
+        if change and names & set(form.changed_data):
             # How the reporter may be named changed: what is about to go public, and their
             # story, are checked again now rather than when someone next publishes.
             held = consent.complaint_identity_changed(complaint=obj)
@@ -713,8 +723,55 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
 
     def get_exclude(self, request, obj=None):
         if not request.user.has_perm("hotline.change_complaint"):
-            return self.contact_fields
+            return [*self.exclude, *self.contact_fields]
         return super().get_exclude(request, obj)
+
+    # A complaint taken by phone ("Add"): staff record what the person said, their consents
+    # and safety included; once saved, these are the reporter's and read-only.
+    REPORTERS_CHOICES = (
+        "consent_processing",
+        "consent_publish",
+        "anonymous",
+        "for_someone_else",
+        "victim_agreed_to_be_named",
+        "safety",
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "consent_processing" in form.base_fields:
+            # Without it the database refuses the row: say so on the form.
+            form.base_fields["consent_processing"].required = True
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("hotline.change_complaint"):
+            fields.remove("reported_for")  # it names the person, as the contacts do
+        if obj is None:
+            fields = [name for name in fields if name not in self.REPORTERS_CHOICES]
+        return fields
+
+    @admin.display(description=_("reported for"))
+    def reported_for(self, obj):
+        """Who reported for whom: the person it happened to, and how the reporter knows
+        them (the reporter's own name is above)."""
+        if not obj.for_someone_else:
+            return _("themselves")
+        parts = [obj.victim_name or "—"]
+        if obj.victim_outlet:
+            parts.append(obj.victim_outlet)
+        line = ", ".join(parts)
+        if obj.victim_relation:
+            line = _("%(person)s (the reporter is: %(relation)s)") % {
+                "person": line,
+                "relation": obj.victim_relation,
+            }
+        return line
+
+    @admin.display(description=_("help needed"))
+    def help_needed_list(self, obj):
+        return ", ".join(obj.get_help_needed_display()) or "—"
 
     def get_inlines(self, request, obj):
         if not request.user.has_perm("hotline.view_attachment"):
@@ -749,6 +806,10 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
         """Unread replies, a withdrawn consent or an erasure asked for, and when the data
         goes: what needs someone, in one cell."""
         lines = [self.replies(obj)]
+        if obj.in_danger and obj.status not in obj.FINISHED:
+            lines.append(format_html('<strong class="no-consent">⚠ {}</strong>', _("not safe now")))
+        if obj.for_someone_else:
+            lines.append(format_html("↪ {}", _("reported for someone else")))
         if obj.consent_withdrawn_at or (obj.erasure_requested_at and obj.erased_at is None):
             # The reporter changed their mind: ⚠ lines (the incident column says the rest).
             lines.append(self.publication_consent(obj))
@@ -834,7 +895,7 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
             )
         if not obj.consent_publish:
             return format_html('<span class="no-consent">✗ {}</span>', _("no consent"))
-        if obj.anonymous:
+        if obj.name_withheld:
             return format_html("✓ {}", _("agreed, without the name"))
         return format_html("✓ {}", _("agreed"))
 
@@ -1201,7 +1262,16 @@ class StatementIncidentAdmin(IncidentAdmin):
         complaint = Complaint.objects.filter(incident_id=obj.pk).first()
         if complaint is None:
             return "—"
-        if complaint.anonymous:
+        if complaint.for_someone_else and complaint.name_withheld:
+            wish = _(
+                "Reported for someone else, who did not agree to be named: publication WITHOUT"
+                " their name or outlet, and never the reporter's."
+            )
+        elif complaint.for_someone_else:
+            wish = _(
+                "Reported for someone else, who agreed to be named; the reporter is never named."
+            )
+        elif complaint.anonymous:
             wish = _("The reporter agreed to publication WITHOUT their name or outlet.")
         else:
             wish = _("The reporter agreed to publication and may be named.")

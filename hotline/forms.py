@@ -46,9 +46,12 @@ class ErrorSummaryMixin:
         anchor = self[self.non_field_errors_field].auto_id if self.non_field_errors_field else ""
         found = [(anchor, str(error)) for error in self.non_field_errors()]
         for field in self:
+            anchor = "" if field.is_hidden else field.auto_id
+            if anchor and isinstance(field.field.widget, forms.RadioSelect):
+                anchor += "_0"  # a group of choices: its first one (the group has no id)
             found += [
                 (
-                    "" if field.is_hidden else field.auto_id,
+                    anchor,
                     f"{strip_tags(str(field.label))}: {error}",
                 )
                 for error in field.errors
@@ -180,6 +183,32 @@ class EvidenceField(forms.FileField):
 
 class ComplaintForm(IntakeFormMixin, forms.ModelForm):
     consent_processing = forms.BooleanField(required=True)
+    # Asked first, in plain words: "not safe now" puts the complaint at the top of the desk
+    # (hotline.services.triage.start) and the hotline above everything on the thank-you page.
+    safety = forms.ChoiceField(
+        label=_("Are you safe now?"),
+        choices=[
+            (Complaint.Safety.SAFE, _("Yes, I am safe now")),
+            (Complaint.Safety.NOT_SAFE, _("No, I am in danger now")),
+        ],
+        widget=forms.RadioSelect(
+            attrs={
+                # What static/js/forms.js shows instead when the report is for someone else.
+                "data-other-label": _("Is the person it happened to safe now?"),
+                "data-other-choices": format_lazy(
+                    "{}|{}", _("Yes, they are safe now"), _("No, they are in danger now")
+                ),
+            }
+        ),
+        error_messages={"required": _("Say whether you are safe now: “no” brings help first.")},
+    )
+    help_needed = forms.MultipleChoiceField(
+        label=_("What help do you need?"),
+        choices=Complaint.Help.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick all that apply, or none."),
+    )
     attachments = EvidenceField(
         label=_("Evidence files"),
         required=False,
@@ -189,10 +218,17 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
     class Meta:
         model = Complaint
         fields = [
+            "safety",
+            "help_needed",
+            "for_someone_else",
             "reporter_name",
             "outlet",
             "role",
             "anonymous",
+            "victim_name",
+            "victim_outlet",
+            "victim_relation",
+            "victim_agreed_to_be_named",
             "email",
             "phone",
             "preferred_channel",
@@ -217,6 +253,16 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             ),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "reporter_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "victim_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "victim_outlet": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+        labels = {
+            "for_someone_else": _("I am reporting for another person"),
+            "reporter_name": _("Your name"),
+            "victim_name": _("Their name"),
+            "victim_outlet": _("Their media outlet"),
+            "victim_relation": _("Who they are to you"),
+            "victim_agreed_to_be_named": _("They agreed, themselves, that IMI may name them"),
         }
         error_messages = {"phone": {"invalid": PHONE_INVALID}}
         help_texts = {
@@ -234,6 +280,14 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
         }
 
     non_field_errors_field = "email"  # "give us an e-mail or a phone number"
+    # The two phrasings of a question that speaks of the person it happened to: the reporter
+    # (the label above) or the person they report for (static/js/forms.js swaps them).
+    OTHER_HELP = {
+        "consent_publish": _(
+            "IMI may publish an incident about it: without their name unless they agreed to be"
+            " named, and never with yours."
+        ),
+    }
 
     def __init__(self, *args, held_files=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,8 +306,42 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
         self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
         self.helper = FormHelper()
         self.helper.attrs = {"novalidate": "", "class": "intake-form"}
+        self.fields["reporter_name"].help_text = _(
+            "Reporting for someone else? A pseudonym, or leave it empty: your tracking code is"
+            " your way back to the case."
+        )
+        self.fields["for_someone_else"].help_text = _(
+            "For example a colleague who is detained, injured or missing. Your own name then"
+            " becomes optional and is never published."
+        )
+        self.fields["victim_agreed_to_be_named"].help_text = _(
+            "Tick only if they told you so. If they could not be asked, leave it: their name is"
+            " never published."
+        )
+        for name, text in self.OTHER_HELP.items():
+            self.fields[name].widget.attrs["data-other-help"] = text
         self.helper.layout = Layout(
-            Fieldset(_("Who you are"), "reporter_name", "outlet", "role", "anonymous"),
+            Fieldset(_("Your safety"), "safety", "help_needed", css_class="safety-first"),
+            Fieldset(
+                _("Who you are"),
+                "for_someone_else",
+                "reporter_name",
+                "outlet",
+                "role",
+                Div("anonymous", css_class="for-self-only"),
+            ),
+            Fieldset(
+                _("The person it happened to"),
+                HTML(
+                    '<p class="form-text for-someone-else-hint">{% load i18n %}{% translate'
+                    ' "Only if you report for another person." %}</p>'
+                ),
+                "victim_name",
+                "victim_outlet",
+                "victim_relation",
+                "victim_agreed_to_be_named",
+                css_class="for-someone-else",
+            ),
             Fieldset(
                 _("How to reach you"),
                 HTML('{% include "hotline/includes/contact_hint.html" %}'),
@@ -283,6 +371,17 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
             "submission_key",
             Submit("submit", _("Send the complaint"), css_class="btn-lg btn-danger w-100"),
         )
+
+    VICTIM_FIELDS = ("victim_name", "victim_outlet", "victim_relation", "victim_agreed_to_be_named")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("for_someone_else"):
+            # Typed, then the box unticked: nothing about another person is kept.
+            for name in self.VICTIM_FIELDS:
+                if name in cleaned:
+                    cleaned[name] = False if name == "victim_agreed_to_be_named" else ""
+        return cleaned
 
     def clean_attachments(self):
         files = self.cleaned_data["attachments"]

@@ -2,6 +2,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -74,6 +75,14 @@ class CallbackQuerySet(TriageQuerySet):
 
 
 class ComplaintQuerySet(TriageQuerySet):
+    def names_protected(self):
+        """Complaints with a name the public must not read (the queryset form of
+        Complaint.name_withheld, plus every complaint reported for someone else, whose
+        reporter is never named)."""
+        return self.filter(
+            Q(anonymous=True) | Q(consent_withdrawn_at__isnull=False) | Q(for_someone_else=True)
+        )
+
     def with_unread_replies(self):
         return self.filter(messages__sender="reporter", messages__read_at__isnull=True).distinct()
 
@@ -354,11 +363,49 @@ class Complaint(TriageItem):
     # complaint may still be taken up again (back to triage), and then it is not finished.
     FINISHED = frozenset({Status.CLOSED, Status.REJECTED})
 
+    class Safety(models.TextChoices):
+        SAFE = "safe", _("Safe now")
+        NOT_SAFE = "not_safe", _("Not safe now")
+
+    class Help(models.TextChoices):
+        LEGAL = "legal", _("A lawyer or legal advice")
+        MEDICAL = "medical", _("Medical help")
+        DIGITAL = "digital", _("Digital security (a hacked account or phone, surveillance)")
+        RELOCATION = "relocation", _("Relocation to a safer place")
+        PUBLICITY = "publicity", _("Publicity: telling the public about it")
+        NOTHING = "nothing", _("No help: I only want it on the record")
+
     tracking_code_hash = models.CharField(max_length=64, unique=True, editable=False)
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    # Who
-    reporter_name = models.CharField(_("name"), max_length=120)
+    # Who reports. Reporting for someone else (a detained or injured colleague), their own
+    # name is optional: a pseudonym or nothing (the tracking code is their way back).
+    reporter_name = models.CharField(_("name"), max_length=120, blank=True)
+    for_someone_else = models.BooleanField(
+        _("reports for another person"),
+        default=False,
+        help_text=_("The reporter is not the person this happened to."),
+    )
+    # The person it happened to, when that is someone else (never published unless they
+    # agreed: see `name_withheld`).
+    victim_name = models.CharField(
+        _("name of the person it happened to"), max_length=120, blank=True
+    )
+    victim_outlet = models.CharField(_("their media outlet"), max_length=200, blank=True)
+    victim_relation = models.CharField(
+        _("how the reporter knows them"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: a colleague, their editor, family, their lawyer."),
+    )
+    victim_agreed_to_be_named = models.BooleanField(
+        _("they agreed to be named"),
+        default=False,
+        help_text=_("Unless they agreed themselves, their name is never published."),
+    )
+    # Danger and help: "not safe now" puts the complaint first (hotline.services.triage).
+    safety = models.CharField(_("safe now?"), max_length=10, choices=Safety.choices, blank=True)
+    help_needed = models.JSONField(_("help needed"), default=list, blank=True)
     outlet = models.CharField(_("media outlet"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.JOURNALIST)
     anonymous = models.BooleanField(
@@ -527,6 +574,55 @@ class Complaint(TriageItem):
     @property
     def consent_withdrawn(self) -> bool:
         return self.consent_withdrawn_at is not None
+
+    @property
+    def in_danger(self) -> bool:
+        """The reporter said they (or the person they report for) are not safe now."""
+        return self.safety == self.Safety.NOT_SAFE
+
+    @property
+    def name_withheld(self) -> bool:
+        """Whether the name of the person this happened to may not be published: they asked
+        not to be named, withdrew their consent, or someone else reported it for them and
+        they did not agree to be named themselves."""
+        if self.consent_withdrawn_at is not None:
+            return True
+        if self.for_someone_else:
+            return not self.victim_agreed_to_be_named
+        return self.anonymous
+
+    @property
+    def subject_name(self) -> str:
+        """The name of the person this happened to (the reporter's own, or the one they
+        report for)."""
+        return self.victim_name if self.for_someone_else else self.reporter_name
+
+    @property
+    def subject_outlet(self) -> str:
+        return self.victim_outlet if self.for_someone_else else self.outlet
+
+    def get_help_needed_display(self) -> list[str]:
+        labels = dict(self.Help.choices)
+        return [str(labels[value]) for value in self.help_needed if value in labels]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.for_someone_else:
+            if not self.victim_name.strip():
+                errors["victim_name"] = ValidationError(
+                    _("Give the name of the person it happened to."), code="no_name"
+                )
+        elif not self.reporter_name.strip():
+            errors["reporter_name"] = ValidationError(
+                _("Give your name, or tick “I am reporting for another person”."),
+                code="no_name",
+            )
+        unknown = set(self.help_needed or []) - set(self.Help.values)
+        if not isinstance(self.help_needed, list) or unknown:
+            errors["help_needed"] = ValidationError(_("Choose the help from the list."))
+        if errors:
+            raise ValidationError(errors)
 
     def validate_constraints(self, exclude=None):
         # erased_at is on no form, so a form excludes it, and Django would then skip the

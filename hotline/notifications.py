@@ -113,6 +113,8 @@ def staff_context(notification: Notification) -> dict:
             region=item.region,
             priority=item.get_priority_display(),
             attachments=item.attachments.count(),
+            # Only the word: why (not safe now) and what help is asked stay in the admin.
+            urgent=item.in_danger,
         )
     else:
         context.update(
@@ -212,6 +214,7 @@ def webhook_payload(notification: Notification) -> dict:
             category=context["category"].slug if context["category"] else None,
             region=context["region"].slug if context["region"] else None,
             priority=context["priority"],
+            urgent=context["urgent"],
         )
     else:
         payload.update(topic=notification.callback.topic)

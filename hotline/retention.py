@@ -31,6 +31,9 @@ PERSONAL_FIELDS = {
     CallbackRequest: ["name", "phone", "message"],
     Complaint: [
         "reporter_name",
+        "victim_name",
+        "victim_outlet",
+        "victim_relation",
         "aliases",
         "outlet",
         "email",
@@ -114,6 +117,8 @@ def _erase(model, pk: int, *, finished_before: datetime.datetime | None = None) 
         if rows.values_list("pk", flat=True).first() is None:
             return False
         blank = dict.fromkeys(PERSONAL_FIELDS[model], "")
+        if model is Complaint:
+            blank["help_needed"] = []  # medical help, relocation: about a person, too
         if model is Complaint:
             # The evidence sent with the complaint and with replies, then the conversation.
             attachments = Attachment.objects.filter(complaint_id=pk)

@@ -243,3 +243,15 @@ def callback_of_session(pk) -> CallbackRequest | None:
     if not isinstance(pk, int):
         return None
     return CallbackRequest.objects.filter(pk=pk, erased_at__isnull=True).first()
+
+
+def urgent_complaint_of_session(pk) -> Complaint | None:
+    """The complaint this browser just sent saying its person is not safe now, for the
+    thank-you page's "call me now" (none once erased)."""
+    if not isinstance(pk, int):
+        return None
+    return (
+        Complaint.objects.filter(pk=pk, erased_at__isnull=True, safety=Complaint.Safety.NOT_SAFE)
+        .only("pk", "phone", "language", "reporter_name", "safety", "for_someone_else")
+        .first()
+    )

@@ -296,10 +296,14 @@ class ComplaintView(IntakeView):
         if code:
             # Shown on the next page until the reporter types it back (or for an hour).
             self.request.session[RECEIPT_SESSION_KEY] = {"code": code, "at": time.time()}
+        if complaint.in_danger:
+            # The thank-you page puts the hotline and "call me now" above everything.
+            self.request.session[URGENT_SESSION_KEY] = {"id": complaint.pk, "at": time.time()}
         return redirect(self.success_url_name)
 
 
 RECEIPT_SESSION_KEY = "complaint_code"
+URGENT_SESSION_KEY = "complaint_urgent"
 # How long the thank-you page keeps showing a code the reporter has not typed back.
 RECEIPT_SECONDS = 60 * 60
 
@@ -320,7 +324,23 @@ class ComplaintThanksView(TemplateView):
 
     template_name = "hotline/complaint_thanks.html"
 
+    def urgent(self):
+        """The complaint just sent by someone not safe now (for an hour), or None."""
+        held = self.request.session.get(URGENT_SESSION_KEY)
+        if not isinstance(held, dict) or time.time() - held.get("at", 0) > RECEIPT_SECONDS:
+            return None
+        return selectors.urgent_complaint_of_session(held.get("id"))
+
     def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "call_me":
+            complaint = self.urgent()
+            if complaint is not None and complaint.phone:
+                callback = intake.complaint_call_me_now(complaint=complaint)
+                request.session[URGENT_SESSION_KEY] = {
+                    **request.session[URGENT_SESSION_KEY],
+                    "callback": callback.pk,
+                }
+            return redirect("hotline:complaint-thanks")
         code = _receipt(request)
         if code is None:
             return self.get(request, *args, **kwargs)
@@ -358,6 +378,9 @@ class ComplaintThanksView(TemplateView):
         if context.get("code"):
             context["code"] = tracking.display(context["code"])
             context.setdefault("check_form", CodeCheckForm())
+        context["urgent"] = urgent = self.urgent()
+        if urgent is not None:
+            context["call_asked"] = bool(self.request.session[URGENT_SESSION_KEY].get("callback"))
         return context
 
 

@@ -426,6 +426,9 @@ CALLBACK_REPEAT_MINUTES = env.int("CALLBACK_REPEAT_MINUTES", default=10)
 CALLBACK_RETRY_MINUTES = env.int("CALLBACK_RETRY_MINUTES", default=60)
 # A new complaint: someone looks at it (takes it to review) within this time.
 COMPLAINT_ESCALATION_HOURS = env.int("COMPLAINT_ESCALATION_HOURS", default=4)
+# A new complaint whose reporter (or the person they report for) is not safe now: a first look
+# within this time, the shortest timer of the desk (hotline.checks says so if it is not).
+COMPLAINT_URGENT_MINUTES = env.int("COMPLAINT_URGENT_MINUTES", default=15)
 # A complaint under review or verification: verified (or not taken up) within this time.
 COMPLAINT_VERIFICATION_DAYS = env.int("COMPLAINT_VERIFICATION_DAYS", default=5)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)

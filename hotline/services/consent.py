@@ -8,6 +8,8 @@ public text names a *protected identity*:
 
 - the reporter of a complaint who asked not to be named, or who withdrew their consent
   (their name, the other spellings staff added, their outlet, phone and e-mail);
+- the person a complaint was reported *for*, unless they agreed to be named themselves, and
+  that complaint's reporter, always (Complaint.name_withheld, complaint_names);
 - a victim whose name is withheld (their name);
 - any reporter whose complaint is about this story (their phone and e-mail, always).
 
@@ -54,7 +56,7 @@ class Identity:
     pk: int
     label: str  # "Complaint #12", in the editor's language when shown
     names: tuple[Name, ...] = ()
-    outlet: str = ""
+    outlets: tuple[str, ...] = ()
     phone: object = None
     email: str = ""
     story: int | None = None  # the story (original's id) it is about, if any
@@ -93,19 +95,32 @@ FIELD = {
 
 
 def complaint_names(complaint: Complaint) -> tuple[Name, ...]:
-    """The reporter's name and every other spelling staff recorded (one a line)."""
-    spellings = [complaint.reporter_name, *(complaint.aliases or "").splitlines()]
+    """The protected names of a complaint, each with every other spelling staff recorded
+    (one a line): the name of the person it happened to when it is withheld
+    (Complaint.name_withheld), and the reporter's own whenever they reported for someone
+    else (they are never the story's subject, and never named)."""
+    spellings = []
+    if complaint.name_withheld:
+        spellings.append(complaint.subject_name)
+    if complaint.for_someone_else:
+        spellings.append(complaint.reporter_name)
+    if spellings:
+        spellings += (complaint.aliases or "").splitlines()
     return tuple(name for name in map(Name.parse, spellings) if name)
 
 
 def _from_complaint(complaint: Complaint) -> Identity:
-    protected = complaint.anonymous or complaint.consent_withdrawn_at is not None
+    outlets = []
+    if complaint.name_withheld:
+        outlets.append(complaint.subject_outlet)
+    if complaint.for_someone_else:
+        outlets.append(complaint.outlet)
     return Identity(
         target=AccessEvent.Target.COMPLAINT,
         pk=complaint.pk,
         label=str(complaint),
-        names=complaint_names(complaint) if protected else (),
-        outlet=complaint.outlet if protected else "",
+        names=complaint_names(complaint),
+        outlets=tuple(outlet for outlet in outlets if outlet.strip()),
         phone=complaint.phone,
         email=complaint.email,
         story=(
@@ -130,9 +145,7 @@ def _from_victim(victim: Victim) -> Identity:
 def protected_identities(*, story: int | None = None) -> list[Identity]:
     """Every protected identity: complaints whose reporter asked not to be named or withdrew
     consent, withheld victims' names, and the contacts of every complaint about `story`."""
-    complaints = Complaint.objects.filter(erased_at__isnull=True).filter(
-        Q(anonymous=True) | Q(consent_withdrawn_at__isnull=False)
-    )
+    complaints = Complaint.objects.filter(erased_at__isnull=True).names_protected()
     if story is not None:
         complaints |= Complaint.objects.filter(erased_at__isnull=True).filter(
             Q(incident_id=story) | Q(incident__translation_of_id=story)
@@ -148,6 +161,10 @@ def protected_identities(*, story: int | None = None) -> list[Identity]:
             "email",
             "anonymous",
             "consent_withdrawn_at",
+            "for_someone_else",
+            "victim_name",
+            "victim_outlet",
+            "victim_agreed_to_be_named",
             "incident__id",
             "incident__translation_of_id",
         )
@@ -179,7 +196,7 @@ def story_leaks(texts, who: Identity) -> list[Leak]:
         found = _contacts(who, text)
         if any(identity.mentions_name(text, name) for name in who.names):
             found.append("victim" if victim else "name")
-        if who.outlet and identity.mentions_phrase(text, who.outlet):
+        if any(identity.mentions_phrase(text, outlet) for outlet in who.outlets):
             found.append("outlet")
         leaks += [Leak(field, what, who) for what in found]
     return leaks
@@ -191,8 +208,8 @@ def elsewhere_leaks(texts, who: Identity) -> list[Leak]:
     if not who.names and not who.email and not who.phone:
         return []
     victim = who.target == AccessEvent.Target.INCIDENT
-    has_outlet = bool(who.outlet) and any(
-        identity.mentions_phrase(text, who.outlet) for _field, text in texts
+    has_outlet = any(
+        identity.mentions_phrase(text, outlet) for outlet in who.outlets for _field, text in texts
     )
     leaks = []
     for field, text in texts:

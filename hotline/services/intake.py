@@ -3,11 +3,13 @@ between a refused form and its resubmission; a complaint found again by its code
 
 import datetime
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .. import tracking
 from ..models import (
@@ -52,6 +54,30 @@ def callback_request_submit(*, data: dict, language: str, submission_key) -> Cal
             raise
         return existing
     return callback
+
+
+# The "call me now" request of an urgent complaint: one per complaint, however often pressed.
+_CALL_ME_NOW = uuid.UUID("8f0c8a52-3b7e-4c1e-9d0a-5a6f2f3e1c77")
+
+
+def complaint_call_me_now(*, complaint: Complaint) -> CallbackRequest:
+    """The reporter who is not safe now presses "call me now" on the thank-you page: a
+    callback request for the complaint's phone number, saying only which complaint it is
+    (the rest is in the complaint). Pressing it again returns the same request."""
+    with translation.override(complaint.language):
+        message = gettext("Urgent: complaint #%(id)s, not safe now.") % {"id": complaint.pk}
+    return callback_request_submit(
+        data={
+            "name": complaint.reporter_name,
+            "phone": complaint.phone,
+            "topic": CallbackRequest.Topic.JOURNALISTS_RIGHTS,
+            "preferred_time": CallbackRequest.PreferredTime.ANY,
+            "message": message,
+            "consent": True,
+        },
+        language=complaint.language,
+        submission_key=uuid.uuid5(_CALL_ME_NOW, str(complaint.pk)),
+    )
 
 
 def held_files_hold(*, holder: str, files: list[CheckedFile]) -> list[HeldFile]:

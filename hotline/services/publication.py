@@ -38,8 +38,9 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
 
     Refused (ConsentError) when the reporter did not agree to publication. The reporter's
     statement is not copied: the editor writes the article and reads the statement beside
-    the editor in the admin. The name and outlet are left out when the reporter asked not to
-    be named, and contact details never leave the complaint.
+    the editor in the admin. The victim is the person it happened to (the reporter, or the
+    person they reported for); their name and outlet are left out unless they may be named
+    (Complaint.name_withheld), and contact details never leave the complaint.
     """
     from incidents.services import DraftVictim, incident_create_draft
 
@@ -61,9 +62,9 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
             perpetrator_type=complaint.perpetrator_type,
             author=user,
             victim=DraftVictim(
-                name="" if complaint.anonymous else complaint.reporter_name,
-                is_anonymous=complaint.anonymous,
-                outlet="" if complaint.anonymous else complaint.outlet,
+                name="" if complaint.name_withheld else complaint.subject_name,
+                is_anonymous=complaint.name_withheld,
+                outlet="" if complaint.name_withheld else complaint.subject_outlet,
                 role=draft_role(complaint),
             ),
         )
@@ -84,8 +85,8 @@ def draft_role(complaint: Complaint) -> str:
     language, whatever language the editor works in, and in lower case, since it follows the
     name mid-sentence ("Ivanna Koval, camera operator or photographer"); "other" says nothing,
     so it is left out."""
-    if complaint.role in ("", Complaint.Role.OTHER):
-        return ""
+    if complaint.role in ("", Complaint.Role.OTHER) or complaint.for_someone_else:
+        return ""  # the role given is the reporter's, not that of the person it happened to
     with translation.override(complaint.language):
         return str(complaint.get_role_display()).lower()
 

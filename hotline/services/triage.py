@@ -30,7 +30,8 @@ def due_at(obj, *, previous: str | None = None, now=None):
 
     Callback request: new, or taken by an operator: the first call within
     CALLBACK_ESCALATION_MINUTES; no answer: at the time the operator set, else within
-    CALLBACK_RETRY_MINUTES. Complaint: new: a first look within COMPLAINT_ESCALATION_HOURS;
+    CALLBACK_RETRY_MINUTES. Complaint: new: a first look within COMPLAINT_ESCALATION_HOURS,
+    or COMPLAINT_URGENT_MINUTES when the person is not safe now;
     under review or verification: done within COMPLAINT_VERIFICATION_DAYS of being taken up
     (moving from review to verification does not restart it).
     """
@@ -49,6 +50,8 @@ def due_at(obj, *, previous: str | None = None, now=None):
         return None
     status = Complaint.Status
     if obj.status == status.NEW:
+        if obj.in_danger:  # "not safe now": the shortest timer of the desk
+            return obj.created_at + datetime.timedelta(minutes=settings.COMPLAINT_URGENT_MINUTES)
         return obj.created_at + datetime.timedelta(hours=settings.COMPLAINT_ESCALATION_HOURS)
     if obj.status in (status.TRIAGE, status.VERIFYING):
         if previous in (status.TRIAGE, status.VERIFYING) and obj.due_at is not None:
@@ -78,10 +81,13 @@ def _status_times(obj, *, previous: str | None = None) -> None:
 
 
 def start(obj) -> None:
-    """A new item (received, or added by staff): the times and timer of its first status.
-    Set on the unsaved instance; its creator saves it."""
+    """A new item (received, or added by staff): the times and timer of its first status,
+    and for a complaint whose person is not safe now, the top priority. Set on the unsaved
+    instance; its creator saves it."""
     if obj.created_at is None:
         obj.created_at = timezone.now()
+    if isinstance(obj, Complaint) and obj.in_danger:
+        obj.priority = Complaint.Priority.URGENT
     _status_times(obj)
 
 

@@ -39,6 +39,7 @@ def fill_complaint_except_contacts(page):
     page.select_option("#id_category", str(Category.objects.get(slug="threats").pk))
     page.fill("#id_description", DESCRIPTION)
     page.check("#id_consent_processing")
+    page.check("#id_safety_0")
 
 
 def test_callback_request(live_server, phone_page, screenshot_dir):

@@ -195,6 +195,7 @@ def test_a_journalist_files_in_english_keeps_the_code_and_answers_a_question(
     page.fill("#id_email", JOURNALIST["email"])
     page.set_input_files("#id_attachments", [photo, letter])
     page.check("#id_consent_processing")
+    page.check("#id_safety_0")
     shots(page, "7-complaint-form-en-1280")
     page.locator("form.intake-form [type=submit]").click()
     page.wait_for_url(re.compile(r"/en/complaint/thanks/$"))

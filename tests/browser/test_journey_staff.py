@@ -96,6 +96,7 @@ def file_complaint(page, site, *, anonymous):
     page.select_option("#id_category", str(Category.objects.get(slug="threats").pk))
     page.fill("#id_description", DESCRIPTION)
     page.check("#id_consent_processing")
+    page.check("#id_safety_0")
     page.check("#id_consent_publish")
     page.locator("form.intake-form [type=submit]").last.click()
     page.wait_for_url(re.compile(r"/complaint/thanks/$"))

@@ -128,11 +128,18 @@ def assert_errors_announced(page, form):
         summary.get_attribute("tabindex") == "-1" and summary.locator("h2").count() == 1
     )
     invalid = page.locator(f"{form} [aria-invalid=true]").evaluate_all(
-        "(fields) => fields.map((field) => [field.id, (field.getAttribute('aria-describedby')"
-        " || '').split(' ').map((id) => document.getElementById(id))"
+        # A choice of a group (radio buttons, check boxes): its group says it (Django puts
+        # the description on the fieldset, which a screen reader reads on entering it).
+        # ...and the summary leads to the group's first choice.
+        "(fields) => fields.map((field) => [field.type === 'radio' || field.type === 'checkbox'"
+        " ? field.form.querySelector(`[name='${field.name}']`).id : field.id,"
+        " (field.getAttribute('aria-describedby')"
+        " || (field.closest('fieldset[aria-describedby]') || field).getAttribute("
+        "'aria-describedby') || '').split(' ').map((id) => document.getElementById(id))"
         ".filter((e) => e && e.classList.contains('invalid-feedback'))"
         ".map((e) => e.innerText.trim()).join(' ')])"
     )
+    invalid = list(dict.fromkeys(map(tuple, invalid)))  # a group once
     for field_id, error in invalid:
         assert error, f"#{field_id} is invalid but describes no error"
         expect(summary.locator(f"a[href='#{field_id}']")).to_contain_text(error)
@@ -228,6 +235,7 @@ def test_complaint_tracking_and_reply_by_keyboard(live_server, new_page, shots, 
         page,
         "form.intake-form [type=submit]",
         {
+            "#id_safety_0": lambda: page.keyboard.press("Space"),
             "#id_reporter_name": lambda: page.keyboard.type("Oksana Testenko"),
             "#id_email": lambda: page.keyboard.type("oksana@example.org"),
             "#id_region": lambda: page.keyboard.press("ArrowDown"),

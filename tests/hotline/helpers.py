@@ -62,6 +62,7 @@ def complaint_post_data(**overrides) -> dict:
         ),
         "links": "https://example.org/video",
         "consent_processing": "on",
+        "safety": "safe",
         "consent_publish": "on",
         "website": "",
         "submission_key": str(uuid.uuid4()),

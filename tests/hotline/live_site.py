@@ -49,6 +49,7 @@ def complaint_data(*, region, category, description, **extra) -> dict:
         "perpetrator_type": "police",
         "description": description,
         "consent_processing": "on",
+        "safety": "safe",
         "submission_key": str(uuid.uuid4()),
         **extra,
     }

@@ -489,9 +489,16 @@ def test_the_demo_archive_names_none_of_its_protected_people_nor_its_reporters()
         incident_check_publication(incident=incident)
     assert Complaint.objects.filter(anonymous=True).exists()
     assert Victim.objects.filter(is_anonymous=True).exclude(name="").exists()
+    everyone = list(Complaint.objects.all())
+    for complaint in everyone:  # as if every one of them had withdrawn consent (not saved)
+        complaint.consent_withdrawn_at = timezone.now()
     reporters = [
-        dataclasses.replace(_from_complaint(c), names=complaint_names(c), outlet=c.outlet)
-        for c in Complaint.objects.all()
+        dataclasses.replace(
+            _from_complaint(c),
+            names=complaint_names(c),
+            outlets=tuple(o for o in (c.outlet, c.victim_outlet) if o),
+        )
+        for c in everyone
     ]
     for incident in published:
         texts = public_texts(incident)

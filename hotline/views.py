@@ -1,3 +1,4 @@
+import copy
 import datetime
 import functools
 import hashlib
@@ -7,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -259,6 +261,39 @@ class ComplaintView(IntakeView):
 
     def held_files(self):
         return intake.held_files_of(_holder(self.request))
+
+    def limited(self, seconds_left: int):
+        """The hourly limit was reached: everything typed comes back, and so does every file
+        that passes its checks, held for this visitor as after a refused field; the banner
+        names what was kept and what was not."""
+        self.files_outcome = self.hold_posted_files()
+        return super().limited(seconds_left)
+
+    def hold_posted_files(self) -> dict:
+        files = [f for f in self.request.FILES.getlist("attachments") if f]
+        if not files:
+            return {}
+        field = copy.deepcopy(self.get_form_class().base_fields["attachments"])
+        if len(files) + len(self.held_files()) > MAX_FILES:
+            # More than the form takes: the visitor chooses which (as form_invalid does).
+            return {
+                "kept": [],
+                "refused": [_("More than %(max)d files: none was kept.") % {"max": MAX_FILES}],
+            }
+        refused = []
+        try:
+            field.clean(files)
+        except ValidationError as error:
+            refused = list(error.messages)
+        kept = getattr(field, "passed", [])
+        if kept:
+            intake.held_files_hold(holder=_holder(self.request, create=True), files=kept)
+        return {"kept": [checked.name for checked in kept], "refused": refused}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("files_outcome", getattr(self, "files_outcome", None))
+        return context
 
     def form_as_typed(self):
         return self.get_form_class()(initial=self.request.POST.dict(), held_files=self.held_files())

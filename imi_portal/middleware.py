@@ -30,7 +30,8 @@ class SameOriginFormPostMiddleware:
 
 class RequestBodyLimitMiddleware:
     """Refuses a request whose declared body is larger than MAX_REQUEST_BODY_BYTES before
-    anything reads it, for deployments without the proxy in front (which refuses it first).
+    anything reads it, for deployments without the proxy in front (which refuses it first),
+    with the site's page for it (imi_portal.error_pages), never a bare text.
 
     Django would otherwise read and spool a 1 GiB upload to disk before any view could say
     no. The limit sits just above the complaint form's own (five files of 10 MB plus text),
@@ -49,11 +50,12 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
         if length > settings.MAX_REQUEST_BODY_BYTES:
-            response = HttpResponse(
-                "Request body too large.", status=413, content_type="text/plain"
-            )
-            response["Connection"] = "close"
-            return response
+            # The page nginx shows for the same refusal, in the language of the address.
+            # (No "Connection: close": a WSGI application may not set it, and runserver
+            # answered that with a 500.)
+            from .error_pages import language_of, render_too_large
+
+            return HttpResponse(render_too_large(language_of(request.path_info)), status=413)
         return self.get_response(request)
 
 

@@ -319,7 +319,8 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # whitenoise's, writing the error pages for nginx too (imi_portal.error_pages).
+        else "imi_portal.error_pages.SiteStaticStorage"
     },
 }
 # Locally, serve static files straight from static/ without collectstatic.

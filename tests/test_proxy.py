@@ -215,3 +215,54 @@ def test_evidence_on_its_way_in_is_never_buffered_to_disk_by_nginx(front):
     assert _half_sent_upload(nginx, "/en/complaint/case/") == []
     # The detector works: elsewhere a body this size goes to nginx's temporary files.
     assert _half_sent_upload(nginx, "/incidents/") != []
+
+
+def _oversized_post(port: int, path: str) -> tuple[str, str]:
+    """A 60 MB video on the complaint form, as a browser without the page's script sends it
+    (the headers say how large; the refusal comes before the body is read)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+            f"Content-Type: multipart/form-data; boundary=x\r\nConnection: close\r\n"
+            f"Content-Length: {60 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        with contextlib.suppress(OSError):
+            sock.sendall(b"\0" * (256 * 1024))
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    head, _, body = answer.decode(errors="replace").partition("\r\n\r\n")
+    return head, body
+
+
+@pytest.mark.parametrize(("path", "language"), [("/complaint/", "uk"), ("/en/complaint/", "en")])
+def test_an_oversized_upload_gets_the_sites_page_in_its_language_from_nginx_and_gunicorn(
+    front, path, language
+):
+    """Issue 28: nginx's own page, or the bare "Request body too large.", was all a reporter
+    with a 60 MB video saw. Now nginx (error_page, a page collectstatic wrote) and gunicorn
+    (the middleware, the same template) answer with the site's page."""
+    from tests.hotline.helpers import said
+
+    site, nginx = front
+    pages = {}
+    for port, who in ((nginx.port, "nginx"), (site.port, "gunicorn")):
+        head, body = _oversized_post(port, path)
+        assert " 413 " in head.splitlines()[0], (who, head)
+        assert "text/html" in head.lower(), (who, head)
+        if "chunked" in head.lower():  # gunicorn may chunk it; the page is what matters
+            body = re.sub(r"(?m)^[0-9a-f]+\r\n", "", body)
+        assert f'<html lang="{language}">' in body, who
+        assert said("Too large to send in one go", language) in body, who
+        assert "tel:+380" in body, who  # the hotline, as on every page
+        pages[who] = body
+        # Its styles are the site's own, from this site.
+        for href in re.findall(r'href="(/static/[^"]+\.css)"', body):
+            with socket.create_connection(("127.0.0.1", nginx.port), timeout=5) as sock:
+                sock.sendall(
+                    f"GET {href} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
+                )
+                assert " 200 " in sock.recv(200).decode().splitlines()[0], href
+    assert "nginx" not in pages["nginx"].lower()
+    assert nginx.body_temp_files() == []

@@ -183,3 +183,43 @@ def test_staff_mail_and_webhook_say_not_known(
     assert shown("not known") in staff_mail.subject
     payload = notifications.webhook_payload(row)
     assert (payload["category"], payload["region"]) == (None, None)
+
+
+@pytest.mark.parametrize(("prefix", "language"), [("", "uk"), ("/en", "en")])
+def test_at_the_hourly_limit_the_files_that_pass_are_kept_and_the_banner_says_which(
+    client, settings, prefix, language
+):
+    """Issue 28: the limit page kept the words and dropped the evidence, while it said
+    "Everything you typed is still here"."""
+    settings.RATE_LIMIT_COMPLAINT = "1/h"
+    assert client.post(f"{prefix}{URL}", complaint_post_data()).status_code == 302
+    fake = SimpleUploadedFile("contract.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf")
+    data = {**complaint_post_data(), "attachments": [photo("знімок.png"), fake]}
+    response = client.post(f"{prefix}{URL}", data)
+    assert response.status_code == 429
+    page = response.content.decode()
+    outcome = page.split('id="limited-files"')[1].split("</div>")[0]
+    assert (
+        shown("Your files are kept for one hour, you need not attach them again:", language)
+        in outcome
+    )
+    assert "знімок.png" in outcome
+    assert shown("Not kept:", language) in outcome and "contract.pdf" in outcome
+    assert [h.original_name for h in HeldFile.objects.all()] == ["знімок.png"]
+    assert 'id="held-files"' in page  # listed with its remove button, as after a wrong field
+
+    # Once the hour is up, the same form sends the kept photo with the complaint.
+    settings.RATE_LIMIT_COMPLAINT = "100/h"
+    assert client.post(f"{prefix}{URL}", complaint_post_data()).status_code == 302
+    assert [a.original_name for a in Complaint.objects.order_by("pk").last().attachments.all()] == [
+        "знімок.png"
+    ]
+
+
+def test_at_the_hourly_limit_too_many_files_are_not_kept_and_it_says_so(client, settings):
+    settings.RATE_LIMIT_COMPLAINT = "1/h"
+    client.post(URL, complaint_post_data())
+    data = {**complaint_post_data(), "attachments": [photo(f"p{i}.png") for i in range(6)]}
+    page = client.post(URL, data).content.decode()
+    assert shown("More than %(max)d files: none was kept.", max=5) in page
+    assert not HeldFile.objects.exists()

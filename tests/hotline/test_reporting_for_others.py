@@ -224,3 +224,29 @@ def test_erasure_takes_the_other_persons_details_and_the_help_asked_for():
     assert complaint.help_needed == []
     history = complaint.history.first()
     assert history.victim_name == "" and history.help_needed == []
+
+
+@pytest.mark.django_db
+def test_staff_correcting_the_persons_name_sends_a_story_that_uses_it_back_to_draft(
+    client, kyiv, beating, triage
+):
+    """The reporter typed the colleague's name wrong; the story (published meanwhile) uses
+    the right one. Staff fix the name: the story goes back to draft at once."""
+    from .test_admin import change_form_data
+
+    complaint = ComplaintFactory(
+        status=Complaint.Status.VERIFIED,
+        consent_publish=True,
+        for_someone_else=True,
+        reporter_name="",
+        victim_name="Петро Іваненко",  # a wrong name: the story names him rightly
+    )
+    incident = draft_of(complaint, body="Поліція затримала оператора Тараса Затриманенка.")
+    incident_publish(incident=incident)
+    client.force_login(triage)
+    url = reverse("admin:hotline_complaint_change", args=[complaint.pk])
+    data = change_form_data(client.get(url))
+    data["victim_name"] = "Тарас Затриманенко"
+    assert client.post(url, data, follow=True).status_code == 200
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.DRAFT

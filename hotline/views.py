@@ -334,6 +334,21 @@ class ComplaintView(IntakeView):
         if complaint.in_danger:
             # The thank-you page puts the hotline and "call me now" above everything.
             self.request.session[URGENT_SESSION_KEY] = {"id": complaint.pk, "at": time.time()}
+        try:
+            self.request.session.save()
+        except DatabaseError:
+            # The complaint is stored, its session is not (the database went away in between):
+            # the receipt comes now, with the code, rather than "not sent" or a lost code.
+            logger.exception(
+                "complaint %s stored, its session not: receipt shown at once", complaint.pk
+            )
+            context = {
+                "code": tracking.display(code) if code else None,
+                "check_form": CodeCheckForm(),
+            }
+            if complaint.in_danger:
+                context["urgent"] = complaint
+            return render(self.request, "hotline/complaint_thanks.html", context)
         return redirect(self.success_url_name)
 
 

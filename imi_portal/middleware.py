@@ -1,6 +1,11 @@
 """Request plumbing: the security headers, the proxy in front, oversized bodies."""
 
 import contextlib
+import logging
+
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+
+logger = logging.getLogger(__name__)
 
 
 class SameOriginFormPostMiddleware:
@@ -53,9 +58,9 @@ class RequestBodyLimitMiddleware:
             # The page nginx shows for the same refusal, in the language of the address.
             # (No "Connection: close": a WSGI application may not set it, and runserver
             # answered that with a 500.)
-            from .error_pages import language_of, render_too_large
+            from .error_pages import page_response
 
-            return HttpResponse(render_too_large(language_of(request.path_info)), status=413)
+            return page_response("too-large", request.path_info, 413)
         return self.get_response(request)
 
 
@@ -93,3 +98,43 @@ class TrustedProxyMiddleware:
                 with contextlib.suppress(ValueError):  # not an address: keep the peer's
                     meta["REMOTE_ADDR"] = str(ipaddress.ip_address(client))
         return self.get_response(request)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session that cannot be saved (the database went away after
+    the view's work was committed) costs the visitor the session, never the page: the
+    answer goes out without a new session cookie instead of as a 500 (issue 29: a callback
+    request stored, then "Server error" because the session save failed)."""
+
+    def process_response(self, request, response):
+        from django.db import DatabaseError
+
+        try:
+            return super().process_response(request, response)
+        except DatabaseError:
+            logger.exception("session not saved: the answer goes out without it")
+            return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A page or form whose database is unreachable answers 503 with the site's page (the
+    hotline, and how to keep what was typed), not the 500 page; the API answers in JSON
+    itself (incidents.api)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DatabaseError
+
+        from .error_pages import page_response
+
+        if isinstance(exception, DatabaseError) and not request.path_info.startswith("/api/"):
+            logger.error("database unavailable: %s", type(exception).__name__)
+            response = page_response("unavailable", request.path_info, 503)
+            response["Retry-After"] = "30"
+            return response
+        return None

@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a failed save after the work is committed is not a 500.
+    "imi_portal.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag and Last-Modified answered with 304 Not Modified (feeds, lists, articles).
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that it sees a view's database error first: the site's 503 page.
+    "imi_portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "imi_portal.urls"

@@ -63,3 +63,6 @@ urlpatterns += i18n_patterns(
     path("privacy/", PrivacyView.as_view(), name="privacy"),
     prefix_default_language=False,
 )
+
+# The site's page, in the address's language, with the hotline (imi_portal.error_pages).
+handler500 = "imi_portal.error_pages.server_error"

@@ -18,11 +18,13 @@ MAIN = """
 worker_processes 1;
 user root;
 pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
+error_log {prefix}/logs/main-error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log off;
+    # As the official image's nginx.conf: every address logged, unless the site's server
+    # block says otherwise (it must: tests/test_proxy.py reads these files).
+    access_log {prefix}/logs/http-access.log combined;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -50,11 +52,13 @@ class Nginx:
         self.prefix = prefix
         self.port = free_port()
         (prefix / "conf.d").mkdir(parents=True)
+        (prefix / "logs").mkdir()
         values = {
             "WEB_UPSTREAM": f"127.0.0.1:{upstream_port}",
             "NGINX_PORT": f"127.0.0.1:{self.port}",
             "STATIC_ROOT": str(static_root),
             "PUBLIC_SCHEME": "https",  # as behind a TLS balancer
+            "NGINX_LOG_DIR": str(prefix / "logs"),
         }
         deploy = ROOT / "deploy" / "nginx"
         (prefix / "conf.d" / "imi.conf").write_text(render(deploy / "imi.conf.template", values))
@@ -76,6 +80,12 @@ class Nginx:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def logs(self) -> str:
+        """Everything nginx has logged so far, in every log file."""
+        return "".join(
+            p.read_text(errors="replace") for p in sorted((self.prefix / "logs").glob("*"))
+        )
 
     def body_temp_files(self) -> list[Path]:
         root = self.prefix / "client_body"

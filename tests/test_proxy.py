@@ -9,6 +9,7 @@ claims HTTPS is not believed. Figures are printed (pytest -s), never asserted as
 import contextlib
 import os
 import re
+import select
 import socket
 import threading
 import time
@@ -266,3 +267,121 @@ def test_an_oversized_upload_gets_the_sites_page_in_its_language_from_nginx_and_
                 assert " 200 " in sock.recv(200).decode().splitlines()[0], href
     assert "nginx" not in pages["nginx"].lower()
     assert nginx.body_temp_files() == []
+
+
+# --- Issue 29: the edge keeps no trace of visitors and never shows a bare error ------------
+
+SECRET_AGENT = "Mozilla/5.0 (SecretAgentOfTheReporter 7.1)"
+SECRET_REFERRER = "https://referrer.example/where-the-reporter-came-from"
+
+
+def _raw(port: int, request: bytes, *, read: bool = True) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        with contextlib.suppress(OSError):
+            while read and (chunk := sock.recv(65536)):
+                answer += chunk
+    return answer.decode(errors="replace")
+
+
+def _get(port: int, path: str, **headers) -> str:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}", "Connection: close"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return _raw(port, ("\r\n".join(lines) + "\r\n\r\n").encode())
+
+
+def test_nginx_logs_no_address_agent_or_referrer_of_any_hotline_visitor(front):
+    site, nginx = front
+    pages = [
+        "/callback/",
+        "/complaint/",
+        "/complaint/status/",
+        "/complaint/case/",
+        "/en/complaint/",
+        "/leave/",
+        "/no-such-page/",
+        "/static/css/site.css",
+    ]
+    for path in pages:
+        _get(nginx.port, path, User_Agent=SECRET_AGENT, Referer=SECRET_REFERRER)
+    visitor = visitor_via(nginx)
+    visitor.post_form("/callback/", {"phone": "(050) 123-45-69", "topic": "other", "consent": "on"})
+    _oversized_post(nginx.port, "/complaint/")
+    time.sleep(0.3)  # nginx writes its log lines as each request ends
+    logged = nginx.logs()
+    # It does log requests (the refused upload's page is a static file's: not logged).
+    assert '"GET /complaint/status/" 200' in logged and '"POST /callback/"' in logged
+    for trace in ("127.0.0.1", "SecretAgent", "referrer.example", "where-the-reporter"):
+        assert trace not in logged, trace
+    print(f"\nnginx logged {len(logged.splitlines())} lines, e.g. {logged.splitlines()[0]!r}")
+
+
+def test_a_1_gib_chunked_body_is_refused_before_a_byte_is_written(front):
+    """Without a declared length nginx could only measure the body by buffering it: 34-52 MiB
+    of plaintext evidence reached its temp directory before the 413. Now it is refused on
+    the headers, with the site's page, on every location."""
+    from tests.hotline.helpers import said
+
+    _site, nginx = front
+    for path in ("/complaint/", "/en/complaint/", "/callback/", "/admin/login/", "/"):
+        with socket.create_connection(("127.0.0.1", nginx.port), timeout=10) as sock:
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+                "Content-Type: multipart/form-data; boundary=x\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n".encode()
+            )
+            sent = 0
+            chunk = b"100000\r\n" + b"E" * 0x100000 + b"\r\n"  # 1 MiB a chunk
+            with contextlib.suppress(OSError):
+                while sent < 1024**3 and not select.select([sock], [], [], 0)[0]:
+                    sock.sendall(chunk)  # until nginx answers (or the whole GiB is sent)
+                    sent += 0x100000
+            answer = b""
+            with contextlib.suppress(OSError):
+                while part := sock.recv(65536):
+                    answer += part
+        head, _, body = answer.decode(errors="replace").partition("\r\n\r\n")
+        print(f"\nchunked POST {path}: {head.splitlines()[0]!r} after {sent >> 20} MiB sent")
+        assert " 411 " in head.splitlines()[0], path
+        language = "en" if path.startswith("/en/") else "uk"
+        assert said("Not received", language) in body and "tel:+380" in body, path
+        assert nginx.body_temp_files() == [], path
+        assert _open_body_files(nginx) == [], path
+
+
+def test_static_files_say_nosniff_and_only_hashed_names_are_immutable(front):
+    import json
+
+    site, nginx = front
+    manifest = json.loads((site.tmp / "static" / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["css/site.css"]
+    plain = _get(nginx.port, "/static/css/site.css").split("\r\n\r\n")[0].lower()
+    assert " 200 " in plain.splitlines()[0]
+    assert "x-content-type-options: nosniff" in plain
+    assert "immutable" not in plain and "max-age=3600" in plain
+    fixed = _get(nginx.port, f"/static/{hashed}").split("\r\n\r\n")[0].lower()
+    assert "x-content-type-options: nosniff" in fixed
+    assert "max-age=31536000, immutable" in fixed
+
+
+@pytest.mark.parametrize(("path", "language"), [("/complaint/", "uk"), ("/en/incidents/", "en")])
+def test_with_gunicorn_gone_nginx_answers_with_the_sites_page_and_the_hotline(
+    front, tmp_path, path, language
+):
+    """A real fault: an nginx of the same configuration whose gunicorn is a closed port."""
+    from tests.hotline.helpers import said
+
+    site, _nginx = front
+    orphan = Nginx(tmp_path / "nginx", free_port(), site.tmp / "static")
+    orphan.start()
+    try:
+        head, _, body = _get(orphan.port, path).partition("\r\n\r\n")
+        lowered = body.lower()
+    finally:
+        orphan.stop()
+    assert " 502 " in head.splitlines()[0]
+    assert f'<html lang="{language}">' in body
+    assert said("The site is not answering right now", language) in body
+    assert "tel:+380" in body and "nginx" not in lowered
+    assert "back button" in lowered or "назад" in lowered  # what was typed: how to keep it

@@ -1,6 +1,9 @@
+import importlib
 import types
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group
 
 from incidents.models import Category, Region
@@ -105,3 +108,15 @@ def notify_settings(settings):
     settings.SITE_URL = "https://portal.example.org"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     return settings
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Regions, categories and groups as their migrations seed them: a transactional test
+    ends with a flush that empties every table, so they may be gone by now."""
+    importlib.import_module("incidents.migrations.0002_seed_categories_and_regions").seed(
+        apps, None
+    )
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("hotline.migrations.0002_permission_groups").assign_groups(apps)

@@ -11,15 +11,12 @@ set (CI's second run):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/imi_ci REDIS_URL=redis://127.0.0.1:6379/0 make test
 """
 
-import importlib
 import os
 import time
 import uuid
 
 import pytest
 import redis
-from django.apps import apps
-from django.contrib.auth.management import create_permissions
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -119,18 +116,6 @@ def row_state(notification_id) -> dict:
         .values("status", "attempts", "last_error", "next_attempt_at")
         .first()
     ) or {}
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Regions, categories and groups as their migrations seed them: a transactional test
-    ends with a flush that empties every table, so they may be gone by now."""
-    importlib.import_module("incidents.migrations.0002_seed_categories_and_regions").seed(
-        apps, None
-    )
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
-    importlib.import_module("hotline.migrations.0002_permission_groups").assign_groups(apps)
 
 
 @pytest.fixture

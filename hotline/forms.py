@@ -277,6 +277,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
                 _("Evidence"),
                 HTML('{% include "hotline/includes/held_files.html" %}'),
                 "attachments",
+                HTML("{% load large_uploads %}{% large_upload %}"),
             ),
             Fieldset(_("Consent"), "consent_processing", "consent_publish"),
             Div(self.honeypot_field, css_class="hp-field", aria_hidden="true"),

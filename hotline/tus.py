@@ -81,7 +81,7 @@ class TusView(View):
         return Upload.objects.of(_holder(self.request)).filter(pk=pk).first()
 
     def not_found(self):
-        return _answer(404, _("This upload does not exist, or has ended."))
+        return _answer(404, uploads.NOT_FOUND)
 
 
 class UploadCreateView(TusView):

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Attachment, HeldFile, Upload, held_file_path
 from ..vault import cipher, evidence
@@ -36,6 +37,7 @@ from ..vault.storage import private_storage
 
 logger = logging.getLogger(__name__)
 
+NOT_FOUND = gettext_lazy("This upload does not exist, or has ended.")
 # How much of a piece is read from the request at a time (the cipher re-chunks to 64 KiB).
 READ_BYTES = 256 * 1024
 
@@ -223,7 +225,9 @@ def upload_append(*, upload: Upload, offset: int, stream, count: int) -> Upload:
     final = directory / f"{offset:015d}-{end:015d}"
     try:
         with transaction.atomic():
-            current = Upload.objects.select_for_update().get(pk=upload.pk)
+            current = Upload.objects.select_for_update().filter(pk=upload.pk).first()
+            if current is None:  # cancelled, or the quick exit, while this piece came in
+                raise UploadRefused(404, str(NOT_FOUND))
             if current.state != Upload.State.RECEIVING or current.offset != offset:
                 raise UploadRefused(409, _("This piece was already received, or is out of order."))
             # Pieces from here on are leftovers of a server stopped before it could record

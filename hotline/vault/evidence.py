@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 MAX_FILES = 5
 MAX_FILE_SIZE = 10 * 1024 * 1024
 # Said by the server, and by the form's script before anything is sent (hotline.forms).
-TOO_BIG = _("“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you.")
+TOO_BIG = _(
+    "“%(name)s” is larger than 10 MB. Send it under “Large files” on this form (it needs"
+    " JavaScript in your browser), or to us after we contact you."
+)
 SNIFF_BYTES = 64 * 1024
 
 # Extension -> the types its content may be detected as. A file is accepted only when its

@@ -4,6 +4,7 @@ killed servers are in test_uploads_live.py."""
 
 import datetime
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -421,3 +422,27 @@ def test_a_piece_cut_short_leaves_the_offset_at_the_last_whole_piece(client):
     assert offset_of(tus, url) == 100_000
     tus.send(url, data, [100_000])
     assert stored_plaintext(HeldFile.objects.get()) == data
+
+
+@pytest.mark.parametrize("path", ["/complaint/", "/en/complaint/"])
+def test_without_javascript_the_form_is_as_before_and_the_large_file_field_is_hidden(client, path):
+    page = client.get(path).content.decode()
+    # The field is there for the script to show, hidden otherwise: without JavaScript the
+    # form takes files of up to 10 MB, as it always did.
+    assert re.search(r"<div class=\"large-upload mb-3\" data-large-upload hidden", page)
+    assert 'id="id_attachments"' in page
+    assert "vendor/tus-js-client-4.3.1/tus.min.js" in page
+
+
+def test_a_piece_arriving_after_the_upload_was_cancelled_is_refused_cleanly(client):
+    data = video_bytes(100_000)
+    tus = Tus(client)
+    url = tus.start(len(data))
+    upload = Upload.objects.get()
+    Upload.objects.all().delete()  # cancelled in another tab while this piece was on its way
+    with pytest.raises(uploads.UploadRefused) as refused:
+        import io
+
+        uploads.upload_append(upload=upload, offset=0, stream=io.BytesIO(data), count=len(data))
+    assert refused.value.status == 404
+    assert tus.head(url).status_code == 404

@@ -4,6 +4,7 @@ really cut (a proxy in between closes it mid-piece) and gunicorn is really kille
 file here (the issue speaks of 300 MB; `make bench-upload` sends 1 GB): the cuts fall at the
 same fractions, and the suite stays inside its time."""
 
+import contextlib
 import hashlib
 import http.client
 import io
@@ -130,8 +131,12 @@ class CuttingProxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pipe, args=(downstream, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, downstream, False), daemon=True).start()
+            threading.Thread(
+                target=self._pipe, args=(downstream, upstream, True), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, downstream, False), daemon=True
+            ).start()
 
     def _pipe(self, source, sink, counted):
         try:
@@ -147,10 +152,8 @@ class CuttingProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
 
     def close(self):
@@ -217,9 +220,15 @@ def test_another_session_cannot_append_read_or_delete_over_http(front):
     location = owner.create(len(data))
     owner.uploader(data, location).upload(stop_at=CHUNK)
     stranger = Session(nginx.port)
-    stranger.request("POST", "/complaint/upload/", {"Upload-Length": "1000"})  # a session of its own
+    stranger.request(
+        "POST", "/complaint/upload/", {"Upload-Length": "1000"}
+    )  # a session of its own
     for method, extra, body in (
-        ("PATCH", {"Upload-Offset": str(CHUNK), "Content-Type": "application/offset+octet-stream"}, data[CHUNK:]),
+        (
+            "PATCH",
+            {"Upload-Offset": str(CHUNK), "Content-Type": "application/offset+octet-stream"},
+            data[CHUNK:],
+        ),
         ("HEAD", {}, None),
         ("DELETE", {}, None),
     ):
@@ -258,6 +267,8 @@ def _half_sent_piece(nginx, path: str) -> list:
 def test_a_piece_on_its_way_in_is_never_buffered_to_disk_by_nginx(front):
     _site, nginx = front
     assert _half_sent_piece(nginx, "/complaint/upload/00000000-0000-4000-8000-000000000000/") == []
-    assert _half_sent_piece(nginx, "/en/complaint/upload/00000000-0000-4000-8000-000000000000/") == []
+    assert (
+        _half_sent_piece(nginx, "/en/complaint/upload/00000000-0000-4000-8000-000000000000/") == []
+    )
     # The detector works: elsewhere a body this size goes to nginx's temporary files.
     assert _half_sent_piece(nginx, "/incidents/") != []

@@ -6,10 +6,7 @@ same fractions, and the suite stays inside its time."""
 
 import contextlib
 import hashlib
-import http.client
-import io
 import os
-import re
 import signal
 import socket
 import threading
@@ -17,14 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError, TusUploadFailed
 
 from tests.hotline.live_site import HOST, Site
 from tests.hotline.worker_support import free_port
 from tests.production_front import NGINX, Nginx
 
-from .uploads_support import metadata, video_bytes
+from .uploads_support import CHUNK, Session, video_bytes
 
 pytestmark = [
     pytest.mark.one_database,  # gunicorn on a database file of its own
@@ -35,7 +31,6 @@ pytestmark = [
     ),
 ]
 
-CHUNK = 1024 * 1024
 SIZE = 30 * CHUNK
 
 
@@ -56,57 +51,6 @@ def front(tmp_path_factory):
     yield site, nginx
     nginx.stop()
     site.stop()
-
-
-class Session:
-    """A browser session: its cookies and CSRF token, from the complaint form."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        status, _headers, page = self.request("GET", "/complaint/")
-        assert status == 200
-        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-
-    @property
-    def headers(self) -> dict:
-        return {
-            "Host": HOST,
-            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "X-CSRFToken": getattr(self, "token", ""),
-            "Origin": f"https://{HOST}",
-            "Tus-Resumable": "1.0.0",
-        }
-
-    def request(self, method, path, headers=None, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        connection.request(method, path, body=body, headers={**self.headers, **(headers or {})})
-        response = connection.getresponse()
-        text = response.read().decode(errors="replace")
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, dict(response.getheaders()), text
-
-    def create(self, length: int, name: str = "video.mp4") -> str:
-        status, headers, text = self.request(
-            "POST",
-            "/complaint/upload/",
-            {"Upload-Length": str(length), "Upload-Metadata": metadata(filename=name)},
-        )
-        assert status == 201, text
-        return headers["Location"]
-
-    def uploader(self, data: bytes, location: str, port: int | None = None):
-        """tuspy, resuming the upload at `location` from what the server says it has."""
-        base = f"http://127.0.0.1:{port or self.port}"
-        headers = {k: v for k, v in self.headers.items() if k != "Tus-Resumable"}
-        client = tus_client.TusClient(f"{base}/complaint/upload/", headers=headers)
-        return client.uploader(
-            file_stream=io.BytesIO(data), chunk_size=CHUNK, url=base + location, retries=0
-        )
 
 
 class CuttingProxy:

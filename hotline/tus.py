@@ -118,8 +118,7 @@ class UploadView(TusView):
         if offset is None or count is None:
             return _answer(400, _("The piece says neither where it starts nor how long it is."))
         upload = uploads.upload_append(upload=upload, offset=offset, stream=request, count=count)
-        extra = {"Upload_Held": upload.held_token} if upload.held_token else {}
-        return _answer(204, Upload_Offset=upload.offset, **extra)
+        return _answer(204, Upload_Offset=upload.offset)
 
     def delete(self, request, pk):
         upload = self.upload(pk)

@@ -86,6 +86,15 @@ def upload_create(*, holder: str, name: str, length: int | None, complaint=None)
         evidence.extension_of(name)
     except ValidationError as error:
         raise UploadRefused(415, error.messages[0], code="type") from error
+    files = Upload.objects.of(holder).receiving().count()
+    files += HeldFile.objects.current().filter(holder=holder).count() if holder else 0
+    if files >= evidence.MAX_FILES:
+        raise UploadRefused(
+            413,
+            _("You have already attached %(max)d files, the most one form takes.")
+            % {"max": evidence.MAX_FILES},
+            code="too_many",
+        )
     used = quota_used(holder=holder, complaint=complaint)
     if used + length > settings.EVIDENCE_CASE_QUOTA_BYTES:
         raise UploadRefused(

@@ -34,11 +34,16 @@
     return text;
   }
 
+  var language = document.documentElement.lang || "uk";
   function size(bytes) {
-    var units = ["B", "KB", "MB", "GB"];
+    var units = ["byte", "kilobyte", "megabyte", "gigabyte"];
     var i = 0;
     while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i += 1; }
-    return (i ? bytes.toFixed(1) : String(bytes)) + "\u00a0" + units[i];
+    try {
+      return new Intl.NumberFormat(language, {style: "unit", unit: units[i], maximumFractionDigits: 1}).format(bytes);
+    } catch (ignored) {
+      return bytes.toFixed(1) + "\u00a0" + ["B", "KB", "MB", "GB"][i];
+    }
   }
 
   function duration(seconds) {

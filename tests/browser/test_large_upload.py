@@ -111,6 +111,9 @@ def test_a_large_video_survives_a_slow_network_going_offline_and_is_sent_with_th
     page.screenshot(
         path=screenshot_dir / f"large-upload-progress-{language}-{width}.png", full_page=True
     )
+    page.locator("fieldset:has([data-large-upload])").screenshot(
+        path=screenshot_dir / f"large-upload-field-{language}-{width}.png"
+    )
 
     # The network goes away mid-upload (a tunnel, a shelter's basement), then comes back.
     network.offline()

@@ -298,6 +298,17 @@ def test_an_image_hiding_an_archive_at_its_end_is_refused_when_the_end_arrives(
     assert files_under(settings.PRIVATE_MEDIA_ROOT) == []
 
 
+def test_a_form_takes_at_most_five_files_large_or_not(client):
+    tus = Tus(client)
+    for n in range(5):
+        tus.start(1000, name=f"{n}.mp4")
+    refused = tus.create(1000, name="sixth.mp4")
+    assert refused.status_code == 413
+    assert refused.content.decode() == said(
+        "You have already attached %(max)d files, the most one form takes.", max=5
+    )
+
+
 def test_a_case_takes_at_most_its_quota(client, settings):
     settings.EVIDENCE_CASE_QUOTA_BYTES = 250_000
     tus = Tus(client)

@@ -224,3 +224,21 @@ def test_a_file_over_the_form_limit_goes_by_the_large_file_route_and_the_rest_st
     )
     send_complaint(page)
     assert list(Attachment.objects.values_list("original_name", flat=True)) == ["video.mp4"]
+
+
+def test_the_quick_exit_forgets_the_uploads_in_the_browser_and_on_the_server(
+    live_server, new_page, settings, tmp_path
+):
+    settings.QUICK_EXIT_URL = f"{live_server.url}/robots.txt"  # same origin: its storage is visible
+    path = tmp_path / "video.mp4"
+    path.write_bytes(video_bytes(2 * 1024 * 1024, seed=4))
+    page = open_form(live_server, new_page, 390, "uk", "/complaint/")
+    throttle(page, upload_bytes_per_second=300_000)
+    page.set_input_files("#large-files", str(path))
+    wait_for_progress(page, page.locator(".large-upload-item").first, 10)
+    assert page.evaluate("sessionStorage.length") == 1  # what a reload would resume from
+    page.locator("#quick-exit [type=submit]").click()
+    page.wait_for_url(re.compile(r"/robots\.txt$"))
+    assert page.evaluate("sessionStorage.length") == 0
+    page.wait_for_timeout(500)  # the background post that tells the server
+    assert not Upload.objects.exists()

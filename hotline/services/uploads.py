@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 NOT_FOUND = gettext_lazy("This upload does not exist, or has ended.")
 # How much of a piece is read from the request at a time (the cipher re-chunks to 64 KiB).
-READ_BYTES = 256 * 1024
+READ_BYTES = 1024 * 1024
 
 
 class UploadRefused(Exception):
@@ -301,7 +301,11 @@ class _Measured:
             self.size += len(chunk)
             if len(self.head) < evidence.SNIFF_BYTES:
                 self.head += chunk[: evidence.SNIFF_BYTES - len(self.head)]
-            self.tail = (self.tail + chunk)[-evidence.SNIFF_BYTES :]
+            # (Joined only when a chunk is shorter than the tail: no copy per chunk.)
+            if len(chunk) >= evidence.SNIFF_BYTES:
+                self.tail = chunk[-evidence.SNIFF_BYTES :]
+            else:
+                self.tail = (self.tail + chunk)[-evidence.SNIFF_BYTES :]
             yield chunk
 
 

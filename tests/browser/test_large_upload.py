@@ -242,3 +242,42 @@ def test_the_quick_exit_forgets_the_uploads_in_the_browser_and_on_the_server(
     assert page.evaluate("sessionStorage.length") == 0
     page.wait_for_timeout(500)  # the background post that tells the server
     assert not Upload.objects.exists()
+
+
+def test_a_large_file_goes_with_a_reply_in_the_case_inbox(live_server, new_page, tmp_path):
+    import uuid
+
+    from hotline.forms import ComplaintForm
+    from hotline.services import intake
+
+    from ..hotline.helpers import complaint_post_data
+
+    form = ComplaintForm(data=complaint_post_data())
+    assert form.is_valid(), form.errors
+    fields = {
+        k: v
+        for k, v in form.cleaned_data.items()
+        if k not in ("attachments", "submission_key", form.honeypot_field)
+    }
+    complaint, code = intake.complaint_submit(
+        data=fields, files=[], language="en", submission_key=uuid.uuid4()
+    )
+    data = video_bytes(1024 * 1024, seed=11)
+    path = tmp_path / "bodycam.mp4"
+    path.write_bytes(data)
+    page = open_form(live_server, new_page, 1280, "en", "/complaint/status/")
+    page.fill("#id_code", code)
+    page.locator("#main form [type=submit]").click()
+    page.wait_for_url(re.compile(r"/complaint/case/$"))
+    throttle(page, upload_bytes_per_second=400_000)
+    page.set_input_files("#large-files", str(path))
+    send = page.locator("form.reply-form [type=submit]").last
+    expect(send).to_be_disabled()
+    expect(page.locator(".large-upload-item").first).to_have_class(
+        re.compile("large-upload-done"), timeout=30_000
+    )
+    expect(send).to_be_enabled()
+    send.click()
+    page.wait_for_url(re.compile(r"/complaint/case/"))
+    [attachment] = Attachment.objects.filter(complaint=complaint, message__isnull=False)
+    assert attachment.sha256 == hashlib.sha256(data).hexdigest()

@@ -408,33 +408,6 @@ def test_cancel_and_the_quick_exit_delete_the_sessions_uploads(
     assert files_under(settings.PRIVATE_MEDIA_ROOT) == []
 
 
-def test_a_piece_cut_short_leaves_the_offset_at_the_last_whole_piece(client):
-    data = video_bytes(200_000)
-    tus = Tus(client)
-    url = tus.start(len(data))
-    tus.patch(url, 0, data[:100_000])
-    upload = Upload.objects.get()
-
-    class Cut:
-        """A request body that stops halfway, as a dropped connection does."""
-
-        def __init__(self, data):
-            self.data, self.at = data, 0
-
-        def read(self, n):
-            block = self.data[self.at : self.at + min(n, 30_000)]
-            self.at += len(block)
-            return block
-
-    with pytest.raises(uploads.UploadRefused):
-        uploads.upload_append(
-            upload=upload, offset=100_000, stream=Cut(data[100_000:150_000]), count=100_000
-        )
-    assert offset_of(tus, url) == 100_000
-    tus.send(url, data, [100_000])
-    assert stored_plaintext(HeldFile.objects.get()) == data
-
-
 @pytest.mark.parametrize("path", ["/complaint/", "/en/complaint/"])
 def test_without_javascript_the_form_is_as_before_and_the_large_file_field_is_hidden(client, path):
     page = client.get(path).content.decode()

@@ -216,3 +216,33 @@ def test_a_piece_on_its_way_in_is_never_buffered_to_disk_by_nginx(front):
     )
     # The detector works: elsewhere a body this size goes to nginx's temporary files.
     assert _half_sent_piece(nginx, "/incidents/") != []
+
+
+def test_a_piece_cut_off_on_its_way_into_gunicorn_leaves_nothing_and_the_upload_resumes(front):
+    """Without nginx in between (a deployment without it, or a proxy that streams): the
+    connection closes halfway through a piece that gunicorn is already reading."""
+    site, nginx = front
+    data = video_bytes(3 * CHUNK, seed=12)
+    session = Session(nginx.port)
+    location = session.create(len(data))
+    session.uploader(data, location).upload(stop_at=CHUNK)
+    headers = {
+        **session.headers,
+        "X-Forwarded-Proto": "https",
+        "Upload-Offset": str(CHUNK),
+        "Content-Type": "application/offset+octet-stream",
+        "Content-Length": str(CHUNK),
+    }
+    with socket.create_connection(("127.0.0.1", site.port), timeout=5) as sock:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(f"PATCH {location} HTTP/1.1\r\n{head}\r\n".encode())
+        sock.sendall(data[CHUNK : CHUNK + CHUNK // 2])
+        time.sleep(0.3)
+    time.sleep(0.5)
+    assert session.uploader(data, location).offset == CHUNK
+    directory = (
+        site.tmp / "private" / "uploads" / location.rstrip("/").split("/")[-1].replace("-", "")
+    )
+    assert [p.name for p in directory.iterdir()] == [f"{0:015d}-{CHUNK:015d}"]  # no half piece
+    session.uploader(data, location).upload()
+    assert (hashlib.sha256(data).hexdigest(), len(data)) in held(site)

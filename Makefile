@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup --durations=30
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-identity bench-notify bench-record bench-replicas bench-search \
+	worker beat lock bench bench-evidence bench-upload bench-identity bench-notify bench-record bench-replicas bench-search \
 	audit clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
@@ -86,6 +86,9 @@ bench-record: $(VENV)/.dev ## the record's pages (timeline, filters, SDG export)
 
 bench-evidence: $(VENV)/.dev ## the evidence vault on a 10 MB file, against an unencrypted copy
 	$(BIN)/python bench/evidence.py $(BENCH_ARGS)
+
+bench-upload: $(VENV)/.dev ## a 100 MB and a 1 GB evidence file sent in pieces through nginx and gunicorn with the vault, against cp; the worker's peak memory (needs nginx)
+	$(BIN)/python bench/upload.py $(BENCH_ARGS)
 
 bench-identity: $(VENV)/.dev ## the protected-identity check on one article against 1,000-20,000 protected people
 	$(BIN)/python bench/identity.py $(BENCH_ARGS)

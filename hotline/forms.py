@@ -365,6 +365,7 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
                 _("Evidence"),
                 HTML('{% include "hotline/includes/held_files.html" %}'),
                 "attachments",
+                HTML("{% load large_uploads %}{% large_upload %}"),
             ),
             Fieldset(_("Consent"), "consent_processing", "consent_publish"),
             Div(self.honeypot_field, css_class="hp-field", aria_hidden="true"),
@@ -466,13 +467,31 @@ class CaseReplyForm(ErrorSummaryMixin, forms.Form):
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, held_files=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Large files this session finished sending (hotline.HeldFile): sent with the reply.
+        self.held_files = list(held_files)
         self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        total = len(files) + len(self.held_files)
+        if total > evidence.MAX_FILES:
+            raise ValidationError(
+                _("Attach at most %(max)d files (you attached %(count)d)."),
+                params={"max": evidence.MAX_FILES, "count": total},
+                code="too_many",
+            )
+        return files
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and not cleaned.get("text") and not cleaned.get("attachments"):
+        if (
+            not self.errors
+            and not cleaned.get("text")
+            and not cleaned.get("attachments")
+            and not self.held_files
+        ):
             raise ValidationError(_("Write a reply or add a file."), code="empty")
         return cleaned
 

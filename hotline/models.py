@@ -731,6 +731,74 @@ class HeldFile(SealedFile):
         return self.original_name
 
 
+def upload_segment_dir(upload_id) -> str:
+    return f"uploads/{uuid.UUID(str(upload_id)).hex}"
+
+
+class UploadQuerySet(models.QuerySet):
+    def of(self, holder: str | None):
+        """The uploads of one browser session (none without a session)."""
+        return self.filter(holder=holder) if holder else self.none()
+
+    def receiving(self):
+        return self.filter(state=Upload.State.RECEIVING)
+
+    def abandoned(self):
+        """Not touched for EVIDENCE_UPLOAD_EXPIRE_HOURS: the periodic job deletes them."""
+        since = timezone.now() - datetime.timedelta(hours=settings.EVIDENCE_UPLOAD_EXPIRE_HOURS)
+        return self.filter(updated_at__lt=since)
+
+    def pending_bytes(self) -> int:
+        """What these uploads will add once finished (received so far or not)."""
+        return self.receiving().aggregate(total=models.Sum("length"))["total"] or 0
+
+
+class Upload(SealedFile):
+    """A large evidence file arriving in pieces (the tus protocol, hotline.uploads): each
+    piece is encrypted with this upload's own key as it arrives and kept as a segment under
+    uploads/<id>/ in private storage. When the last piece arrives the segments become one
+    HeldFile of the same session, and this row says "done" (so a client that missed the
+    answer learns so on asking again) until the periodic job deletes it."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving", _("receiving")
+        DONE = "done", _("done")
+
+    # The address in the protocol's URLs: random, so it says nothing about other uploads.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # As HeldFile.holder: the session that started it is the only one that finds it.
+    holder = models.CharField(max_length=64, db_index=True, editable=False)
+    name = models.CharField(_("file name"), max_length=255)
+    # Decided from the first piece (hotline.vault.evidence.content_type_of).
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    length = models.PositiveBigIntegerField(_("size"))
+    offset = models.PositiveBigIntegerField(_("received"), default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVING)
+    # The held file it became (state "done").
+    held_token = models.CharField(max_length=32, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("large file being received")
+        verbose_name_plural = _("large files being received")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offset__lte=models.F("length")), name="upload_offset_within_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def segment_dir(self) -> str:
+        return upload_segment_dir(self.pk)
+
+
 class CaseMessage(models.Model):
     """The conversation with the reporter in their case inbox (behind the tracking code):
     messages from staff and the reporter's replies. Internal notes are another model (Note)

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import retention
-from .services import intake, outbox, publication
+from .services import intake, outbox, publication, uploads
 
 
 @shared_task(
@@ -48,3 +48,8 @@ def sync_published_complaints() -> dict[str, int]:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def delete_expired_held_files() -> int:
     return intake.held_files_purge()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def delete_abandoned_uploads() -> int:
+    return uploads.uploads_purge()

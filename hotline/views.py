@@ -516,7 +516,9 @@ class CaseView(TemplateView):
             return self.ended(ended)
         inbox.case_messages_seen(complaint=complaint)
         draft = request.session.pop(CASE_DRAFT_SESSION_KEY, "")
-        form = CaseReplyForm(initial={"text": draft}) if draft else CaseReplyForm()
+        held = intake.held_files_of(_holder(request))
+        initial = {"text": draft} if draft else {}
+        form = CaseReplyForm(initial=initial, held_files=held)
         return self.show(complaint, reply_form=form, draft_restored=bool(draft))
 
     def ended(self, ended: bool, *, draft: str = ""):
@@ -561,7 +563,15 @@ class CaseView(TemplateView):
     def reply(self, complaint):
         if complaint.erased_at is not None:
             return redirect("hotline:case")
-        form = CaseReplyForm(self.request.POST, self.request.FILES)
+        holder = _holder(self.request)
+        if "remove_held" in self.request.POST:
+            intake.held_file_remove(holder=holder, token=self.request.POST["remove_held"])
+            typed = {"text": self.request.POST.get("text", "")}
+            form = CaseReplyForm(initial=typed, held_files=intake.held_files_of(holder))
+            return self.show(complaint, reply_form=form)
+        form = CaseReplyForm(
+            self.request.POST, self.request.FILES, held_files=intake.held_files_of(holder)
+        )
         if not form.is_valid():
             return self.show(complaint, reply_form=form, status=400)
         if _rate_limited(
@@ -580,6 +590,7 @@ class CaseView(TemplateView):
                 complaint=complaint,
                 text=form.cleaned_data["text"],
                 files=form.cleaned_data["attachments"],
+                held=form.held_files,
                 submission_key=form.cleaned_data["submission_key"],
             )
         except inbox.InboxClosed:
@@ -639,7 +650,9 @@ class CaseView(TemplateView):
             idle_minutes=settings.CASE_INBOX_IDLE_MINUTES,
             **extra,
         )
-        context.setdefault("reply_form", CaseReplyForm())
+        if "reply_form" not in context:
+            held = intake.held_files_of(_holder(self.request))
+            context["reply_form"] = CaseReplyForm(held_files=held)
         return self.render_to_response(context, status=status)
 
 

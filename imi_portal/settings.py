@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hotline.tasks.delete_expired_held_files",
         "schedule": 600.0,
     },
+    # Large uploads abandoned halfway (EVIDENCE_UPLOAD_EXPIRE_HOURS): rows and segments.
+    "delete-abandoned-uploads": {
+        "task": "hotline.tasks.delete_abandoned_uploads",
+        "schedule": 1800.0,
+    },
     # Scheduled articles that went live: listed in both languages and counted.
     "refresh-due-incidents": {"task": "incidents.tasks.refresh_due_incidents", "schedule": 60.0},
     # The counts rebuilt from the incidents once a night, whatever happened during the day.
@@ -338,6 +343,16 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_
 # text; a bigger body is read and dropped, and the form answers 413 (hotline.views).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 51 * 1024 * 1024
+
+# Large evidence files (hotline.uploads, the tus protocol): sent in pieces of at most
+# EVIDENCE_UPLOAD_CHUNK_BYTES (each encrypted as it arrives), up to EVIDENCE_UPLOAD_MAX_BYTES
+# a file and EVIDENCE_CASE_QUOTA_BYTES for one case (its evidence plus what the session is
+# still sending or holds). An upload left untouched for EVIDENCE_UPLOAD_EXPIRE_HOURS is
+# deleted by a periodic job.
+EVIDENCE_UPLOAD_MAX_BYTES = env.int("EVIDENCE_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+EVIDENCE_CASE_QUOTA_BYTES = env.int("EVIDENCE_CASE_QUOTA_BYTES", default=5 * 1024**3)
+EVIDENCE_UPLOAD_CHUNK_BYTES = env.int("EVIDENCE_UPLOAD_CHUNK_BYTES", default=5 * 1024 * 1024)
+EVIDENCE_UPLOAD_EXPIRE_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRE_HOURS", default=24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -10,11 +10,12 @@ from ..models import (
     AccessEvent,
     CaseMessage,
     Complaint,
+    HeldFile,
     Notification,
 )
 from ..vault.evidence import CheckedFile
 from ..vault.storage import private_storage
-from .intake import store_attachment
+from .intake import held_files_as_evidence, held_files_release, store_attachment
 from .outbox import complainant_notification, notify_complainant, write_outbox
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,18 @@ class InboxClosed(Exception):
 
 
 def case_reply(
-    *, complaint: Complaint, text: str, files: list[CheckedFile], submission_key=None
+    *,
+    complaint: Complaint,
+    text: str,
+    files: list[CheckedFile],
+    submission_key=None,
+    held: list[HeldFile] = (),
 ) -> CaseMessage:
     """The reporter answers in their inbox, with text, evidence or both; staff are told
-    that there is a reply (never its words). A reply posted twice is saved once."""
+    that there is a reply (never its words). A reply posted twice is saved once. `held` are
+    files this session sent ahead (large files): they become the reply's evidence too."""
+    if held:
+        files = held_files_as_evidence(held) + list(files)
     if submission_key is not None:
         existing = CaseMessage.objects.filter(submission_key=submission_key).first()
         if existing is not None:
@@ -71,6 +80,8 @@ def case_reply(
             for checked in files:
                 store_attachment(complaint, checked, stored, message=message)
             write_outbox(kind=Notification.Kind.REPORTER_REPLY, complaint=complaint)
+            if held:
+                held_files_release(held)
     except BaseException as error:
         for name in stored:
             private_storage.delete(name)

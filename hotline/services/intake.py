@@ -3,6 +3,7 @@ between a refused form and its resubmission; a complaint found again by its code
 
 import datetime
 import logging
+import os
 import uuid
 
 from django.conf import settings
@@ -18,11 +19,12 @@ from ..models import (
     Complaint,
     HeldFile,
     Notification,
+    attachment_path,
 )
 from ..vault import cipher
 from ..vault.evidence import CheckedFile
 from ..vault.storage import private_storage
-from . import triage
+from . import triage, uploads
 from .outbox import write_outbox
 
 logger = logging.getLogger(__name__)
@@ -122,9 +124,11 @@ def held_file_remove(*, holder: str | None, token: str) -> bool:
 
 
 def held_files_discard(holder: str | None) -> int:
-    """Everything this session held goes at once (the quick exit): rows and stored files."""
+    """Everything this session held goes at once (the quick exit): rows and stored files,
+    and the large files it was still sending."""
     if not holder:
         return 0
+    uploads.uploads_discard(holder)
     rows = list(HeldFile.objects.filter(holder=holder))
     _delete_held(rows)
     return len(rows)
@@ -161,6 +165,16 @@ def _checked_from_held(row: HeldFile) -> CheckedFile:
         size=row.size,
         sha256=row.sha256,
     )
+
+
+def held_files_as_evidence(held: list[HeldFile]) -> list[CheckedFile]:
+    """Held files, to be stored as evidence like files just checked (see store_attachment)."""
+    return [_checked_from_held(row) for row in held]
+
+
+def held_files_release(held: list[HeldFile]) -> None:
+    """Held files that became evidence: held no more (their names go after commit)."""
+    _delete_held(held)
 
 
 def complaint_submit(
@@ -231,11 +245,27 @@ def store_attachment(complaint, checked: CheckedFile, stored: list[str], message
         size=checked.size,
         sha256=checked.sha256,
     )
-    lock = cipher.store(attachment.file, checked.upload.chunks())
+    if isinstance(checked.upload, _Decrypted) and checked.upload.row.encrypted:
+        lock = _link_held(checked.upload.row, attachment)
+    else:
+        lock = cipher.store(attachment.file, checked.upload.chunks())
     stored.append(attachment.file.name)
     attachment.key_id, attachment.wrapped_key = lock.key_id, lock.wrapped_key
     attachment.save()
     return attachment
+
+
+def _link_held(row: HeldFile, attachment: Attachment) -> cipher.Lock:
+    """A held file becomes evidence without being decrypted or copied (a 2 GB video would
+    take as long again): the same ciphertext gets the attachment's name too (a hard link in
+    private storage), and the attachment keeps the same wrapped key. The held name goes with
+    the held row after commit; if the transaction fails, the attachment's name goes instead."""
+    name = private_storage.generate_filename(attachment_path(attachment, ""))
+    target = private_storage.path(name)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.link(private_storage.path(row.file.name), target)
+    attachment.file.name = name
+    return row.lock
 
 
 def complaint_find_by_code(code: str) -> Complaint | None:

@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 MAX_FILES = 5
 MAX_FILE_SIZE = 10 * 1024 * 1024
 # Said by the server, and by the form's script before anything is sent (hotline.forms).
-TOO_BIG = _("“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you.")
+TOO_BIG = _(
+    "“%(name)s” is larger than 10 MB. Send it under “Large files” on this form (it needs"
+    " JavaScript in your browser), or to us after we contact you."
+)
 SNIFF_BYTES = 64 * 1024
 
 # Extension -> the types its content may be detected as. A file is accepted only when its
@@ -93,12 +96,51 @@ def _detected_types(head: bytes) -> set[str]:
 
 
 def _smuggles_something(upload, head: bytes) -> bool:
-    if _SMUGGLED.search(head):
-        return True
     if upload.size <= SNIFF_BYTES:
-        return False
+        return smuggles(head, b"")
     upload.seek(upload.size - SNIFF_BYTES)  # a ZIP's directory sits at the end
-    return bool(_SMUGGLED.search(upload.read(SNIFF_BYTES)))
+    return smuggles(head, upload.read(SNIFF_BYTES))
+
+
+def smuggles(head: bytes, tail: bytes) -> bool:
+    """Whether an image's first or last SNIFF_BYTES hide something a browser or a plug-in
+    could run (see _SMUGGLED)."""
+    return bool(_SMUGGLED.search(head) or _SMUGGLED.search(tail))
+
+
+def extension_of(name: str) -> str:
+    """The extension of an accepted file name; ValidationError ("type") for any other."""
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ALLOWED:
+        raise ValidationError(
+            _("“%(name)s” is not a type we accept: images, PDF, video, audio or office documents."),
+            params={"name": name},
+            code="type",
+        )
+    return ext
+
+
+def not_what_it_says(name: str) -> ValidationError:
+    ext = os.path.splitext(name)[1].lower()
+    return ValidationError(
+        _(
+            "“%(name)s” does not contain what its name says (%(ext)s). Please attach the original file."
+        ),
+        params={"name": name, "ext": ext},
+        code="content",
+    )
+
+
+def content_type_of(name: str, head: bytes) -> str:
+    """The type of a file called `name` (already made safe) from its first SNIFF_BYTES: one
+    its extension allows and nothing forbidden, or ValidationError. The form's files and the
+    large-file route (hotline.uploads) both decide here; images are also checked for what
+    they smuggle (smuggles), once their end is known."""
+    ext = extension_of(name)
+    detected = _detected_types(head[:SNIFF_BYTES])
+    if detected & FORBIDDEN_TYPES or not detected & ALLOWED[ext]:
+        raise not_what_it_says(name)
+    return sorted(detected & ALLOWED[ext])[0]
 
 
 def check_upload(upload) -> CheckedFile:
@@ -109,34 +151,17 @@ def check_upload(upload) -> CheckedFile:
         raise ValidationError(_("“%(name)s” is empty."), params=params, code="empty")
     if upload.size > MAX_FILE_SIZE:
         raise ValidationError(TOO_BIG, params=params, code="too_big")
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in ALLOWED:
-        raise ValidationError(
-            _("“%(name)s” is not a type we accept: images, PDF, video, audio or office documents."),
-            params=params,
-            code="type",
-        )
+    extension_of(name)
     upload.seek(0)
     head = upload.read(SNIFF_BYTES)
-    detected = _detected_types(head)
-    if (
-        detected & FORBIDDEN_TYPES
-        or not detected & ALLOWED[ext]
-        or (ext in IMAGES and _smuggles_something(upload, head))
-    ):
-        raise ValidationError(
-            _(
-                "“%(name)s” does not contain what its name says (%(ext)s). Please attach the original file."
-            ),
-            params={**params, "ext": ext},
-            code="content",
-        )
+    content_type = content_type_of(name, head)
+    if os.path.splitext(name)[1].lower() in IMAGES and _smuggles_something(upload, head):
+        raise not_what_it_says(name)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    content_type = sorted(detected & ALLOWED[ext])[0]
     return CheckedFile(
         upload=upload,
         name=name,

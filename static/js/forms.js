@@ -46,13 +46,23 @@ document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (
     var maxFiles = parseInt(input.getAttribute("data-max-files"), 10);
     var kept = new DataTransfer();
     var reasons = [];
+    // Where the page has the large-file route (static/js/uploads.js), a file over the limit
+    // is sent there instead of being refused.
+    var large = input.form && input.form.querySelector("[data-large-upload]:not([hidden])");
+    var moved = [];
     Array.prototype.forEach.call(input.files, function (file) {
-      if (file.size > maxBytes) {
+      if (file.size > maxBytes && large) {
+        moved.push(file);
+        reasons.push(large.getAttribute("data-msg-moved").split("{name}").join(file.name));
+      } else if (file.size > maxBytes) {
         reasons.push(input.getAttribute("data-too-big").replace("%(name)s", file.name));
       } else {
         kept.items.add(file);
       }
     });
+    if (moved.length) {
+      large.dispatchEvent(new CustomEvent("large-upload:add", {detail: moved}));
+    }
     if (kept.files.length > maxFiles) {
       reasons.push(input.getAttribute("data-too-many")
         .replace("%(max)d", String(maxFiles)).replace("%(count)d", String(kept.files.length)));

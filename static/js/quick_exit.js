@@ -14,6 +14,8 @@
     if (leaving) { return; }
     leaving = true;
     document.documentElement.style.visibility = "hidden";
+    // What the large-file uploads kept to resume (static/js/uploads.js) goes too.
+    try { window.sessionStorage.clear(); } catch (ignored) { /* storage blocked: nothing kept */ }
     var body = new FormData(form);
     document.querySelectorAll("input, textarea, select").forEach(function (field) {
       if (field.type !== "hidden" && field.type !== "submit" && field.type !== "button") {

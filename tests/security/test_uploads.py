@@ -33,7 +33,10 @@ CONTENT = (
 )
 TYPE = "“%(name)s” is not a type we accept: images, PDF, video, audio or office documents."
 EMPTY = "“%(name)s” is empty."
-TOO_BIG = "“%(name)s” is larger than 10 MB. Send bigger files to us after we contact you."
+TOO_BIG = (
+    "“%(name)s” is larger than 10 MB. Send it under “Large files” on this form (it needs"
+    " JavaScript in your browser), or to us after we contact you."
+)
 TOO_MANY = "Attach at most %(max)d files (you attached %(count)d)."
 NONE_KEPT = "No file was kept: the reason is below the file field."
 OTHERS_KEPT = (

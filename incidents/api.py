@@ -10,6 +10,7 @@ age are empty, and a person is linked across incidents only if named in all of t
 """
 
 import logging
+from types import SimpleNamespace
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
@@ -28,10 +29,13 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action, api_view, throttle_classes
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors
@@ -46,6 +50,7 @@ from .models import (
     Language,
     Perpetrator,
     PerpetratorType,
+    Person,
     Region,
     SourceLink,
     Victim,
@@ -55,6 +60,29 @@ logger = logging.getLogger(__name__)
 
 LANGUAGES = [choice.value for choice in Language]
 DEFAULT_LANGUAGE = Language.UK.value
+
+
+class AcceptHeaderNegotiation(DefaultContentNegotiation):
+    """The answer's format by the Accept header alone: `?format=` is no parameter of the API
+    (the schema documents none), so it is ignored like any other unknown one."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+class JSONErrors:
+    """Every error under /api/ is JSON, whatever the client accepts and whichever view it
+    reached: the schema documents JSON errors, and a client must never parse an HTML page.
+    The schema's own view would otherwise answer a 405 in YAML, the docs page in plain text."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class PublicAPIView(JSONErrors, APIView):
+    content_negotiation_class = AcceptHeaderNegotiation
 
 
 class CountedCursorPagination(CursorPagination):
@@ -117,7 +145,30 @@ class UpdatesPagination(PageNumberPagination):
     page_size = 50
 
 
-class CategoryRefSerializer(serializers.ModelSerializer):
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice left blank is null, not "": "" is none of the values the schema's enum lists,
+    and a client reads null as "not known" without a special case."""
+
+    def to_representation(self, value):
+        if value in ("", None) and self.allow_null:
+            return None
+        return super().to_representation(value)
+
+
+class PublicSerializer(serializers.ModelSerializer):
+    """What every serializer of the API shares: a choice field that may be left blank is
+    served as a nullable enum (drf-spectacular documents it so), never as ""."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.choices and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+class CategoryRefSerializer(PublicSerializer):
     group = serializers.SlugRelatedField(
         source="parent", slug_field="slug", read_only=True, help_text="The group's slug."
     )
@@ -127,13 +178,13 @@ class CategoryRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name_uk", "name_en", "group"]
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
+class RegionRefSerializer(PublicSerializer):
     class Meta:
         model = Region
         fields = ["slug", "name_uk", "name_en"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(PublicSerializer):
     group = serializers.SlugRelatedField(
         source="parent",
         slug_field="slug",
@@ -148,7 +199,7 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["slug", "name_uk", "name_en", "group", "is_group", "is_wartime", "position"]
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(PublicSerializer):
     class Meta:
         model = Region
         fields = ["slug", "name_uk", "name_en", "kind", "iso_code", "position"]
@@ -157,7 +208,7 @@ class RegionSerializer(serializers.ModelSerializer):
 LATEST_UPDATES = 5
 
 
-class VictimSerializer(serializers.ModelSerializer):
+class VictimSerializer(PublicSerializer):
     name = serializers.CharField(
         source="name_for_public",
         allow_null=True,
@@ -171,11 +222,19 @@ class VictimSerializer(serializers.ModelSerializer):
             "name is withheld in any incident: linking would identify them."
         )
     )
-    sex = serializers.SerializerMethodField(
-        help_text="female, male, other; empty: withheld (so for every withheld name) or unknown."
+    sex = BlankAsNullChoiceField(
+        source="public_sex",
+        choices=Person.Sex.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Null: withheld (so for every withheld name) or unknown.",
     )
-    age_group = serializers.SerializerMethodField(
-        help_text="0-17, 18-29, 30-44, 45-59, 60+; empty: withheld or unknown."
+    age_group = BlankAsNullChoiceField(
+        source="public_age_group",
+        choices=Person.AgeGroup.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Null: withheld or unknown.",
     )
 
     class Meta:
@@ -204,14 +263,8 @@ class VictimSerializer(serializers.ModelSerializer):
             return None
         return victim.person_id
 
-    def get_sex(self, victim) -> str:
-        return victim.public_sex
 
-    def get_age_group(self, victim) -> str:
-        return victim.public_age_group
-
-
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(PublicSerializer):
     url = serializers.CharField(
         source="web_url", read_only=True, help_text="The web page; empty for a source with none."
     )
@@ -229,28 +282,28 @@ class SourceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PerpetratorSerializer(serializers.ModelSerializer):
+class PerpetratorSerializer(PublicSerializer):
     class Meta:
         model = Perpetrator
         fields = ["category", "body"]
         read_only_fields = fields
 
 
-class CriminalCaseSerializer(serializers.ModelSerializer):
+class CriminalCaseSerializer(PublicSerializer):
     class Meta:
         model = CriminalCase
         fields = ["number", "article", "opened_on", "status", "verdict_on", "verdict", "impunity"]
         read_only_fields = fields
 
 
-class UpdateSerializer(serializers.ModelSerializer):
+class UpdateSerializer(PublicSerializer):
     class Meta:
         model = IncidentUpdate
         fields = ["on", "kind", "authority", "text"]
         read_only_fields = fields
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(PublicSerializer):
     url = serializers.SerializerMethodField(help_text="The incident's page on the site.")
     categories = CategoryRefSerializer(many=True, read_only=True)
     region = RegionRefSerializer(read_only=True)
@@ -307,6 +360,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=list(VERIFICATION_SLUGS.values())))
     def get_verification(self, incident) -> str:
         return VERIFICATION_SLUGS[incident.verification]
 
@@ -450,7 +504,8 @@ class LanguageFilterBackend(DjangoFilterBackend):
         responses={200: IncidentSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+class IncidentViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
+    content_negotiation_class = AcceptHeaderNegotiation
     serializer_class = IncidentSerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -524,7 +579,8 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: CategorySerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
+    content_negotiation_class = AcceptHeaderNegotiation
     queryset = Category.objects.select_related("parent")
     serializer_class = CategorySerializer
     lookup_field = "slug"
@@ -542,7 +598,8 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: RegionSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
+    content_negotiation_class = AcceptHeaderNegotiation
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     lookup_field = "slug"
@@ -550,7 +607,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(JSONErrors, SpectacularAPIView):
     """The OpenAPI schema, in English unless ?lang=uk asks for the Ukrainian labels."""
 
     @extend_schema(exclude=True)
@@ -560,10 +617,15 @@ class SchemaView(SpectacularAPIView):
 
 
 @extend_schema(exclude=True)
-@api_view(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
-@throttle_classes([])
-def not_found(request):
-    raise NotFound()
+class NotFoundView(PublicAPIView):
+    """Any other address under /api/, with any method: a JSON 404."""
+
+    throttle_classes = []
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    head = options = post = put = patch = delete = trace = get
 
 
 def exception_handler(exc, context):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -478,6 +479,21 @@ BAD_FILTER = OpenApiResponse(
 )
 
 
+# Left empty, these mean "any", as on the site's list page, whose form sends them empty.
+BLANK_MEANS_ANY = {parameter.name for parameter in FILTER_PARAMETERS} | {"page"}
+
+
+class BlankMeansAnySchema(AutoSchema):
+    """Says so in the schema: `allowEmptyValue` on the parameters an empty value leaves out."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in BLANK_MEANS_ANY:
+                parameter["allowEmptyValue"] = True
+        return operation
+
+
 class LanguageFilterBackend(DjangoFilterBackend):
     """The filters of the list page, for the reader's language as `lang` gives it."""
 
@@ -506,6 +522,7 @@ class LanguageFilterBackend(DjangoFilterBackend):
 )
 class IncidentViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
     content_negotiation_class = AcceptHeaderNegotiation
+    schema = BlankMeansAnySchema()
     serializer_class = IncidentSerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"

@@ -6,7 +6,7 @@ the statistics, so `/api/incidents/?region=kyiv&year=2024` counts the incidents 
 understand as an error and lists everything else, the API answers such a request with 400.
 Only public facts are served: no author, nothing from the hotline, no staff-only note, and
 of the people targeted only what may be published: a withheld name is null, withheld sex and
-age are empty, and a person is linked across incidents only if named in all of them.
+age are null, and a person is linked across incidents only if named in all of them.
 """
 
 import logging
@@ -82,7 +82,10 @@ class JSONErrors:
         return response
 
 
-class PublicAPIView(JSONErrors, APIView):
+class PublicData(JSONErrors):
+    """What every view of the API's data shares (the schema and docs views keep `?format=`,
+    which drf-spectacular documents and Swagger UI uses)."""
+
     content_negotiation_class = AcceptHeaderNegotiation
 
 
@@ -520,8 +523,7 @@ class LanguageFilterBackend(DjangoFilterBackend):
         responses={200: IncidentSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class IncidentViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
-    content_negotiation_class = AcceptHeaderNegotiation
+class IncidentViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     schema = BlankMeansAnySchema()
     serializer_class = IncidentSerializer
     lookup_field = "slug"
@@ -596,8 +598,7 @@ class IncidentViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
         responses={200: CategorySerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class CategoryViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
-    content_negotiation_class = AcceptHeaderNegotiation
+class CategoryViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     queryset = Category.objects.select_related("parent")
     serializer_class = CategorySerializer
     lookup_field = "slug"
@@ -615,8 +616,7 @@ class CategoryViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
         responses={200: RegionSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class RegionViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
-    content_negotiation_class = AcceptHeaderNegotiation
+class RegionViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     lookup_field = "slug"
@@ -634,7 +634,7 @@ class SchemaView(JSONErrors, SpectacularAPIView):
 
 
 @extend_schema(exclude=True)
-class NotFoundView(PublicAPIView):
+class NotFoundView(PublicData, APIView):
     """Any other address under /api/, with any method: a JSON 404."""
 
     throttle_classes = []

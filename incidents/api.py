@@ -6,10 +6,11 @@ the statistics, so `/api/incidents/?region=kyiv&year=2024` counts the incidents 
 understand as an error and lists everything else, the API answers such a request with 400.
 Only public facts are served: no author, nothing from the hotline, no staff-only note, and
 of the people targeted only what may be published: a withheld name is null, withheld sex and
-age are empty, and a person is linked across incidents only if named in all of them.
+age are null, and a person is linked across incidents only if named in all of them.
 """
 
 import logging
+from types import SimpleNamespace
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,10 +30,13 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action, api_view, throttle_classes
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors
@@ -46,6 +51,7 @@ from .models import (
     Language,
     Perpetrator,
     PerpetratorType,
+    Person,
     Region,
     SourceLink,
     Victim,
@@ -55,6 +61,32 @@ logger = logging.getLogger(__name__)
 
 LANGUAGES = [choice.value for choice in Language]
 DEFAULT_LANGUAGE = Language.UK.value
+
+
+class AcceptHeaderNegotiation(DefaultContentNegotiation):
+    """The answer's format by the Accept header alone: `?format=` is no parameter of the API
+    (the schema documents none), so it is ignored like any other unknown one."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+class JSONErrors:
+    """Every error under /api/ is JSON, whatever the client accepts and whichever view it
+    reached: the schema documents JSON errors, and a client must never parse an HTML page.
+    The schema's own view would otherwise answer a 405 in YAML, the docs page in plain text."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class PublicData(JSONErrors):
+    """What every view of the API's data shares (the schema and docs views keep `?format=`,
+    which drf-spectacular documents and Swagger UI uses)."""
+
+    content_negotiation_class = AcceptHeaderNegotiation
 
 
 class CountedCursorPagination(CursorPagination):
@@ -117,7 +149,30 @@ class UpdatesPagination(PageNumberPagination):
     page_size = 50
 
 
-class CategoryRefSerializer(serializers.ModelSerializer):
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice left blank is null, not "": "" is none of the values the schema's enum lists,
+    and a client reads null as "not known" without a special case."""
+
+    def to_representation(self, value):
+        if value in ("", None) and self.allow_null:
+            return None
+        return super().to_representation(value)
+
+
+class PublicSerializer(serializers.ModelSerializer):
+    """What every serializer of the API shares: a choice field that may be left blank is
+    served as a nullable enum (drf-spectacular documents it so), never as ""."""
+
+    serializer_choice_field = BlankAsNullChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.choices and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+class CategoryRefSerializer(PublicSerializer):
     group = serializers.SlugRelatedField(
         source="parent", slug_field="slug", read_only=True, help_text="The group's slug."
     )
@@ -127,13 +182,13 @@ class CategoryRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name_uk", "name_en", "group"]
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
+class RegionRefSerializer(PublicSerializer):
     class Meta:
         model = Region
         fields = ["slug", "name_uk", "name_en"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(PublicSerializer):
     group = serializers.SlugRelatedField(
         source="parent",
         slug_field="slug",
@@ -148,7 +203,7 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["slug", "name_uk", "name_en", "group", "is_group", "is_wartime", "position"]
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(PublicSerializer):
     class Meta:
         model = Region
         fields = ["slug", "name_uk", "name_en", "kind", "iso_code", "position"]
@@ -157,7 +212,7 @@ class RegionSerializer(serializers.ModelSerializer):
 LATEST_UPDATES = 5
 
 
-class VictimSerializer(serializers.ModelSerializer):
+class VictimSerializer(PublicSerializer):
     name = serializers.CharField(
         source="name_for_public",
         allow_null=True,
@@ -171,11 +226,19 @@ class VictimSerializer(serializers.ModelSerializer):
             "name is withheld in any incident: linking would identify them."
         )
     )
-    sex = serializers.SerializerMethodField(
-        help_text="female, male, other; empty: withheld (so for every withheld name) or unknown."
+    sex = BlankAsNullChoiceField(
+        source="public_sex",
+        choices=Person.Sex.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Null: withheld (so for every withheld name) or unknown.",
     )
-    age_group = serializers.SerializerMethodField(
-        help_text="0-17, 18-29, 30-44, 45-59, 60+; empty: withheld or unknown."
+    age_group = BlankAsNullChoiceField(
+        source="public_age_group",
+        choices=Person.AgeGroup.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="Null: withheld or unknown.",
     )
 
     class Meta:
@@ -204,14 +267,8 @@ class VictimSerializer(serializers.ModelSerializer):
             return None
         return victim.person_id
 
-    def get_sex(self, victim) -> str:
-        return victim.public_sex
 
-    def get_age_group(self, victim) -> str:
-        return victim.public_age_group
-
-
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(PublicSerializer):
     url = serializers.CharField(
         source="web_url", read_only=True, help_text="The web page; empty for a source with none."
     )
@@ -229,28 +286,28 @@ class SourceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PerpetratorSerializer(serializers.ModelSerializer):
+class PerpetratorSerializer(PublicSerializer):
     class Meta:
         model = Perpetrator
         fields = ["category", "body"]
         read_only_fields = fields
 
 
-class CriminalCaseSerializer(serializers.ModelSerializer):
+class CriminalCaseSerializer(PublicSerializer):
     class Meta:
         model = CriminalCase
         fields = ["number", "article", "opened_on", "status", "verdict_on", "verdict", "impunity"]
         read_only_fields = fields
 
 
-class UpdateSerializer(serializers.ModelSerializer):
+class UpdateSerializer(PublicSerializer):
     class Meta:
         model = IncidentUpdate
         fields = ["on", "kind", "authority", "text"]
         read_only_fields = fields
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(PublicSerializer):
     url = serializers.SerializerMethodField(help_text="The incident's page on the site.")
     categories = CategoryRefSerializer(many=True, read_only=True)
     region = RegionRefSerializer(read_only=True)
@@ -307,6 +364,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=list(VERIFICATION_SLUGS.values())))
     def get_verification(self, incident) -> str:
         return VERIFICATION_SLUGS[incident.verification]
 
@@ -424,6 +482,21 @@ BAD_FILTER = OpenApiResponse(
 )
 
 
+# Left empty, these mean "any", as on the site's list page, whose form sends them empty.
+BLANK_MEANS_ANY = {parameter.name for parameter in FILTER_PARAMETERS} | {"page"}
+
+
+class BlankMeansAnySchema(AutoSchema):
+    """Says so in the schema: `allowEmptyValue` on the parameters an empty value leaves out."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["in"] == "query" and parameter["name"] in BLANK_MEANS_ANY:
+                parameter["allowEmptyValue"] = True
+        return operation
+
+
 class LanguageFilterBackend(DjangoFilterBackend):
     """The filters of the list page, for the reader's language as `lang` gives it."""
 
@@ -450,7 +523,8 @@ class LanguageFilterBackend(DjangoFilterBackend):
         responses={200: IncidentSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+class IncidentViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
+    schema = BlankMeansAnySchema()
     serializer_class = IncidentSerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -524,7 +598,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: CategorySerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     queryset = Category.objects.select_related("parent")
     serializer_class = CategorySerializer
     lookup_field = "slug"
@@ -542,7 +616,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: RegionSerializer, 404: NOT_FOUND, 429: THROTTLED},
     ),
 )
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     lookup_field = "slug"
@@ -550,7 +624,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class SchemaView(SpectacularAPIView):
+class SchemaView(JSONErrors, SpectacularAPIView):
     """The OpenAPI schema, in English unless ?lang=uk asks for the Ukrainian labels."""
 
     @extend_schema(exclude=True)
@@ -560,10 +634,15 @@ class SchemaView(SpectacularAPIView):
 
 
 @extend_schema(exclude=True)
-@api_view(["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
-@throttle_classes([])
-def not_found(request):
-    raise NotFound()
+class NotFoundView(PublicData, APIView):
+    """Any other address under /api/, with any method: a JSON 404."""
+
+    throttle_classes = []
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    head = options = post = put = patch = delete = trace = get
 
 
 def exception_handler(exc, context):

@@ -1,8 +1,10 @@
 """The read-only API: it counts what the list counts, pages by cursor, throttles strangers,
 documents itself with a valid schema and serves nothing but published incidents."""
 
+import itertools
 import json
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -13,18 +15,24 @@ from django.core import signals
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from hypothesis import strategies as st
+from rest_framework import serializers
 
-from incidents import api
-from incidents.models import Category, Incident, Region
+from incidents import api, services
+from incidents.models import (
+    Category,
+    CriminalCase,
+    Incident,
+    IncidentUpdate,
+    Perpetrator,
+    Person,
+    Region,
+    Victim,
+)
 from tests.hotline.factories import CallbackRequestFactory, ComplaintFactory
 from tests.shared_data import shared_data
 from tests.test_no_third_party import ResourceCollector, foreign_resources
@@ -41,7 +49,7 @@ from .barometer import (
     json_export,
     list_count,
 )
-from .factories import IncidentFactory, TranslationFactory, VictimFactory
+from .factories import IncidentFactory, SourceLinkFactory, TranslationFactory, VictimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -441,15 +449,265 @@ def test_json_is_the_default(client, db):
     assert response["Content-Type"] == "application/json"
 
 
-# --- The API against its own schema -------------------------------------------------------
+# --- Every value the API serves is one the schema lists ---------------------------------------
 
 
-CONFORMANCE_CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+EXAMPLE_SLUGS = {"incidents": "every-choice", "categories": "beating", "regions": "kyiv"}
+
+
+def every_choice():
+    """Two published incidents whose people, cases, perpetrators and updates take every value
+    of every enum the API serves, and one whose optional choices are all left blank (with a
+    withheld name, so sex and age group are withheld too). Returns their slugs."""
+    full = IncidentFactory(slug="every-choice", perpetrator_type="police", motive="confirmed")
+    blank = IncidentFactory(slug="blank-choices", is_attempt=True)
+    SourceLinkFactory(incident=full, publisher="One")
+    SourceLinkFactory(incident=full, publisher="Two")
+    values = itertools.zip_longest(
+        Victim.Occupation.values,
+        Victim.Employment.values,
+        Victim.Origin.values,
+        Victim.Injury.values,
+        Victim.Equipment.values,
+        Person.Sex.values,
+        Person.AgeGroup.values,
+        fillvalue="",
+    )
+    for occupation, employment, origin, injury, equipment, sex, age_group in values:
+        victim = VictimFactory(
+            incident=full,
+            occupation=occupation,
+            employment=employment,
+            origin=origin,
+            injury=injury,
+            equipment=equipment,
+        )
+        victim.refresh_from_db()
+        Person.objects.filter(pk=victim.person_id).update(sex=sex, age_group=age_group)
+    VictimFactory(incident=blank, is_anonymous=True)
+    VictimFactory(incident=blank, name="")
+    opened = full.occurred_on
+    for status, impunity in itertools.zip_longest(
+        CriminalCase.Status.values, CriminalCase.Impunity.values, fillvalue=""
+    ):
+        CriminalCase.objects.create(
+            incident=full,
+            status=status,
+            impunity=impunity,
+            opened_on=None if status == "not_opened" else opened,
+            verdict_on=opened if status == "verdict" else None,
+        )
+    CriminalCase.objects.create(incident=blank, status="investigating", opened_on=opened)
+    for category in Perpetrator.Category.values:
+        Perpetrator.objects.create(incident=full, category=category)
+    for kind in IncidentUpdate.Kind.values:
+        IncidentUpdate.objects.create(incident=full, on=opened, kind=kind, text=f"A {kind}.")
+    services.incidents_refresh(ids=[full.pk, blank.pk])
+    return [full.slug, blank.slug]
+
+
+def test_blank_choices_are_null_and_the_schema_allows_null(client, db):
+    every_choice()
+    item = client.get(API + "blank-choices/").json()
+    case = item["criminal_cases"][0]
+    assert case["impunity"] is None
+    for victim in item["victims"]:
+        for name in ("occupation", "employment", "origin", "injury", "equipment"):
+            assert victim[name] is None, name
+        assert (victim["sex"], victim["age_group"]) == (None, None)
+    full = client.get(API + "every-choice/").json()
+    served = {name: {v[name] for v in full["victims"]} for name in ("injury", "sex")}
+    assert served["injury"] == {*Victim.Injury.values, None}
+    assert served["sex"] == {*Person.Sex.values, None}
+    assert {c["impunity"] for c in full["criminal_cases"]} == {*CriminalCase.Impunity.values, None}
+
+    components = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    for component, name, values in [
+        ("CriminalCase", "impunity", CriminalCase.Impunity.values),
+        ("Victim", "injury", Victim.Injury.values),
+        ("Victim", "equipment", Victim.Equipment.values),
+        ("Victim", "employment", Victim.Employment.values),
+        ("Victim", "sex", Person.Sex.values),
+        ("Victim", "age_group", Person.AgeGroup.values),
+    ]:
+        listed = enum_values(components, components[component]["properties"][name])
+        assert listed == {*values, None}, (component, name)
+    verification = components["Incident"]["properties"]["verification"]
+    assert enum_values(components, verification) == {
+        "reported", "one_source", "confirmed", "confirmed_by_victim",
+    }  # fmt: skip
+
+
+def enum_values(components, schema) -> set:
+    """Every value an OpenAPI property allows, following $ref, allOf and oneOf."""
+    if "$ref" in schema:
+        return enum_values(components, components[schema["$ref"].rpartition("/")[2]])
+    values = set(schema.get("enum", []))
+    if schema.get("nullable"):
+        values.add(None)
+    for part in schema.get("allOf", []) + schema.get("oneOf", []):
+        values |= enum_values(components, part)
+    return values
+
+
+def serializer_fields(serializer, seen=()):
+    """(serializer class, field name, field) for every field the API's serializers serve."""
+    for name, field in serializer.fields.items():
+        child = getattr(field, "child", field)
+        if isinstance(child, serializers.BaseSerializer):
+            if type(child) not in seen:
+                yield from serializer_fields(child, (*seen, type(serializer)))
+        else:
+            yield type(serializer), name, field
+
+
+def test_every_choice_that_may_be_blank_is_served_as_null():
+    """Found from the serializers, not listed: a choice added to a model later is covered. A
+    choice read from a model field that may be blank, or derived (sex and age group, blank
+    when withheld), must be served as null; one that may not be blank stays a plain enum."""
+    nullable, plain = set(), set()
+    for root in (api.IncidentSerializer, api.CategorySerializer, api.RegionSerializer):
+        for owner, name, field in serializer_fields(root()):
+            if not isinstance(field, serializers.ChoiceField):
+                continue
+            model = owner.Meta.model
+            fields = {f.name: f for f in model._meta.get_fields()}
+            model_field = fields.get(field.source)
+            if model_field is None or model_field.blank:
+                assert field.allow_null, (owner.__name__, name)
+                assert field.to_representation("") is None, (owner.__name__, name)
+                nullable.add(name)
+            else:
+                assert not field.allow_null, (owner.__name__, name)
+                plain.add(name)
+    assert {"impunity", "injury", "equipment", "employment", "sex", "age_group"} <= nullable
+    assert {"status", "kind", "category", "language", "perpetrator_type"} <= plain
+
+
+# --- Every parameter an operation reads is documented --------------------------------------
+
+
+class RecordingQueryDict(QueryDict):
+    """A query string that notes every name the code looks up in it."""
+
+    read: set[str] = set()
+    parsed = False  # parsing the query string looks names up too: not a read
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parsed = True
+
+    def note(self, key):
+        if self.parsed and key is not None:
+            self.read.add(key)
+
+    def __getitem__(self, key):
+        self.note(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.note(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self.note(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key):
+        self.note(key)
+        return super().__contains__(key)
+
+
+def test_every_query_parameter_an_operation_reads_is_documented(client, db, monkeypatch, openapi):
+    """Each operation is called, through the whole stack, with a query string that records the
+    names looked up in it (the filters, the pagination, the language, DRF's own `format`...):
+    each must be one of the operation's documented parameters."""
+    every_choice()
+    monkeypatch.setattr("django.core.handlers.wsgi.QueryDict", RecordingQueryDict)
+    monkeypatch.setattr("django.http.request.QueryDict", RecordingQueryDict)
+    everything_read = set()
+    for path, operations in openapi["paths"].items():
+        documented = {
+            p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"
+        }
+        address = path.replace("{slug}", EXAMPLE_SLUGS[path.split("/")[2]])
+        for query in ("", "unknown=1&page=1&format=api"):
+            RecordingQueryDict.read = set()
+            response = client.get(f"{address}?{query}" if query else address)
+            assert response.status_code == 200, (path, response.content[:200])
+            read = RecordingQueryDict.read
+            assert read <= documented | {"unknown"}, (path, read - documented)
+            everything_read |= read
+    # The recorder does see the lookups: the list's filters and pages, the updates' pages.
+    assert {"lang", "cursor", "q", "region", "no_verdict", "page"} <= everything_read
+
+
+# --- Every address under /api/ answers JSON ---------------------------------------------------
+
+
+UNROUTED = [
+    "/api/%0A",
+    "/api/nope/",
+    "/api/incidents/%0A/",
+    "/api/incidents/every-choice%0A/",
+    "/api/incidents/%0D%0A/updates/",
+    "/api/incidents/every-choice/updates/%0A",
+    "/api/schema/%0A",
+    "/api/docs/%0A",
+    "/api/%00",
+    "/api/%C0%AF/",
+    "/api/incidents/%2e%2e/",
 ]
+MISSING = ["/api/incidents/no-such-one/", "/api/incidents/no-such-one/updates/",
+           "/api/categories/no-such/", "/api/regions/no-such/"]  # fmt: skip
+DOCUMENTED = ["/api/incidents/", "/api/incidents/every-choice/", "/api/incidents/every-choice/updates/",
+              "/api/categories/", "/api/categories/beating/", "/api/regions/", "/api/regions/kyiv/",
+              "/api/schema/", "/api/docs/"]  # fmt: skip
+
+
+def json_error(response):
+    assert response["Content-Type"] == "application/json", response.content[:200]
+    if response.request["REQUEST_METHOD"] != "HEAD":
+        assert set(json.loads(response.content)) == {"detail"}
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "*/*"])
+def test_every_path_under_api_answers_json(client, db, accept):
+    """A 404 for any odd address, a 405 for any method but GET (with Allow), whatever the client
+    says it accepts: never the site's HTML page, nor YAML, nor plain text."""
+    every_choice()
+    for path in UNROUTED:
+        for method in ("get", "head", "post", "put", "patch", "delete", "options", "trace"):
+            response = getattr(client, method)(path, HTTP_ACCEPT=accept)
+            assert response.status_code == 404, (method, path)
+            json_error(response)
+    for path in MISSING:
+        for method in ("get", "head"):
+            response = getattr(client, method)(path, HTTP_ACCEPT=accept)
+            assert response.status_code == 404, (method, path)
+            json_error(response)
+    for path in DOCUMENTED + MISSING:
+        for method in ("post", "put", "patch", "delete", "trace"):
+            response = getattr(client, method)(path, HTTP_ACCEPT=accept)
+            json_error(response)
+            if response.status_code == 406:
+                # The schema and the docs page first ask whether they can answer in the
+                # format asked for (YAML/JSON, HTML): that refusal is JSON too.
+                assert path in ("/api/schema/", "/api/docs/"), (method, path)
+                continue
+            assert response.status_code == 405, (method, path)
+            assert "GET" in response["Allow"]
+    # Content negotiation stays for what succeeds: the browsable API for a browser.
+    assert client.get(API, HTTP_ACCEPT=accept)["Content-Type"].startswith(
+        "text/html" if accept == "text/html" else "application/json"
+    )
+    # Asking for a format nobody serves: 406, in JSON.
+    response = client.get(API, HTTP_ACCEPT="application/xml")
+    assert response.status_code == 406
+    json_error(response)
+
+
+# --- The API against its own schema -------------------------------------------------------
 
 
 @pytest.fixture
@@ -466,23 +724,92 @@ def wsgi_app(db):
         signals.request_finished.connect(close_old_connections)
 
 
+# `st run --checks all`, as configuration: every check schemathesis has (response schema, status
+# codes, content types, headers, data that must be accepted or rejected, response time...).
+# A schema-valid filter may still be refused with a 400 the schema documents: a category or
+# region slug that does not exist (they come from the database), a year before 2000 or after
+# this one, a date range whose end comes before its start.
+SCHEMATHESIS_CONFIG = {
+    "operations": [
+        {
+            "include-name": "GET /api/incidents/",
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "404", "429"]}
+            },
+        }
+    ]
+}
+EXAMPLES_PER_OPERATION = 25  # in each of the two modes: schema-valid data and invalid data
+
+
 def test_api_conforms_to_its_schema(dataset, wsgi_app):
-    """Schemathesis sends what the schema allows to every operation, through the WSGI app, and
-    checks each answer: no server error, a documented status and body. (Driven by hand rather
-    than by schemathesis' pytest loader, whose lazy fixtures do not run under pytest 9.)"""
-    loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
+    """Schemathesis, with all its checks, against the schema the app serves, through the WSGI app,
+    in the phases `st run` has for this schema: coverage (the deterministic edge cases of every
+    parameter, and every method the schema does not declare) and fuzzing (data the schema allows
+    and data it does not, for every operation). Examples and stateful have nothing to run: the
+    schema holds no examples and no links. Driven by hand rather than by schemathesis' pytest
+    loader, whose lazy fixtures do not run under pytest 9, and in this thread rather than by its
+    engine, whose worker threads could not see this test's rows."""
+    slugs = every_choice() + ["case-0-plain"]
+    config = schemathesis.Config.from_dict(SCHEMATHESIS_CONFIG)
+    config.projects.override.checks.update(included_check_names=["all"], max_response_time=10.0)
+    loaded = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app, config=config)
     operations = [result.ok() for result in loaded.get_all_operations()]
     assert len(operations) == 7
+    known_slugs = {
+        "incidents": st.sampled_from(slugs),
+        "categories": st.sampled_from(["beating", "physical-aggression", "censorship"]),
+        "regions": st.sampled_from(["kyiv", "abroad", "crimea"]),
+    }
+    started = time.monotonic()
+    covered = []
     for operation in operations:
-
-        @settings(
-            max_examples=12,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+        cases = loaded.iter_coverage_cases(
+            operation,
+            generation_modes=list(schemathesis.GenerationMode),
+            generation_config=loaded.config.generation_for(operation=operation, phase="coverage"),
         )
-        @given(case=operation.as_strategy())
-        def conforms(case):
-            case.call_and_validate(checks=CONFORMANCE_CHECKS)
+        for case in cases:
+            response = case.call_and_validate()
+            covered.append((operation.label, case.method.upper(), response.status_code))
+    fuzzed = []
+    for operation, mode in itertools.product(operations, schemathesis.GenerationMode):
+        if mode is schemathesis.GenerationMode.NEGATIVE and not operation_has_parameters(operation):
+            continue  # nothing to make invalid
+        fuzzed += run_schemathesis(operation, mode, known_slugs[operation.path.split("/")[2]])
+    elapsed = time.monotonic() - started
+    print(f"schemathesis: {len(covered)} + {len(fuzzed)} requests in {elapsed:.1f}s")
+    # Every undeclared method was tried on every path (and answered 405 with Allow).
+    assert {(label, method) for label, method, _ in covered if method != "GET"} >= {
+        (operation.label, method) for operation in operations for method in ("POST", "DELETE")
+    }
+    # The answers were not all 404s and 400s: every operation answered 200 some of the time.
+    assert {label for label, status in fuzzed if status == 200} == {op.label for op in operations}
 
-        conforms()
+
+def run_schemathesis(operation, mode, known_slug) -> list[tuple[str, int]]:
+    """Cases of one operation in one mode, each answer checked; (operation, status) of each.
+    A schema-valid case asks for a real slug half the time, so answers carry the records."""
+    sent = []
+    positive = mode is schemathesis.GenerationMode.POSITIVE
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), slug=known_slug | st.none())
+    def conforms(case, slug):
+        if slug is not None and positive and "slug" in (case.path_parameters or {}):
+            case.path_parameters["slug"] = slug
+        response = case.call_and_validate()
+        sent.append((operation.label, response.status_code))
+
+    conforms()
+    return sent
+
+
+def operation_has_parameters(operation) -> bool:
+    return bool(operation.definition.raw.get("parameters"))

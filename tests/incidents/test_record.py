@@ -274,7 +274,7 @@ def test_two_withheld_people_merged_stay_withheld_everywhere(client, admin_clien
     assert_never_published(client, [SECRET, "Інша Таємна"], [first, second])
     api = get(client, f"/api/incidents/{first.slug}/").json()["victims"][0]
     assert (api["name"], api["name_withheld"], api["person"]) == (None, True, None)
-    assert (api["sex"], api["age_group"]) == ("", "")  # the name is withheld: so are these
+    assert (api["sex"], api["age_group"]) == (None, None)  # the name is withheld: so are these
     rows = json.loads(body(get(client, "/incidents/export/sdg-16-10-1.json")))["records"]
     assert {(r["name_or_alias"], r["person_id"], r["sex"]) for r in rows} == {("", None, "")}
 

@@ -468,6 +468,24 @@ def _case(request) -> tuple[Complaint | None, bool]:
     return complaint, False
 
 
+def _track_limited(request, kind: str, code: str) -> bool:
+    """Count one try of a tracking code against its limits; True once one is exceeded."""
+    if kind == "old":
+        return _rate_limited(request, group="track-old", rate=settings.RATE_LIMIT_TRACK_OLD)
+    # Both counters move on every wrong code (no short-circuit): a guesser pays for each.
+    by_address = _rate_limited(request, group="track", rate=settings.RATE_LIMIT_TRACK)
+    prefix = hashlib.sha256(code[:4].encode()).hexdigest()[:16]
+    by_prefix = is_ratelimited(
+        request,
+        group="track-prefix",
+        key=lambda _group, _request: prefix,
+        rate=settings.RATE_LIMIT_TRACK_PREFIX,
+        method="POST",
+        increment=True,
+    )
+    return by_address or by_prefix
+
+
 @method_decorator(never_cache, name="dispatch")
 class TrackView(FormView):
     """Opening a case by its code. POST, so the code stays out of URLs and logs; a wrong
@@ -483,14 +501,26 @@ class TrackView(FormView):
             context["pending_reply"] = draft
         return context
 
-    def post(self, request, *args, **kwargs):
-        if _rate_limited(request, group="track", rate=settings.RATE_LIMIT_TRACK):
-            return render(request, "hotline/rate_limited.html", status=429)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form):
+        # Not a code at all: counted like a wrong one, per address.
+        if _rate_limited(self.request, group="track", rate=settings.RATE_LIMIT_TRACK):
+            return render(self.request, "hotline/rate_limited.html", status=429)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
-        complaint = intake.complaint_find_by_code(form.cleaned_data["code"])
+        """The right code always opens its case, whoever else shares the connection: only
+        wrong codes count, per address (RATE_LIMIT_TRACK) and, across all addresses, per the
+        code's first four symbols (RATE_LIMIT_TRACK_PREFIX), so neither a neighbour's
+        guesses nor a guesser's many addresses lock the reporter out or gain anything.
+        Codes of the first, shorter kind (60 bits) count every try, stricter
+        (RATE_LIMIT_TRACK_OLD): past it, not even the right one is looked up."""
+        code = tracking.normalise(form.cleaned_data["code"])
+        if len(code) < tracking.LENGTH and _track_limited(self.request, "old", code):
+            return render(self.request, "hotline/rate_limited.html", status=429)
+        complaint = intake.complaint_find_by_code(code)
         if complaint is None:
+            if _track_limited(self.request, "wrong", code):
+                return render(self.request, "hotline/rate_limited.html", status=429)
             context = {"form": TrackingForm(), "looked_up": True}
             return self.render_to_response(self.get_context_data(**context))
         draft = self.request.session.get(CASE_DRAFT_SESSION_KEY)

@@ -455,6 +455,11 @@ INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")
 RATE_LIMIT_TRACK = env("RATE_LIMIT_TRACK", default="20/h")
+# Wrong tracking codes beginning with the same four symbols, from all addresses together (a
+# guesser with many addresses); the right code always opens its case (hotline.views.TrackView).
+RATE_LIMIT_TRACK_PREFIX = env("RATE_LIMIT_TRACK_PREFIX", default="60/h")
+# Every try of a code of the first, 12-symbol kind (60 bits), per address: stricter.
+RATE_LIMIT_TRACK_OLD = env("RATE_LIMIT_TRACK_OLD", default="10/h")
 # Replies in one case inbox (a flood of replies would bury the staff's notifications).
 RATE_LIMIT_REPLY = env("RATE_LIMIT_REPLY", default="30/h")
 # The case inbox ends after this many minutes without a request.

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotline import tracking
@@ -286,24 +286,77 @@ def test_tracking_page_form_is_empty_after_a_lookup(client):
     assert f'value="{code}"' not in page
 
 
+def track(code, address="192.0.2.1"):
+    return Client(REMOTE_ADDR=address).post(reverse("hotline:track"), {"code": code}, follow=True)
+
+
+def opened(response) -> bool:
+    return response.status_code == 200 and 'id="complaint-status"' in response.content.decode()
+
+
 @pytest.mark.django_db
-def test_lookups_are_rate_limited_per_client(client):
+def test_wrong_codes_are_limited_per_address_and_the_right_code_still_opens(client):
+    """Issue 29: a newsroom, a shelter's Wi-Fi or a Tor exit shares the reporter's address;
+    twenty wrong codes from it used to lock the reporter out of their own case."""
     _, code = complaint_with_code()
     for _ in range(20):
-        assert (
-            client.post(
-                reverse("hotline:track"), {"code": tracking.generate()}, follow=True
-            ).status_code
-            == 200
-        )
-    response = client.post(reverse("hotline:track"), {"code": code}, follow=True)
-    assert response.status_code == 429
-    page = response.content.decode()
-    assert shown("Too many attempts") in page
-    assert 'id="complaint-status"' not in page
+        assert track(tracking.generate()).status_code == 200  # "no such code"
+    refused = track(tracking.generate())
+    assert refused.status_code == 429
+    assert shown("Too many attempts") in refused.content.decode()
+    assert opened(track(code))  # the reporter, behind the same address
+    assert track(tracking.generate(), "198.51.100.7").status_code == 200  # others: their own
 
-    other = Client(REMOTE_ADDR="198.51.100.7")
-    assert other.post(reverse("hotline:track"), {"code": code}, follow=True).status_code == 200
+
+@pytest.mark.django_db
+def test_a_guesser_with_many_addresses_gains_nothing_and_locks_nobody_out(settings):
+    settings.RATE_LIMIT_TRACK_PREFIX = "10/h"
+    _, code = complaint_with_code()
+    prefix = code[:4]
+
+    def near_miss():
+        return prefix + tracking.generate()[4:]
+
+    for n in range(10):  # ten addresses, one guess each, all aimed at the code's first symbols
+        assert track(near_miss(), f"203.0.113.{n}").status_code == 200
+    assert track(near_miss(), "203.0.113.99").status_code == 429  # a fresh address: refused
+    assert track(tracking.generate(), "203.0.113.98").status_code == 200  # other prefixes
+    assert opened(track(code, "203.0.113.97"))
+
+
+@pytest.mark.django_db
+def test_codes_of_the_first_kind_keep_a_stricter_limit(settings):
+    settings.RATE_LIMIT_TRACK_OLD = "3/h"
+    raw = "".join(tracking.ALPHABET[i % 32] for i in range(3, 15))
+    from .factories import ComplaintFactory
+
+    ComplaintFactory(tracking_code_hash=tracking.digest(raw))
+    for _ in range(3):
+        assert track(tracking.generate()[:14]).status_code == 200  # 12 symbols, wrong
+    assert track(raw).status_code == 429  # past it, not even the right one is looked up
+    assert opened(track(raw, "198.51.100.8"))
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None)
+@given(
+    wrong=st.integers(min_value=0, max_value=45),
+    typed=st.sampled_from(["as given", "lower", "spaces", "no dashes", "look-alikes"]),
+    last_octet=st.integers(min_value=1, max_value=254),
+)
+def test_whatever_a_neighbour_tried_the_right_code_opens_its_case(wrong, typed, last_octet):
+    _, code = complaint_with_code()
+    address = f"100.64.{wrong}.{last_octet}"
+    for _ in range(wrong):
+        track(tracking.generate(), address)
+    variant = {
+        "as given": code,
+        "lower": code.lower(),
+        "spaces": code.replace("-", " "),
+        "no dashes": code.replace("-", ""),
+        "look-alikes": code.replace("0", "O").replace("1", "l"),
+    }[typed]
+    assert opened(track(variant, address))
 
 
 @pytest.mark.django_db

@@ -29,6 +29,8 @@ def _hostile_settings(settings, tmp_path):
         "RATE_LIMIT_COMPLAINT",
         "RATE_LIMIT_TRACK",
         "RATE_LIMIT_TRACK_FAILURES",
+        "RATE_LIMIT_TRACK_PREFIX",
+        "RATE_LIMIT_TRACK_OLD",
     ):
         setattr(settings, name, UNLIMITED)
     # DRF reloads its settings when REST_FRAMEWORK changes; the throttle reads them per request.

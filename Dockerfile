@@ -13,7 +13,7 @@ RUN DEBUG=0 SECRET_KEY="collectstatic-only-$(python -c 'import secrets; print(se
     EVIDENCE_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
     python manage.py collectstatic --noinput \
  && useradd --system --home /app imi \
- && mkdir -p /data/private_media && chown imi /data/private_media
+ && mkdir -p /data/private_media && chown imi /data/private_media && chmod 700 /data/private_media
 
 USER imi
 EXPOSE 8000

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..vault import cipher
 from ..vault.evidence import CheckedFile
-from ..vault.storage import private_storage
+from ..vault.storage import make_private_dirs, private_storage
 from . import triage, uploads
 from .outbox import write_outbox
 
@@ -262,7 +262,7 @@ def _link_held(row: HeldFile, attachment: Attachment) -> cipher.Lock:
     the held row after commit; if the transaction fails, the attachment's name goes instead."""
     name = private_storage.generate_filename(attachment_path(attachment, ""))
     target = private_storage.path(name)
-    os.makedirs(os.path.dirname(target), exist_ok=True)
+    make_private_dirs(os.path.dirname(target))
     os.link(private_storage.path(row.file.name), target)
     attachment.file.name = name
     return row.lock

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from ..models import Attachment, HeldFile, Upload, held_file_path
 from ..vault import cipher, evidence
-from ..vault.storage import private_storage
+from ..vault.storage import open_private_new, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +144,8 @@ def _segments(upload: Upload) -> list[tuple[int, int, Path]]:
 def _write_encrypted(path: Path, chunks, file_key: bytes) -> None:
     """Ciphertext of `chunks` into a new file at `path`; nothing stays there on any error
     (a full disk, a cut connection)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(path, "xb") as out:
+        with open_private_new(path) as out:
             for block in cipher.encrypt(chunks, file_key):
                 out.write(block)
     except BaseException:

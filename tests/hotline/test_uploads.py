@@ -350,8 +350,10 @@ def test_a_full_disk_gives_a_clear_error_and_nothing_half_written_is_kept(
     with django_capture_on_commit_callbacks(execute=True):
         full = tus.patch(url, 300_000, data[300_000:])
     assert full.status_code == 507
-    assert full.content.decode().startswith(
-        said("The server has no room to store your file right now.").split(" Nothing")[0]
+    assert full.content.decode() == said(
+        "The server has no room to store your file right now. Nothing was lost: what arrived"
+        " is kept, and the upload can go on later. Please try again in a while or call the"
+        " hotline."
     )
     assert offset_of(tus, url) == 300_000
     assert not HeldFile.objects.exists()
@@ -430,3 +432,38 @@ def test_a_piece_arriving_after_the_upload_was_cancelled_is_refused_cleanly(clie
         uploads.upload_append(upload=upload, offset=0, stream=io.BytesIO(data), count=len(data))
     assert refused.value.status == 404
     assert tus.head(url).status_code == 404
+
+
+def test_every_stored_file_and_folder_is_the_services_users_alone(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Issue 29: evidence was written 0644 (encrypted, but anyone on the host could copy
+    it). Every way a file is written — a piece of a large upload, a held file, evidence sent
+    with the form, a held file linked into evidence — leaves nothing for group or others,
+    whatever the process's umask."""
+    import os
+    import stat
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    old_umask = os.umask(0o022)
+    try:
+        data = video_bytes(200_000)
+        tus = Tus(client)
+        url = tus.start(len(data), name="clip.mp4")
+        assert tus.patch(url, 0, data[:100_000]).status_code == 204  # a piece, not whole yet
+        root = Path(settings.PRIVATE_MEDIA_ROOT)
+        modes = {p: stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")}
+        with django_capture_on_commit_callbacks(execute=True):
+            tus.send(url, data, [])  # whole: a held file
+            photo = SimpleUploadedFile("photo.png", png_bytes(), "image/png")
+            wrong = {**complaint_post_data(description="Too short."), "attachments": [photo]}
+            client.post("/complaint/", wrong)  # the photo is held too
+            assert client.post("/complaint/", complaint_post_data()).status_code == 302
+        modes |= {p: stat.S_IMODE(p.stat().st_mode) for p in root.rglob("*")}
+    finally:
+        os.umask(old_umask)
+    assert Complaint.objects.get().attachments.count() == 2
+    assert len(modes) > 4  # pieces, held files, evidence and their folders were all seen
+    loose = {str(p): oct(m) for p, m in modes.items() if m & 0o077}
+    assert not loose

@@ -183,6 +183,8 @@ class Site:
             STAFF_NOTIFY_EMAILS="duty@example.org",
             NOTIFY_SWEEP_AFTER_SECONDS="0",
             GUNICORN_BIND=f"127.0.0.1:{self.port}",
+            # Reached directly by these tests (imi_portal.gunicorn refuses that otherwise).
+            GUNICORN_DIRECT="1",
             WEB_CONCURRENCY="2",
         )
         self.process = None

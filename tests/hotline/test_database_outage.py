@@ -123,6 +123,17 @@ def test_postgres_restarted_mid_submission_keeps_the_statement(tmp_path):
         assert status == 503
         assert headers["Content-Type"].startswith("application/json")
         assert json.loads(body)["detail"]
+        # Issue 29: the pages too say what happened, in their language, with the hotline
+        # (they used to be the generic 500 page with no number). Uncached pages, for a
+        # visitor with a session and one without.
+        for path, language in (("/complaint/", "uk"), ("/en/incidents/?q=camera", "en")):
+            for who in (visitor, Browser(site.port)):
+                status, headers, body, _ = who.get(path)
+                assert status in (500, 503), (path, status)
+                assert f'<html lang="{language}">' in body, path
+                assert 'href="tel:+380' in body, path
+                assert "Traceback" not in body and "OperationalError" not in body
+                assert headers.get("Cache-Control") == "no-store"
         resend = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
         assert resend["submission_key"] == data["submission_key"]
 

@@ -25,8 +25,10 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _TRUE
 
 
-if not _flag("DEBUG") and not os.environ.get("TRUSTED_PROXY_NETWORKS") and not _flag(
-    "GUNICORN_DIRECT"
+if (
+    not _flag("DEBUG")
+    and not os.environ.get("TRUSTED_PROXY_NETWORKS")
+    and not _flag("GUNICORN_DIRECT")
 ):
     raise SystemExit(
         "imi_portal.gunicorn: refusing to serve production traffic without the proxy in "

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 
-
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 

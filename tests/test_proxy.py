@@ -324,7 +324,14 @@ def test_a_1_gib_chunked_body_is_refused_before_a_byte_is_written(front):
     from tests.hotline.helpers import said
 
     _site, nginx = front
-    for path in ("/complaint/", "/en/complaint/", "/callback/", "/admin/login/", "/"):
+    for path in (
+        "/complaint/",
+        "/en/complaint/",
+        "/complaint/upload/",  # the large-file route's own location
+        "/callback/",
+        "/admin/login/",
+        "/",
+    ):
         with socket.create_connection(("127.0.0.1", nginx.port), timeout=10) as sock:
             sock.sendall(
                 f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"

@@ -392,3 +392,15 @@ def test_with_gunicorn_gone_nginx_answers_with_the_sites_page_and_the_hotline(
     assert said("The site is not answering right now", language) in body
     assert "tel:+380" in body and "nginx" not in lowered
     assert "back button" in lowered or "назад" in lowered  # what was typed: how to keep it
+
+
+def test_trace_is_refused_with_the_allowed_methods_everywhere(front):
+    _site, nginx = front
+    for path, allowed in (("/static/css/site.css", "GET, HEAD"), ("/", "GET, HEAD, OPTIONS")):
+        head = _raw(
+            nginx.port,
+            f"TRACE {path} HTTP/1.1\r\nHost: {HOST}\r\nX-Forwarded-Proto: https\r\n"
+            "Connection: close\r\n\r\n".encode(),
+        ).split("\r\n\r\n")[0]
+        assert " 405 " in head.splitlines()[0], (path, head)
+        assert f"allow: {allowed}".lower() in head.lower(), (path, head)

@@ -14,7 +14,8 @@ from types import SimpleNamespace
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import override
@@ -507,6 +508,17 @@ class LanguageFilterBackend(DjangoFilterBackend):
         }
 
 
+def _public_update_count():
+    counted = (
+        IncidentUpdate.objects.filter(incident=OuterRef("pk"), is_public=True)
+        .order_by()
+        .values("incident")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Published incidents",
@@ -543,7 +555,11 @@ class IncidentViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
             incidents.with_card_data()
             .defer(None)
             .defer("search_vector")
-            .annotate(public_updates=Count("updates", filter=Q(updates__is_public=True)))
+            # A count per row in a subquery, not an aggregate over the join: GROUP BY made the
+            # database read and group every listed incident (78,732 of them) with the updates
+            # before the LIMIT (issue 30: 1.5 requests a second); the subquery runs for the
+            # 50 rows of the page only.
+            .annotate(public_updates=_public_update_count())
             .prefetch_related(
                 Prefetch("victims", queryset=selectors.victims_for_public()),
                 "sources",

@@ -181,7 +181,25 @@ class EvidenceField(forms.FileField):
         return checked
 
 
-class ComplaintForm(IntakeFormMixin, forms.ModelForm):
+class HeldFilesMixin:
+    """A form that sends, besides its own files, those this session holds (a refused form's,
+    large files finished sending: hotline.HeldFile); at most MAX_FILES in all."""
+
+    held_files: list = []
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        total = len(files) + len(self.held_files)
+        if total > evidence.MAX_FILES:
+            raise ValidationError(
+                _("Attach at most %(max)d files (you attached %(count)d)."),
+                params={"max": evidence.MAX_FILES, "count": total},
+                code="too_many",
+            )
+        return files
+
+
+class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
     consent_processing = forms.BooleanField(required=True)
     # Asked first, in plain words: "not safe now" puts the complaint at the top of the desk
     # (hotline.services.triage.start) and the hotline above everything on the thank-you page.
@@ -384,17 +402,6 @@ class ComplaintForm(IntakeFormMixin, forms.ModelForm):
                     cleaned[name] = False if name == "victim_agreed_to_be_named" else ""
         return cleaned
 
-    def clean_attachments(self):
-        files = self.cleaned_data["attachments"]
-        total = len(files) + len(self.held_files)
-        if total > evidence.MAX_FILES:
-            raise ValidationError(
-                _("Attach at most %(max)d files (you attached %(count)d)."),
-                params={"max": evidence.MAX_FILES, "count": total},
-                code="too_many",
-            )
-        return files
-
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
         if value is None:
@@ -448,7 +455,7 @@ class PlainTextField(forms.CharField):
         return super().to_python(value)
 
 
-class CaseReplyForm(ErrorSummaryMixin, forms.Form):
+class CaseReplyForm(HeldFilesMixin, ErrorSummaryMixin, forms.Form):
     """The reporter's reply in their case inbox: words, evidence or both."""
 
     non_field_errors_field = "text"
@@ -472,17 +479,6 @@ class CaseReplyForm(ErrorSummaryMixin, forms.Form):
         # Large files this session finished sending (hotline.HeldFile): sent with the reply.
         self.held_files = list(held_files)
         self.fields["attachments"].widget.attrs["accept"] = evidence.ACCEPT_ATTRIBUTE
-
-    def clean_attachments(self):
-        files = self.cleaned_data["attachments"]
-        total = len(files) + len(self.held_files)
-        if total > evidence.MAX_FILES:
-            raise ValidationError(
-                _("Attach at most %(max)d files (you attached %(count)d)."),
-                params={"max": evidence.MAX_FILES, "count": total},
-                code="too_many",
-            )
-        return files
 
     def clean(self):
         cleaned = super().clean()

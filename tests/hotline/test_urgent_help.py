@@ -25,6 +25,19 @@ from .test_notifications import (
 )
 
 
+def admin_add_data(**overrides) -> dict:
+    """A complaint as staff type it into the admin's "Add" page (taken by phone)."""
+    return complaint_post_data(**overrides) | {
+        "status": "new",
+        "priority": "2",
+        "attachments-TOTAL_FORMS": "0",
+        "attachments-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        "language": "uk",
+    }
+
+
 def send(client, language="uk", **overrides):
     prefix = "/en" if language == "en" else ""
     return client.post(f"{prefix}/complaint/", complaint_post_data(**overrides))
@@ -56,17 +69,7 @@ def test_staff_adding_a_complaint_for_someone_in_danger_gets_the_same_timer(admi
     client = admin_client
     page = client.get(reverse("admin:hotline_complaint_add"))
     assert page.status_code == 200
-    data = complaint_post_data(safety="not_safe", email="added@example.org")
-    data.pop("help_needed", None)
-    data |= {
-        "status": "new",
-        "priority": "2",
-        "attachments-TOTAL_FORMS": "0",
-        "attachments-INITIAL_FORMS": "0",
-        "notes-TOTAL_FORMS": "0",
-        "notes-INITIAL_FORMS": "0",
-        "language": "uk",
-    }
+    data = admin_add_data(safety="not_safe", email="added@example.org")
     response = client.post(reverse("admin:hotline_complaint_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     added = Complaint.objects.get(email="added@example.org")
@@ -204,17 +207,8 @@ def test_a_later_edit_does_not_restart_the_urgent_timer(client, triage):
 @pytest.mark.django_db
 def test_staff_adding_a_complaint_without_the_consent_is_told_not_served_a_500(admin_client):
     """ "Add" used to end in an IntegrityError: the consent was read-only, so never given."""
-    data = complaint_post_data(email="noconsent@example.org")
+    data = admin_add_data(email="noconsent@example.org")
     del data["consent_processing"]
-    data |= {
-        "status": "new",
-        "priority": "2",
-        "attachments-TOTAL_FORMS": "0",
-        "attachments-INITIAL_FORMS": "0",
-        "notes-TOTAL_FORMS": "0",
-        "notes-INITIAL_FORMS": "0",
-        "language": "uk",
-    }
     response = admin_client.post(reverse("admin:hotline_complaint_add"), data)
     assert response.status_code == 200
     assert not Complaint.objects.exists()

@@ -81,3 +81,53 @@ def test_reporting_for_a_colleague_in_danger_then_call_me_now(
     assert complaint.priority == Complaint.Priority.URGENT
     assert complaint.help_needed == ["legal"]
     assert CallbackRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_desk_sees_who_is_in_danger_and_who_reported_for_whom(
+    live_server, new_page, signed_in, screenshot_dir, width
+):
+    import uuid
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from hotline.services import intake
+
+    triage = get_user_model().objects.create_user("triage", "triage@imi.example", "pw 1234567")
+    triage.is_staff = True
+    triage.save()
+    triage.groups.add(Group.objects.get(name="Triage"))
+    complaint, _code = intake.complaint_submit(
+        data={
+            "for_someone_else": True,
+            "victim_name": "Тарас Затриманенко",
+            "victim_outlet": "Вигадане ТБ",
+            "victim_relation": "колега, редакторка",
+            "phone": "+380501234561",
+            "region": Region.objects.get(slug="kyiv"),
+            "category": Category.objects.get(slug="threats"),
+            "description": DESCRIPTION,
+            "consent_processing": True,
+            "safety": Complaint.Safety.NOT_SAFE,
+            "help_needed": ["legal", "relocation"],
+        },
+        files=[],
+        language="uk",
+        submission_key=uuid.uuid4(),
+    )
+    desk = signed_in(new_page(width=width, locale="uk-UA"), triage)
+    desk.goto(f"{live_server.url}/admin/hotline/complaint/")
+    row = desk.locator("#result_list tbody tr").first
+    expect(row).to_contain_text(said("not safe now"))
+    expect(row).to_contain_text(said("reported for someone else"))
+    expect(row).to_contain_text(said("Urgent"))
+    desk.screenshot(path=screenshot_dir / f"desk-urgent-list-uk-{width}.png", full_page=True)
+    desk.goto(f"{live_server.url}/admin/hotline/complaint/{complaint.pk}/change/")
+    expect(desk.locator(".field-reported_for")).to_contain_text("Тарас Затриманенко, Вигадане ТБ")
+    expect(desk.locator(".field-reported_for")).to_contain_text("колега, редакторка")
+    expect(desk.locator(".field-help_needed_list")).to_contain_text(
+        said("A lawyer or legal advice")
+    )
+    expect(desk.locator(".field-safety")).to_contain_text(said("Not safe now"))
+    desk.screenshot(path=screenshot_dir / f"desk-urgent-complaint-uk-{width}.png", full_page=True)

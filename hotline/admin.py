@@ -744,6 +744,15 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
             form.base_fields["consent_processing"].required = True
         return form
 
+    # What the desk must see first: whether the person is safe, what help they asked for,
+    # and for whom the report was made (they used to sit below thirty other fields).
+    FIRST = ("safety", "help_needed_list", "for_someone_else", "reported_for")
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        first = [name for name in self.FIRST if name in fields]
+        return first + [name for name in fields if name not in first]
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("hotline.change_complaint"):

@@ -520,7 +520,9 @@ class TrackView(FormView):
         complaint = intake.complaint_find_by_code(code)
         if complaint is None:
             if _track_limited(self.request, "wrong", code):
-                return render(self.request, "hotline/rate_limited.html", status=429)
+                return render(
+                    self.request, "hotline/rate_limited.html", {"wrong_code": True}, status=429
+                )
             context = {"form": TrackingForm(), "looked_up": True}
             return self.render_to_response(self.get_context_data(**context))
         draft = self.request.session.get(CASE_DRAFT_SESSION_KEY)

@@ -130,4 +130,7 @@ def test_the_desk_sees_who_is_in_danger_and_who_reported_for_whom(
         said("A lawyer or legal advice")
     )
     expect(desk.locator(".field-safety")).to_contain_text(said("Not safe now"))
+    # First on the page, above the contacts and the story.
+    rows = desk.locator("fieldset .form-row").evaluate_all("(rows) => rows.map((r) => r.className)")
+    assert "field-safety" in rows[0], rows[:3]
     desk.screenshot(path=screenshot_dir / f"desk-urgent-complaint-uk-{width}.png", full_page=True)

@@ -14,7 +14,7 @@ from hotline.models import Complaint
 from incidents.models import Incident
 
 from .factories import CaseMessageFactory, complaint_with_code
-from .helpers import complaint_post_data, shown
+from .helpers import complaint_post_data, said, shown
 
 CODE_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
 # Codes given out today (16 symbols) and before December 2026 (12).
@@ -304,6 +304,15 @@ def test_wrong_codes_are_limited_per_address_and_the_right_code_still_opens(clie
     refused = track(tracking.generate())
     assert refused.status_code == 429
     assert shown("Too many attempts") in refused.content.decode()
+    from imi_portal.context_processors import _hotline
+
+    message = said(
+        "This code does not open a case, and too many wrong codes were tried in a short time."
+        " The right code always opens its case: compare yours sign by sign with where you"
+        " saved it, or call the hotline %(number)s: we are available 24/7.",
+        number=_hotline()["display"],
+    )
+    assert message.split(":")[0] in refused.content.decode()  # up to its first colon
     assert opened(track(code))  # the reporter, behind the same address
     assert track(tracking.generate(), "198.51.100.7").status_code == 200  # others: their own
 

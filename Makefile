@@ -72,7 +72,9 @@ lock: $(VENV)/.dev ## re-pin requirements/*.txt from the ranges in pyproject.tom
 	$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links -o requirements/base.txt pyproject.toml
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	# Extras kept here: pip-audit asks for cachecontrol[filecache], and pip's hash-checking
+	# mode refuses an extra the lock does not pin (it fetched the newest cachecontrol instead).
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --extra dev -o requirements/dev.txt pyproject.toml
 
 bench: $(VENV)/.dev ## the public pages at 100,000 incidents, cache on and off (needs PostgreSQL, Redis, wrk)

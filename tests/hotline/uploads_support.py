@@ -18,8 +18,11 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
 def video_bytes(size: int, seed: int = 1) -> bytes:
     """An MP4 by its head (what the type check reads), the rest random: `size` bytes."""
-    body = random.Random(seed).randbytes(max(size - len(MP4_HEAD), 0))
-    return (MP4_HEAD + body)[:size]
+    rng, left, parts = random.Random(seed), max(size - len(MP4_HEAD), 0), [MP4_HEAD]
+    while left > 0:  # in blocks: randbytes cannot make 300 MB at once (a C int of bits)
+        parts.append(rng.randbytes(min(left, 64 * CHUNK)))
+        left -= len(parts[-1])
+    return b"".join(parts)[:size]
 
 
 def metadata(**values: str) -> str:

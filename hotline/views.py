@@ -1,4 +1,3 @@
-import copy
 import datetime
 import functools
 import hashlib
@@ -8,7 +7,6 @@ import time
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -266,29 +264,28 @@ class ComplaintView(IntakeView):
         """The hourly limit was reached: everything typed comes back, and so does every file
         that passes its checks, held for this visitor as after a refused field; the banner
         names what was kept and what was not."""
-        self.files_outcome = self.hold_posted_files()
+        if self.request.FILES.getlist("attachments"):
+            form = self.get_form()
+            form.is_valid()  # the files' checks, as on any post (nothing is saved)
+            self.files_outcome = self.hold_passed_files(form)
         return super().limited(seconds_left)
 
-    def hold_posted_files(self) -> dict:
-        files = [f for f in self.request.FILES.getlist("attachments") if f]
-        if not files:
-            return {}
-        field = copy.deepcopy(self.get_form_class().base_fields["attachments"])
-        if len(files) + len(self.held_files()) > MAX_FILES:
-            # More than the form takes: the visitor chooses which (as form_invalid does).
-            return {
-                "kept": [],
-                "refused": [_("More than %(max)d files: none was kept.") % {"max": MAX_FILES}],
-            }
-        refused = []
-        try:
-            field.clean(files)
-        except ValidationError as error:
-            refused = list(error.messages)
-        kept = getattr(field, "passed", [])
+    def hold_passed_files(self, form) -> dict:
+        """Files that passed their checks are kept for this visitor, so neither a wrong
+        field, a refused file nor the hourly limit costs them the rest of their evidence. A
+        refused file is never kept (the visitor sees which file and why), nor any of more
+        files than the form takes (the visitor chooses which to send). Says which."""
+        if form.has_error("attachments", code="too_many"):
+            refused = _("More than %(max)d files: none was kept.") % {"max": MAX_FILES}
+            return {"kept": [], "refused": [refused]}
+        kept = getattr(form.fields["attachments"], "passed", None) or []
         if kept:
             intake.held_files_hold(holder=_holder(self.request, create=True), files=kept)
-        return {"kept": [checked.name for checked in kept], "refused": refused}
+            form.held_files = self.held_files()
+        return {
+            "kept": [checked.name for checked in kept],
+            "refused": list(form.errors.get("attachments", [])),
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -304,15 +301,7 @@ class ComplaintView(IntakeView):
         return kwargs
 
     def form_invalid(self, form):
-        # Files that passed their checks are kept for this visitor, so neither a wrong field
-        # nor a refused file costs them the rest of their evidence. A refused file is never
-        # kept (the visitor sees which file and why).
-        checked = getattr(form.fields["attachments"], "passed", None)
-        if form.has_error("attachments", code="too_many"):
-            checked = None  # more than the form takes: the visitor chooses which to send
-        if checked:
-            intake.held_files_hold(holder=_holder(self.request, create=True), files=checked)
-            form.held_files = self.held_files()
+        self.hold_passed_files(form)
         return super().form_invalid(form)
 
     def submit(self, form):

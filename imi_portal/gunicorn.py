@@ -8,6 +8,8 @@ POST bodies, which are never logged.
 
 import os
 
+import environ
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 accesslog = "-"
@@ -18,17 +20,13 @@ access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 # down. nginx holds slow clients (deploy/nginx); where it is in front, TRUSTED_PROXY_NETWORKS
 # names it. Without that, gunicorn refuses to start in production unless GUNICORN_DIRECT
 # says, explicitly, that it is meant to be reached directly (a test, a private network).
-_TRUE = {"1", "true", "yes", "on", "y", "ok"}
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in _TRUE
-
+# The settings' own reader (django-environ): "1", "true", "yes", "on" and the rest alike.
+_env = environ.Env()
 
 if (
-    not _flag("DEBUG")
+    not _env.bool("DEBUG", default=False)
     and not os.environ.get("TRUSTED_PROXY_NETWORKS")
-    and not _flag("GUNICORN_DIRECT")
+    and not _env.bool("GUNICORN_DIRECT", default=False)
 ):
     raise SystemExit(
         "imi_portal.gunicorn: refusing to serve production traffic without the proxy in "

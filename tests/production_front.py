@@ -2,6 +2,7 @@
 with production settings (tests/hotline/live_site.Site). Used by tests/test_proxy.py,
 tests/test_page_weight.py, bench/replicas.py and audit/run.py."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -90,6 +91,24 @@ class Nginx:
     def body_temp_files(self) -> list[Path]:
         root = self.prefix / "client_body"
         return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@contextlib.contextmanager
+def behind_nginx(tmp: Path, **env):
+    """gunicorn (production settings, `env` on top) behind nginx from deploy/nginx, both on
+    loopback: (site, nginx). gunicorn trusts the scheme and the address from nginx only."""
+    site = Site(tmp, redis_port=free_port(), smtp_port=free_port())
+    site.env.update(FORWARDED_ALLOW_IPS="127.0.0.1", TRUSTED_PROXY_NETWORKS="127.0.0.1/32", **env)
+    site.env.pop("SECURE_PROXY_SSL_HEADER", None)
+    site.prepare()
+    site.start()
+    nginx = Nginx(tmp / "nginx", site.port, tmp / "static")
+    try:
+        nginx.start()
+        yield site, nginx
+    finally:
+        nginx.stop()
+        site.stop()
 
 
 class DemoFront:

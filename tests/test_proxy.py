@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hotline.live_site import HOST, Browser, Site
+from tests.hotline.live_site import HOST, Browser
 from tests.hotline.worker_support import free_port
-from tests.production_front import NGINX, Nginx
+from tests.production_front import NGINX, Nginx, behind_nginx
 
 pytestmark = [
     pytest.mark.one_database,  # gunicorn on a database file of its own
@@ -35,24 +35,14 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("front")
-    site = Site(tmp, redis_port=free_port(), smtp_port=free_port())
-    site.env.update(
+    (tmp / "gunicorn-tmp").mkdir()
+    with behind_nginx(
+        tmp,
         WEB_CONCURRENCY="2",
-        # gunicorn takes the scheme from nginx only, and nginx connects from 127.0.0.1.
-        FORWARDED_ALLOW_IPS="127.0.0.1",
-        TRUSTED_PROXY_NETWORKS="127.0.0.1/32",
         TMPDIR=str(tmp / "gunicorn-tmp"),
         RATE_LIMIT_CALLBACK="1000/h",
-    )
-    site.env.pop("SECURE_PROXY_SSL_HEADER", None)
-    (tmp / "gunicorn-tmp").mkdir()
-    site.prepare()
-    site.start()
-    nginx = Nginx(tmp / "nginx", site.port, tmp / "static")
-    nginx.start()
-    yield site, nginx
-    nginx.stop()
-    site.stop()
+    ) as (site, nginx):
+        yield site, nginx
 
 
 def visitor_via(nginx) -> Browser:

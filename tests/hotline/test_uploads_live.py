@@ -18,7 +18,7 @@ from tusclient.exceptions import TusCommunicationError, TusUploadFailed
 
 from tests.hotline.live_site import HOST, Site
 from tests.hotline.worker_support import free_port
-from tests.production_front import NGINX, Nginx
+from tests.production_front import NGINX, behind_nginx
 
 from .uploads_support import CHUNK, Session, video_bytes
 
@@ -38,20 +38,8 @@ SIZE = int(os.environ.get("UPLOAD_TEST_PIECES", "30")) * CHUNK
 @pytest.fixture(scope="module")
 def front(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("uploads-front")
-    site = Site(tmp, redis_port=free_port(), smtp_port=free_port())
-    site.env.update(
-        FORWARDED_ALLOW_IPS="127.0.0.1",
-        TRUSTED_PROXY_NETWORKS="127.0.0.1/32",
-        EVIDENCE_UPLOAD_CHUNK_BYTES=str(CHUNK),
-    )
-    site.env.pop("SECURE_PROXY_SSL_HEADER", None)
-    site.prepare()
-    site.start()
-    nginx = Nginx(tmp / "nginx", site.port, tmp / "static")
-    nginx.start()
-    yield site, nginx
-    nginx.stop()
-    site.stop()
+    with behind_nginx(tmp, EVIDENCE_UPLOAD_CHUNK_BYTES=str(CHUNK)) as (site, nginx):
+        yield site, nginx
 
 
 class CuttingProxy:

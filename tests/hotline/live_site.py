@@ -63,14 +63,15 @@ class Browser:
         self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
-    def request(self, method, path, data=None):
+    def request(self, method, path, data=None, *, headers=None, body=None):
+        """`data`: a form to post; or `body` as it is, with `headers` of the caller's."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         headers = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
         }
-        body = None
         if data is not None:
             body = urlencode(data, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -2,14 +2,13 @@
 protocol spoken through Django's test client."""
 
 import base64
-import http.client
 import io
 import random
 import re
 
 from tusclient import client as tus_client
 
-from .live_site import HOST
+from .live_site import HOST, Browser
 
 # The piece size the live tests and the bench give the server (EVIDENCE_UPLOAD_CHUNK_BYTES).
 CHUNK = 1024 * 1024
@@ -73,12 +72,12 @@ class Tus:
             start = end
 
 
-class Session:
-    """A browser session: its cookies and CSRF token, from the complaint form."""
+class Session(Browser):
+    """A browser session (live_site.Browser: its cookies) with the CSRF token of the
+    complaint form, speaking tus."""
 
     def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
+        super().__init__(port, timeout=60)
         status, _headers, page = self.request("GET", "/complaint/")
         assert status == 200
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
@@ -94,16 +93,10 @@ class Session:
         }
 
     def request(self, method, path, headers=None, body=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        connection.request(method, path, body=body, headers={**self.headers, **(headers or {})})
-        response = connection.getresponse()
-        text = response.read().decode(errors="replace")
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        connection.close()
-        return response.status, dict(response.getheaders()), text
+        status, answer, text, _elapsed = super().request(
+            method, path, headers={**self.headers, **(headers or {})}, body=body
+        )
+        return status, answer, text
 
     def create(self, length: int, name: str = "video.mp4") -> str:
         status, headers, text = self.request(

@@ -250,3 +250,35 @@ def test_staff_correcting_the_persons_name_sends_a_story_that_uses_it_back_to_dr
     assert client.post(url, data, follow=True).status_code == 200
     incident.refresh_from_db()
     assert incident.status == Incident.Status.DRAFT
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    anonymous=st.booleans(),
+    withdrawn=st.booleans(),
+    for_someone_else=st.booleans(),
+    agreed=st.booleans(),
+)
+def test_the_querysets_rule_and_the_models_rule_agree(
+    anonymous, withdrawn, for_someone_else, agreed
+):
+    """Who is protected is said twice, for one complaint (Complaint.name_withheld) and for
+    thousands at once (ComplaintQuerySet.names_protected, read by every publication check):
+    the two must never disagree."""
+    from django.utils import timezone
+
+    def example():
+        complaint = ComplaintFactory(
+            anonymous=anonymous,
+            consent_withdrawn_at=timezone.now() if withdrawn else None,
+            for_someone_else=for_someone_else,
+            victim_name="Ірина Бондар" if for_someone_else else "",
+            victim_agreed_to_be_named=agreed,
+        )
+        listed = Complaint.objects.names_protected().filter(pk=complaint.pk).exists()
+        assert listed == (complaint.name_withheld or complaint.for_someone_else)
+
+    in_savepoint(example)

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import search
+from . import public_cache, search
 from .text import render_markdown
 
 
@@ -592,6 +592,14 @@ class Incident(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # A cached public page depends on every incident it read (public_cache.reading):
+        # the marks of those incidents drop it when they change.
+        instance = super().from_db(db, field_names, values)
+        public_cache.read(instance.pk)
+        return instance
 
     @property
     def is_public(self) -> bool:

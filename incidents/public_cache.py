@@ -1,26 +1,49 @@
-"""Whole public pages in the shared cache, for anonymous visitors, dropped on every change.
+"""Whole public pages in the shared cache, for anonymous visitors: dropped where they changed,
+refreshed in the background of a busy day.
 
-Every cached page is stored with the *content version* it was rendered at, a token in the
-cache that the incident services replace (`bump_version`) when a write commits: a published,
-edited or deleted incident, a category, region or method note changed, a scheduled article
-gone live. A page of an older version is never served; it is rendered anew. The version and
-the page come back from Redis in one round trip.
+Every change to public content takes the next number of one counter (`SEQ_KEY`), and the
+services say what the change touched (`changed`):
+
+- **an incident** (written, published, withdrawn, deleted, its victims or updates edited):
+  the incident is marked with the number. A page is never served when an incident it *read*
+  while it was rendered (any `Incident` loaded from the database: its cards, the article,
+  its translations, related stories, "also targeted in" links, a feed's items) was marked
+  after the page began to render. An unpublished story, a name taken out, a withdrawn
+  consent are gone from every page that showed them at once;
+- **anything else the pages show** (categories, regions, a method note, a merged person, a
+  published monthly report, a rebuild): every page is dropped (`HARD_KEY`);
+- and every change, of either kind, makes every page *stale* (`FRESH_KEY`): the counts, the
+  first page of the list, the barometer may now differ. A stale page is still served while
+  one request renders it anew (stale-while-revalidate: a lock in the cache lets one
+  request through, the others get the stale page at once), so a publication on a busy day
+  does not empty the site's cache the way one content version did: only what showed the
+  changed incident is dropped.
+
+The counter, the marks and the two versions live in the `default` cache (a Redis that never
+evicts: a mark that an evicting cache dropped would bring back a page that showed a
+withdrawn story); the pages live in the `pages` cache (an evicting Redis in production).
+The counter starts from the clock, so a counter lost with its Redis restarts above every
+number it gave.
 
 What is never cached: anything for a signed-in user (staff preview drafts), a request that
 carries a session or pending messages, a response that sets a cookie or used the CSRF token
-(a page with a form), anything but a 200. With the cache unreachable (Redis down: the
-default cache's fallback is per process and would miss version bumps), pages are rendered
-as if there were no cache at all.
+(a page with a form), anything but a 200. With either cache unreachable (Redis down: the
+fallback is per process and would miss the marks), pages are rendered as if there were no
+cache at all. Searches are cached like any page, by their normalised query.
 
 Django's `cache_page` keys a page by the Vary'd headers (Cookie, Accept-Language), which
-splits it per visitor as soon as a csrftoken cookie exists, and it has no version to drop
-all pages at once; hence this small decorator on Django's cache API.
+splits it per visitor as soon as a csrftoken cookie exists, and it has neither marks nor a
+way to drop all pages at once; hence this small decorator on Django's cache API.
 """
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
@@ -30,8 +53,17 @@ from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "public-pages:version"
+SEQ_KEY = "public-pages:seq"
+HARD_KEY = "public-pages:version"
+FRESH_KEY = "public-pages:fresh"
+MARK_KEY = "public-pages:incident:{}"
+LOCK_KEY = "public-pages:render:{}"
 SKIP_COOKIES = ("sessionid", "messages")
+# How long one request may hold a stale page's re-render before another may try.
+LOCK_SECONDS = 30
+
+# The incidents a page read while it was rendered (Incident.from_db adds to it).
+_reading: contextvars.ContextVar[set | None] = contextvars.ContextVar("reading", default=None)
 
 
 def page_cache():
@@ -39,44 +71,91 @@ def page_cache():
     return caches["pages"]
 
 
+def control_cache():
+    """The cache for the counter, the marks and the versions: one that does not evict."""
+    return caches["default"]
+
+
 def enabled() -> bool:
-    return getattr(settings, "PUBLIC_PAGE_CACHE", True) and not getattr(
-        page_cache(), "is_down", False
+    return (
+        getattr(settings, "PUBLIC_PAGE_CACHE", True)
+        and not getattr(page_cache(), "is_down", False)
+        and not getattr(control_cache(), "is_down", False)
     )
 
 
-def bump_version() -> None:
-    """A new content version: every cached public page is stale from now on.
+def _next_number() -> int:
+    cache = control_cache()
+    try:
+        return cache.incr(SEQ_KEY)
+    except ValueError:  # never set, or lost with its Redis: start above every earlier number
+        start = time.time_ns()
+        if cache.add(SEQ_KEY, start, None):
+            # Lost with it, the versions: pages of before the start are out of date.
+            for key in (HARD_KEY, FRESH_KEY):
+                cache.set(key, start, None)
+        return cache.incr(SEQ_KEY)
+
+
+def changed(*, incidents: Iterable[int] | None = None) -> None:
+    """Record a change to public content (see the module text): `incidents`, the pks of the
+    incidents written; None for a change that may show on any page.
 
     The services call it twice: at once (so a reader in the same transaction, a test or a
     shell, never sees an older page) and after commit (so a page rendered by another request
     between the two, from the data before the commit, is dropped too)."""
     try:
-        page_cache().set(VERSION_KEY, str(time.time_ns()), None)
+        number = _next_number()
+        values = {FRESH_KEY: number}
+        if incidents is None:
+            values[HARD_KEY] = number
+        else:
+            values.update({MARK_KEY.format(pk): number for pk in incidents})
+        control_cache().set_many(values, None)
     except Exception:  # a cache outage must not fail the write that already committed
         logger.warning("Could not drop the cached public pages", exc_info=True)
 
 
+def bump_version() -> None:
+    """Every cached public page is dropped: a change that may show anywhere."""
+    changed(incidents=None)
+
+
+def _current(key: str, found: dict) -> int:
+    value = found.get(key)
+    if value is None:  # lost (or never set): everything before now is out of date
+        value = _now()
+        if not control_cache().add(key, value, None):
+            value = control_cache().get(key) or value
+    return int(value)
+
+
 def version() -> str:
-    cache = page_cache()
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        token = str(time.time_ns())
-        if not cache.add(VERSION_KEY, token, None):
-            token = cache.get(VERSION_KEY) or token
-    return token
+    """The number of the last change of any kind: what computed figures are keyed by."""
+    return str(_current(FRESH_KEY, control_cache().get_many([FRESH_KEY])))
 
 
-def last_modified(token: str) -> str:
-    """The content version as an HTTP date: when public content last changed."""
-    return http_date(int(token) // 1_000_000_000)
+@contextlib.contextmanager
+def reading():
+    """Collect the incidents loaded from the database in this block (Incident.from_db)."""
+    seen: set = set()
+    token = _reading.set(seen)
+    try:
+        yield seen
+    finally:
+        _reading.reset(token)
+
+
+def read(pk) -> None:
+    """An incident was loaded: the page being rendered depends on it."""
+    seen = _reading.get()
+    if seen is not None:
+        seen.add(pk)
 
 
 def _cacheable_request(request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
-    if request.GET.get("q"):
-        return False  # searches: endless addresses, each rarely asked twice
     if any(name in request.COOKIES for name in SKIP_COOKIES):
         return False
     user = getattr(request, "user", None)
@@ -94,43 +173,96 @@ def _cacheable_response(request, response) -> bool:
     )
 
 
-def _key(request) -> str:
-    source = "\n".join([translation.get_language() or "", request.get_full_path()])
-    return "public-page:" + hashlib.sha256(source.encode()).hexdigest()
+def normalised_query(request) -> str:
+    """The query string as the page reads it: parameters in order, empty ones left out, the
+    search's spaces collapsed. "?q=напад  на&region=" and "?q=напад на" are one page."""
+    pairs = []
+    for name in sorted(request.GET):
+        for value in request.GET.getlist(name):
+            value = " ".join(value.split()) if name == "q" else value
+            if value != "":
+                pairs.append((name, value))
+    return urlencode(pairs)
 
 
-def cached_page(view):
-    """Serve the page from the shared cache for anonymous visitors (see the module text)."""
+def _key(request, vary: tuple[str, ...]) -> str:
+    parts = [translation.get_language() or "", request.path, normalised_query(request)]
+    parts += [request.META.get(header, "") for header in vary]
+    return "public-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _valid(entry, control: dict) -> str:
+    """ "fresh", "stale" or "" (never to be served) for a stored (number, incidents, response)."""
+    number, incidents, _response = entry
+    if number < _current(HARD_KEY, control):
+        return ""
+    if incidents:
+        marks = control_cache().get_many([MARK_KEY.format(pk) for pk in incidents])
+        if any(int(mark) > number for mark in marks.values()):
+            return ""
+    return "fresh" if number >= _current(FRESH_KEY, control) else "stale"
+
+
+def _now() -> int:
+    """The number of the last change: a page rendered from now on includes it."""
+    cache = control_cache()
+    value = cache.get(SEQ_KEY)
+    return int(value) if value is not None else _next_number()
+
+
+def _render(view, request, args, kwargs):
+    """The view's response, rendered, with the incidents it read and the number it began at."""
+    number = _now()
+    with reading() as seen:
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+    return number, seen, response
+
+
+def _serve(response, state: str):
+    response["X-Page-Cache"] = state
+    return response
+
+
+def cached_page(view=None, *, vary: tuple[str, ...] = ()):
+    """Serve the page from the shared cache for anonymous visitors (see the module text).
+    `vary`: request headers (META names) that choose between answers, such as HTTP_ACCEPT."""
+    if view is None:
+        return functools.partial(cached_page, vary=vary)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not (_cacheable_request(request) and enabled()):
             return view(request, *args, **kwargs)
         cache = page_cache()
-        key = _key(request)
-        # One round trip: the current version and the page, stored with the version it was
-        # rendered at; a page of an older version is rendered anew and replaces it.
-        found = cache.get_many([VERSION_KEY, key])
-        token = found.get(VERSION_KEY) or version()
-        stored = found.get(key)
-        if stored is not None and stored[0] == token:
-            response = stored[1]
-            response["X-Page-Cache"] = "hit"
+        key = _key(request, vary)
+        entry = cache.get(key)
+        lock = None
+        if entry is not None:
+            state = _valid(entry, control_cache().get_many([HARD_KEY, FRESH_KEY]))
+            if state == "fresh":
+                return _serve(entry[2], "hit")
+            if state == "stale":
+                lock = LOCK_KEY.format(key)
+                if not cache.add(lock, 1, LOCK_SECONDS):
+                    return _serve(entry[2], "stale")  # another request is rendering it
+        try:
+            number, seen, response = _render(view, request, args, kwargs)
+            if _cacheable_response(request, response):
+                # One piece: a feed is written in hundreds of small pieces, and gunicorn
+                # sends each with its own system call.
+                response.content = response.content
+                # Validators, so a browser or a feed reader asks again with If-None-Match or
+                # If-Modified-Since and gets a 304 (ConditionalGetMiddleware answers those).
+                response.setdefault("Last-Modified", http_date(time.time()))
+                set_response_etag(response)
+                patch_cache_control(response, no_cache=True)
+                cache.set(key, (number, sorted(seen), response), settings.PUBLIC_PAGE_CACHE_SECONDS)
+                response["X-Page-Cache"] = "miss"
             return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if _cacheable_response(request, response):
-            # One piece: a feed is written in hundreds of small pieces, and gunicorn sends
-            # each with its own system call (a cached feed served at a fifth of a list's rate).
-            response.content = response.content
-            # Validators, so a browser or a feed reader asks again with If-None-Match or
-            # If-Modified-Since and gets a 304 (ConditionalGetMiddleware answers those).
-            response.setdefault("Last-Modified", last_modified(token))
-            set_response_etag(response)
-            patch_cache_control(response, no_cache=True)
-            cache.set(key, (token, response), settings.PUBLIC_PAGE_CACHE_SECONDS)
-            response["X-Page-Cache"] = "miss"
-        return response
+        finally:
+            if lock is not None:
+                cache.delete(lock)
 
     return wrapper

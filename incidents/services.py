@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import functools
 import logging
 from collections.abc import Iterable
 
@@ -144,9 +145,10 @@ def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date
         victims_link_people(ids=[v.pk for v in versions])
         incidents_index(ids=ids)
         months |= {_month(v.occurred_on) for v in versions}
+        ids |= {v.pk for v in versions}
     if months:
         _recount(months)
-    content_changed()
+    content_changed(incidents=ids)
 
 
 def incidents_set_record(*, ids: Iterable[int] | None = None) -> int:
@@ -654,15 +656,21 @@ def incident_delete(*, incident: Incident) -> None:
         .values_list("pk", flat=True)
     )
     month = incident.occurred_on
+    gone = incident.pk
     incident.delete()
     incidents_refresh(ids=siblings, months=[month])
+    content_changed(incidents=[gone])
 
 
-def content_changed() -> None:
-    """Drop every cached public page: now, and again once the current transaction commits
-    (see public_cache.bump_version). Also for a changed category, region or method note."""
-    public_cache.bump_version()
-    transaction.on_commit(public_cache.bump_version)
+def content_changed(*, incidents: Iterable[int] | None = None) -> None:
+    """Drop the cached public pages a change touches: now, and again once the current
+    transaction commits (see public_cache.changed). `incidents`: the incidents written, and
+    only the pages that read one of them are dropped (the others are refreshed on their next
+    request); None, for a change that may show on any page (a category, region or method
+    note, a merged person, a report): every page is dropped."""
+    marked = None if incidents is None else sorted({pk for pk in incidents if pk is not None})
+    public_cache.changed(incidents=marked)
+    transaction.on_commit(functools.partial(public_cache.changed, incidents=marked))
 
 
 def incident_unique_slug(title: str, *, exclude_pk=None, incidents=None) -> str:

@@ -1,0 +1,195 @@
+"""The public page cache on a busy day: a change drops the pages that read what changed, the
+others are refreshed in the background of their next request (stale-while-revalidate), and
+nothing withdrawn is ever served again, from any page, whoever is rendering it."""
+
+import re
+
+import pytest
+from django.core.cache import caches
+from django.test import RequestFactory
+from django.utils import translation
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from incidents import public_cache, services
+from incidents.models import Category, Incident
+
+from .factories import IncidentFactory
+from .pages import card_titles, url_of
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PUBLIC_PAGE_CACHE = True
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()
+
+
+def category(slug):
+    return [Category.objects.get(slug=slug)]
+
+
+def text_of(response) -> str:
+    """The page's text without its tags (a search marks the words it found)."""
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def page_key(url):
+    """The page's key in the cache, as the view builds it (language from the address)."""
+    language = "en" if url.startswith("/en/") else "uk"
+    with translation.override(language):
+        return public_cache._key(RequestFactory().get(url), ())
+
+
+def someone_is_rendering(client, url):
+    """Another request holds the re-render of this page (the lock it takes in the cache)."""
+    caches["pages"].set(public_cache.LOCK_KEY.format(page_key(url)), 1, 60)
+
+
+@pytest.mark.django_db
+def test_a_publication_keeps_the_pages_warm_and_the_next_request_refreshes_them(client, page_cache):
+    older = IncidentFactory(title="An older story", categories=category("threats"))
+    unrelated = IncidentFactory(title="Unrelated story", categories=category("cyberattack"))
+    for url in ("/incidents/", url_of(older), url_of(unrelated)):
+        assert client.get(url)["X-Page-Cache"] == "miss"
+    IncidentFactory(title="Just published", categories=category("threats"))
+    # Nothing that was cached read the new story: while one request re-renders a page, the
+    # others are answered from the cache at once, not all at the database together.
+    for url in ("/incidents/", url_of(older), url_of(unrelated)):
+        someone_is_rendering(client, url)
+        assert client.get(url)["X-Page-Cache"] == "stale", url
+    caches["pages"].clear()  # the renders are done
+    listing = client.get("/incidents/")
+    assert listing["X-Page-Cache"] == "miss"
+    assert card_titles(listing)[0] == "Just published"
+    related = client.get(url_of(older)).content.decode()
+    assert "Just published" in related
+
+
+@pytest.mark.django_db
+def test_while_one_request_renders_a_stale_page_the_others_get_it_at_once(client, page_cache):
+    IncidentFactory(title="First story")
+    assert client.get("/incidents/")["X-Page-Cache"] == "miss"
+    IncidentFactory(title="Second story")
+    someone_is_rendering(client, "/incidents/")
+    stale = client.get("/incidents/")
+    assert stale["X-Page-Cache"] == "stale"
+    assert card_titles(stale) == ["First story"]
+    caches["pages"].delete(public_cache.LOCK_KEY.format(page_key("/incidents/")))
+    fresh = client.get("/incidents/")
+    assert fresh["X-Page-Cache"] == "miss"
+    assert card_titles(fresh) == ["Second story", "First story"]
+    assert client.get("/incidents/")["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "withdraw",
+    [
+        lambda incident: services.incident_unpublish(incident=incident),
+        lambda incident: services.incident_archive(incident=incident),
+        lambda incident: services.incident_delete(incident=incident),
+    ],
+    ids=["unpublished", "archived", "deleted"],
+)
+def test_a_withdrawn_story_is_gone_from_every_page_at_once(client, page_cache, withdraw):
+    kept = IncidentFactory(title="Kept story", categories=category("threats"))
+    gone = IncidentFactory(title="Withdrawn story", categories=category("threats"))
+    urls = ["/", "/incidents/", "/incidents/?q=story", url_of(kept), "/incidents/feed/rss/"]
+    for url in urls:
+        assert "Withdrawn story" in text_of(client.get(url)), url
+    withdraw(gone)
+    for url in urls:
+        # Even while another request is said to be re-rendering the page.
+        someone_is_rendering(client, url)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Withdrawn story" not in text_of(response), url
+        assert response["X-Page-Cache"] != "stale", url
+
+
+@pytest.mark.django_db
+def test_an_edited_name_never_comes_back_from_the_cache(client, page_cache):
+    incident = IncidentFactory(title="Attack on Olena Koval")
+    other = IncidentFactory(title="Another story")
+    for url in ("/incidents/", url_of(incident), url_of(other), "/incidents/?q=Koval"):
+        client.get(url)
+    incident.title = "Attack on a journalist"
+    incident.save()
+    services.incidents_refresh(ids=[incident.pk])
+    for url in ("/incidents/", url_of(incident), "/incidents/?q=attack"):
+        someone_is_rendering(client, url)
+        assert "Koval" not in text_of(client.get(url)), url
+
+
+@pytest.mark.django_db
+def test_a_search_asked_again_comes_from_the_cache(client, page_cache):
+    IncidentFactory(title="Напад на журналістку у Києві")
+    first = client.get("/incidents/", {"q": "напад на"})
+    assert first["X-Page-Cache"] == "miss"
+    # The same search typed with other spaces, and with an empty filter beside it.
+    again = client.get("/incidents/", {"q": "  напад   на ", "region": ""})
+    assert again["X-Page-Cache"] == "hit"
+    assert card_titles(again) == ["Напад на журналістку у Києві"]
+    assert client.get("/en/incidents/", {"q": "напад на"})["X-Page-Cache"] == "miss"
+
+
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["publish", "unpublish", "retitle", "delete", "render"]),
+        st.integers(min_value=0, max_value=3),
+        st.booleans(),  # whether another request is re-rendering the page asked for
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=OPERATIONS)
+def test_no_cached_page_shows_a_title_that_is_not_public_now(client, page_cache, operations):
+    """Whatever the order of publications, withdrawals, edits, deletions and renders, and
+    whoever holds a re-render, a page served from the cache never shows the title of a story
+    that is not public now (a withdrawn one, or an edited one's old title)."""
+    caches["pages"].clear()
+    Incident.objects.all().delete()
+    stories = [
+        IncidentFactory(title=f"Story {n} version 0", categories=category("threats"))
+        for n in range(4)
+    ]
+    versions = [0] * 4
+    urls = ["/", "/incidents/", "/incidents/?q=story", "/incidents/feed/atom/"]
+    for operation, index, locked in operations:
+        incident = stories[index]
+        exists = Incident.objects.filter(pk=incident.pk).exists()
+        if operation == "publish" and exists:
+            services.incident_publish(incident=incident)
+        elif operation == "unpublish" and exists:
+            services.incident_unpublish(incident=incident)
+        elif operation == "retitle" and exists:
+            versions[index] += 1
+            incident.title = f"Story {index} version {versions[index]}"
+            incident.save()
+            services.incidents_refresh(ids=[incident.pk])
+        elif operation == "delete" and exists:
+            services.incident_delete(incident=incident)
+        public = set(
+            Incident.objects.public().filter(language="uk").values_list("title", flat=True)
+        )
+        shown_urls = urls + [url_of(s) for s in stories if s.title in public]
+        for url in shown_urls:
+            if locked:
+                someone_is_rendering(client, url)
+            text = text_of(client.get(url))
+            for n in range(4):
+                for v in range(versions[n] + 1):
+                    title = f"Story {n} version {v}"
+                    if title not in public:
+                        assert title not in text, (url, title, operations)

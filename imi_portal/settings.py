@@ -184,6 +184,9 @@ SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=1000)
 # (incidents.public_cache). The expiry only bounds a change missed while Redis was down.
 PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=300)
+# ...and for this long in nginx's micro-cache (deploy/nginx; X-Accel-Expires): a burst of
+# readers costs gunicorn one request a second per page. 0: nginx keeps nothing.
+PUBLIC_PAGE_EDGE_SECONDS = env.int("PUBLIC_PAGE_EDGE_SECONDS", default=1)
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL) or None

@@ -220,6 +220,14 @@ def _render(view, request, args, kwargs):
     return number, seen, response
 
 
+def _for_the_edge(response) -> None:
+    """How long nginx's micro-cache may keep this public page (deploy/nginx: it keeps
+    nothing else). Browsers never see the header: nginx does not pass X-Accel-* on."""
+    seconds = settings.PUBLIC_PAGE_EDGE_SECONDS
+    if seconds > 0:
+        response["X-Accel-Expires"] = str(seconds)
+
+
 def _serve(response, state: str):
     response["X-Page-Cache"] = state
     return response
@@ -233,8 +241,15 @@ def cached_page(view=None, *, vary: tuple[str, ...] = ()):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (_cacheable_request(request) and enabled()):
+        if not (_cacheable_request(request) and settings.PUBLIC_PAGE_CACHE):
             return view(request, *args, **kwargs)
+        if not enabled():  # Redis unreachable: rendered each time, kept only at the edge
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if _cacheable_response(request, response):
+                _for_the_edge(response)
+            return response
         cache = page_cache()
         key = _key(request, vary)
         entry = cache.get(key)
@@ -258,6 +273,7 @@ def cached_page(view=None, *, vary: tuple[str, ...] = ()):
                 response.setdefault("Last-Modified", http_date(time.time()))
                 set_response_etag(response)
                 patch_cache_control(response, no_cache=True)
+                _for_the_edge(response)
                 cache.set(key, (number, sorted(seen), response), settings.PUBLIC_PAGE_CACHE_SECONDS)
                 response["X-Page-Cache"] = "miss"
             return response

@@ -60,6 +60,7 @@ class Nginx:
             "STATIC_ROOT": str(static_root),
             "PUBLIC_SCHEME": "https",  # as behind a TLS balancer
             "NGINX_LOG_DIR": str(prefix / "logs"),
+            "NGINX_CACHE_DIR": str(prefix / "cache"),
         }
         deploy = ROOT / "deploy" / "nginx"
         (prefix / "conf.d" / "imi.conf").write_text(render(deploy / "imi.conf.template", values))

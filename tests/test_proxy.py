@@ -395,3 +395,48 @@ def test_trace_is_refused_with_the_allowed_methods_everywhere(front):
         ).split("\r\n\r\n")[0]
         assert " 405 " in head.splitlines()[0], (path, head)
         assert f"allow: {allowed}".lower() in head.lower(), (path, head)
+
+
+# --- The micro-cache: public pages for a second, nothing private, a withdrawal gone ----------
+
+SHELL_PUBLISH = """
+import datetime
+from django.utils import timezone
+from incidents import services
+from incidents.models import Incident, Region
+incident = Incident.objects.create(
+    title="{title}", slug="{slug}", lead="Lead.", body="Body.", language="uk",
+    occurred_on=timezone.localdate(), region=Region.objects.get(slug="kyiv"),
+)
+services.incident_publish(incident=incident)
+"""
+SHELL_UNPUBLISH = """
+from incidents import services
+from incidents.models import Incident
+services.incident_unpublish(incident=Incident.objects.get(slug="{slug}"))
+"""
+
+
+def test_the_edge_keeps_public_pages_a_second_and_nothing_private(front):
+    site, nginx = front
+    site.manage("shell", "-c", SHELL_PUBLISH.format(title="Edge cached story", slug="edge-story"))
+    visitor = visitor_via(nginx)
+    first = visitor.get("/incidents/")
+    assert first[0] == 200 and "Edge cached story" in first[2]
+    # nginx stores the copy just after the reader has it: the next ones, a moment later, get it.
+    again = [visitor.get("/incidents/")[1] for _ in range(5)]
+    assert "HIT" in [headers["X-Edge-Cache"] for headers in again]
+    assert not any("X-Accel-Expires" in headers for headers in again)  # never passed on
+    # A signed-in visitor (a session cookie) always reaches Django, and nothing of theirs is kept.
+    staff = visitor.request("GET", "/incidents/", headers={"Cookie": "sessionid=abc"})
+    assert staff[1]["X-Edge-Cache"] == "BYPASS"
+    # A page with a form (it sets the CSRF cookie) is never kept.
+    for _ in range(2):
+        form = visitor.get("/callback/")
+        assert form[0] == 200 and form[1].get("X-Edge-Cache") != "HIT"
+    # Withdrawn: gone from the edge within PUBLIC_PAGE_EDGE_SECONDS (1 s).
+    site.manage("shell", "-c", SHELL_UNPUBLISH.format(slug="edge-story"))
+    time.sleep(1.2)
+    for path in ("/incidents/", "/", "/incidents/feed/rss/"):
+        status, headers, page, _ = visitor.get(path)
+        assert status == 200 and "Edge cached story" not in page, (path, headers)

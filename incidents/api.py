@@ -18,6 +18,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
 from django.utils.translation import override
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
@@ -57,6 +58,7 @@ from .models import (
     SourceLink,
     Victim,
 )
+from .public_cache import cached_page
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,13 @@ class PublicData(JSONErrors):
     which drf-spectacular documents and Swagger UI uses)."""
 
     content_negotiation_class = AcceptHeaderNegotiation
+
+    # Answers for anonymous clients come from the public page cache (they read only public
+    # incidents; a change drops them as it drops the pages), one per Accept header. A cached
+    # answer costs less than the throttle's own bookkeeping, so it is not throttled.
+    @method_decorator(cached_page(vary=("HTTP_ACCEPT",)))
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
 
 class CountedCursorPagination(CursorPagination):

@@ -193,3 +193,20 @@ def test_no_cached_page_shows_a_title_that_is_not_public_now(client, page_cache,
                     title = f"Story {n} version {v}"
                     if title not in public:
                         assert title not in text, (url, title, operations)
+
+
+@pytest.mark.django_db
+def test_the_api_answers_from_the_cache_per_accept_header_and_drops_a_withdrawn_story(
+    client, page_cache
+):
+    story = IncidentFactory(title="Story in the API")
+    first = client.get("/api/incidents/?lang=uk", HTTP_ACCEPT="application/json")
+    assert first["X-Page-Cache"] == "miss" and "Story in the API" in first.content.decode()
+    again = client.get("/api/incidents/?lang=uk", HTTP_ACCEPT="application/json")
+    assert again["X-Page-Cache"] == "hit" and again.content == first.content
+    other = client.get("/api/incidents/?lang=uk", HTTP_ACCEPT="*/*")
+    assert other["X-Page-Cache"] == "miss"
+    services.incident_unpublish(incident=story)
+    someone_is_rendering(client, "/api/incidents/?lang=uk")  # the key differs: no effect
+    gone = client.get("/api/incidents/?lang=uk", HTTP_ACCEPT="application/json")
+    assert "Story in the API" not in gone.content.decode()

@@ -2,7 +2,7 @@
 
 services.incidents_refresh keeps the tables exact, so every function here answers what
 counting the public incidents would answer, or None where the question falls outside what
-the tables hold (a text search, two dimensions at once, a month in every year, a range that
+the tables hold (a text search, three dimensions at once, a month in every year, a range that
 cuts a month in which incidents happened); the caller then counts the incidents instead.
 """
 
@@ -21,8 +21,16 @@ DIMENSIONS = {
     "primary_category": MonthlyCount.Dimension.PRIMARY_CATEGORY,
     "primary_group": MonthlyCount.Dimension.PRIMARY_GROUP,
 }
-# The list's filters by dimension (the others are how the barometer counts, not filters).
+# The list's filters by dimension (the others are how the barometer counts, not filters);
+# two of them at once are counted too, named in this order ("region+group").
 FILTER_DIMENSIONS = ("region", "perpetrator", "category", "group")
+DIMENSIONS.update(
+    {
+        f"{first}+{second}": MonthlyCount.Dimension(f"{first}+{second}")
+        for index, first in enumerate(FILTER_DIMENSIONS)
+        for second in FILTER_DIMENSIONS[index + 1 :]
+    }
+)
 DATE_FILTERS = {"year", "month", "date_from", "date_to"}
 
 
@@ -108,6 +116,13 @@ def by_dimension(language: str, dimension: str, months, *, own: bool = False) ->
     return {_typed(dimension, row["key"]): row["n"] for row in rows}
 
 
+def count_of(language: str, dimension: str, key: str, months, *, own: bool = False) -> int:
+    """Incidents under one key of a dimension over the months returned by whole_months (one
+    index range, however many keys the dimension has)."""
+    rows = _months(language, dimension, months).filter(key=key)
+    return rows.aggregate(n=Sum("own" if own else "count"))["n"] or 0
+
+
 def per_month_by_dimension(language: str, dimension: str, months) -> dict:
     """{(month, key): incidents} over the months returned by whole_months."""
     rows = _months(language, dimension, months).values_list("month", "key", "count")
@@ -158,12 +173,11 @@ def filtered_total(filterset, language: str):
     dimensions = [name for name in FILTER_DIMENSIONS if name in cleaned]
     if not dimensions:
         return total(language, start, end, own=own)
-    if len(dimensions) > 1:
+    if len(dimensions) > 2:
         return None
-    name = dimensions[0]
     months = whole_months(language, start, end)
     if months is None:
         return None
-    value = cleaned[name]
-    key = getattr(value, "pk", value)  # a region or category, or a perpetrator value
-    return by_dimension(language, DIMENSIONS[name], months, own=own).get(key, 0)
+    # A region or category by its primary key, a perpetrator by its value; two joined by ":".
+    key = ":".join(str(getattr(cleaned[name], "pk", cleaned[name])) for name in dimensions)
+    return count_of(language, DIMENSIONS["+".join(dimensions)], key, months, own=own)

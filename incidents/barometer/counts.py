@@ -8,7 +8,7 @@ cuts a month in which incidents happened); the caller then counts the incidents 
 
 import datetime
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import ExtractYear
 
 from ..models import DailyCount, MonthlyCount
@@ -55,6 +55,25 @@ def total(language: str, start=None, end=None, *, own: bool = False) -> int:
     """Public incidents that occurred between start and end (inclusive; None: open): every
     story listed in `language`, or with `own` only those written in it."""
     return _days(language, start, end).aggregate(n=Sum("own" if own else "count"))["n"] or 0
+
+
+def totals(language: str, periods: dict, *, own: bool = False) -> dict:
+    """{name: total(language, start, end)} for each named (start, end), in one query."""
+    field = "own" if own else "count"
+    sums = {
+        name: Sum(field, filter=_within("day", start, end), default=0)
+        for name, (start, end) in periods.items()
+    }
+    return DailyCount.objects.filter(language=language).aggregate(**sums)
+
+
+def _within(field: str, start, end) -> Q:
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{field}__lte": end})
+    return condition
 
 
 def first_day(language: str) -> datetime.date | None:
@@ -114,6 +133,32 @@ def by_dimension(language: str, dimension: str, months, *, own: bool = False) ->
         .annotate(n=Sum("own" if own else "count"))
     )
     return {_typed(dimension, row["key"]): row["n"] for row in rows}
+
+
+def by_dimensions(language: str, dimensions, months) -> dict:
+    """{dimension: by_dimension(language, dimension, months)} for several, in one query."""
+    first, last = months
+    rows = MonthlyCount.objects.filter(
+        _within("month", first, last), language=language, dimension__in=list(dimensions)
+    )
+    result: dict = {dimension: {} for dimension in dimensions}
+    for dimension, key, n in (
+        rows.values_list("dimension", "key").annotate(n=Sum("count")).order_by()
+    ):
+        result[dimension][_typed(dimension, key)] = n
+    return result
+
+
+def per_month_by_dimensions(language: str, dimensions, months) -> dict:
+    """{dimension: per_month_by_dimension(language, dimension, months)}, in one query."""
+    first, last = months
+    rows = MonthlyCount.objects.filter(
+        _within("month", first, last), language=language, dimension__in=list(dimensions)
+    )
+    result: dict = {dimension: {} for dimension in dimensions}
+    for dimension, month, key, n in rows.values_list("dimension", "month", "key", "count"):
+        result[dimension][(month, _typed(dimension, key))] = n
+    return result
 
 
 def count_of(language: str, dimension: str, key: str, months, *, own: bool = False) -> int:

@@ -119,8 +119,7 @@ class IncidentFilter(django_filters.FilterSet):
     )
     month = django_filters.ChoiceFilter(
         label=_("Month"),
-        field_name="occurred_on",
-        lookup_expr="month",
+        method="filter_month",
         choices=month_choices,
         empty_label=_("Any month"),
         widget=FastSelect,
@@ -278,6 +277,16 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_category(self, queryset, name, value: Category):
         return queryset.in_categories(categories=[value])
+
+    def filter_month(self, queryset, name, value):
+        """A month of a year is a range of days, read off the date's index (the monthly
+        report's cards); a month in every year can only be matched by its number."""
+        year = self.form.cleaned_data.get("year")
+        if not year:
+            return queryset.filter(occurred_on__month=value)
+        first = datetime.date(int(year), int(value), 1)
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        return queryset.filter(occurred_on__gte=first, occurred_on__lte=last)
 
     def filter_verification(self, queryset, name, value):
         return queryset.filter(verification__gte=VERIFICATION_AT_LEAST[value])

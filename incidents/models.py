@@ -1127,10 +1127,12 @@ class DailyCount(models.Model):
 
 
 class MonthlyCount(models.Model):
-    """Public incidents per month and interface language, by one dimension.
+    """Public incidents per month and interface language, by one dimension or two.
 
     An incident counts once under its region and its perpetrator, and once under each of its
-    categories and each of their groups (as the barometer counts them).
+    categories and each of their groups (as the barometer counts them). Under two dimensions
+    ("group+perpetrator", key "3:police") it counts once under each pair of its values: what
+    the list filtered by both shows, counted without reading the incidents.
     """
 
     class Dimension(models.TextChoices):
@@ -1141,6 +1143,13 @@ class MonthlyCount(models.Model):
         # Each incident once, under its most severe category and that category's group.
         PRIMARY_CATEGORY = "primary_category"
         PRIMARY_GROUP = "primary_group"
+        # Two of the list's filters at once, named in the order of counts.FILTER_DIMENSIONS.
+        REGION_PERPETRATOR = "region+perpetrator"
+        REGION_CATEGORY = "region+category"
+        REGION_GROUP = "region+group"
+        PERPETRATOR_CATEGORY = "perpetrator+category"
+        PERPETRATOR_GROUP = "perpetrator+group"
+        CATEGORY_GROUP = "category+group"
 
     language = models.CharField(max_length=2, choices=Language.choices)
     month = models.DateField(help_text="The first day of the month.")
@@ -1153,6 +1162,12 @@ class MonthlyCount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["language", "dimension", "month", "key"], name="monthlycount_unique"
+            ),
+        ]
+        indexes = [
+            # One key's months (a list's total over years): read off the index, not every key.
+            models.Index(
+                fields=["language", "dimension", "key", "month"], name="monthlycount_key_idx"
             ),
         ]
 

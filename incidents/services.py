@@ -433,56 +433,48 @@ def _recount(months: set[datetime.date] | None) -> None:
             )
         linked = through.objects.filter(incident__in=public.order_by().values("pk"))
         linked_own = Q(incident__language=language)
+        dimension = MonthlyCount.Dimension
+        by_incident = (public, "occurred_on", "pk", own)
+        by_link = (linked, "incident__occurred_on", "incident", linked_own)
+        with_primary = public.filter(primary_category__isnull=False)
+        # (dimension, the fields its key is made of, and what is counted: rows, their month's
+        # field, what counts as one, which of them are written in `language`)
         sources = [
-            (MonthlyCount.Dimension.REGION, public, "occurred_on", "region_id", "pk", own),
+            (dimension.REGION, ["region_id"], *by_incident),
+            (dimension.PERPETRATOR, ["perpetrator_type"], *by_incident),
+            (dimension.CATEGORY, ["category_id"], *by_link),
+            (dimension.GROUP, ["category__parent_id"], *by_link),
+            (dimension.PRIMARY_CATEGORY, ["primary_category_id"], with_primary, *by_incident[1:]),
             (
-                MonthlyCount.Dimension.PERPETRATOR,
-                public,
-                "occurred_on",
-                "perpetrator_type",
-                "pk",
-                own,
+                dimension.PRIMARY_GROUP,
+                ["primary_category__parent_id"],
+                with_primary,
+                *by_incident[1:],
+            ),
+            (dimension.REGION_PERPETRATOR, ["region_id", "perpetrator_type"], *by_incident),
+            (dimension.REGION_CATEGORY, ["incident__region_id", "category_id"], *by_link),
+            (dimension.REGION_GROUP, ["incident__region_id", "category__parent_id"], *by_link),
+            (
+                dimension.PERPETRATOR_CATEGORY,
+                ["incident__perpetrator_type", "category_id"],
+                *by_link,
             ),
             (
-                MonthlyCount.Dimension.CATEGORY,
-                linked,
-                "incident__occurred_on",
-                "category_id",
-                "incident",
-                linked_own,
+                dimension.PERPETRATOR_GROUP,
+                ["incident__perpetrator_type", "category__parent_id"],
+                *by_link,
             ),
             (
-                MonthlyCount.Dimension.GROUP,
-                linked,
-                "incident__occurred_on",
-                "category__parent_id",
-                "incident",
-                linked_own,
-            ),
-        ]
-        sources += [
-            (
-                MonthlyCount.Dimension.PRIMARY_CATEGORY,
-                public.filter(primary_category__isnull=False),
-                "occurred_on",
-                "primary_category_id",
-                "pk",
-                own,
-            ),
-            (
-                MonthlyCount.Dimension.PRIMARY_GROUP,
-                public.filter(primary_category__isnull=False),
-                "occurred_on",
-                "primary_category__parent_id",
-                "pk",
-                own,
+                dimension.CATEGORY_GROUP,
+                ["category_id", "incident__categories__parent_id"],
+                *by_link,
             ),
         ]
-        for dimension, rows, date_field, key, counted, in_language in sources:
+        for name, keys, rows, date_field, counted, in_language in sources:
             grouped = (
                 rows.order_by()
                 .annotate(m=TruncMonth(date_field))
-                .values("m", key)
+                .values("m", *keys)
                 .annotate(
                     n=Count(counted, distinct=True),
                     own=Count(counted, distinct=True, filter=in_language),
@@ -494,8 +486,8 @@ def _recount(months: set[datetime.date] | None) -> None:
                     MonthlyCount(
                         language=language,
                         month=month,
-                        dimension=dimension,
-                        key=str(row[key]),
+                        dimension=name,
+                        key=":".join(str(row[key]) for key in keys),
                         count=row["n"],
                         own=row["own"],
                     )

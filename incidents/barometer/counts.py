@@ -2,13 +2,13 @@
 
 services.incidents_refresh keeps the tables exact, so every function here answers what
 counting the public incidents would answer, or None where the question falls outside what
-the tables hold (a text search, two dimensions at once, a month in every year, a range that
+the tables hold (a text search, three dimensions at once, a month in every year, a range that
 cuts a month in which incidents happened); the caller then counts the incidents instead.
 """
 
 import datetime
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import ExtractYear
 
 from ..models import DailyCount, MonthlyCount
@@ -21,8 +21,16 @@ DIMENSIONS = {
     "primary_category": MonthlyCount.Dimension.PRIMARY_CATEGORY,
     "primary_group": MonthlyCount.Dimension.PRIMARY_GROUP,
 }
-# The list's filters by dimension (the others are how the barometer counts, not filters).
+# The list's filters by dimension (the others are how the barometer counts, not filters);
+# two of them at once are counted too, named in this order ("region+group").
 FILTER_DIMENSIONS = ("region", "perpetrator", "category", "group")
+DIMENSIONS.update(
+    {
+        f"{first}+{second}": MonthlyCount.Dimension(f"{first}+{second}")
+        for index, first in enumerate(FILTER_DIMENSIONS)
+        for second in FILTER_DIMENSIONS[index + 1 :]
+    }
+)
 DATE_FILTERS = {"year", "month", "date_from", "date_to"}
 
 
@@ -47,6 +55,25 @@ def total(language: str, start=None, end=None, *, own: bool = False) -> int:
     """Public incidents that occurred between start and end (inclusive; None: open): every
     story listed in `language`, or with `own` only those written in it."""
     return _days(language, start, end).aggregate(n=Sum("own" if own else "count"))["n"] or 0
+
+
+def totals(language: str, periods: dict, *, own: bool = False) -> dict:
+    """{name: total(language, start, end)} for each named (start, end), in one query."""
+    field = "own" if own else "count"
+    sums = {
+        name: Sum(field, filter=_within("day", start, end), default=0)
+        for name, (start, end) in periods.items()
+    }
+    return DailyCount.objects.filter(language=language).aggregate(**sums)
+
+
+def _within(field: str, start, end) -> Q:
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{field}__lte": end})
+    return condition
 
 
 def first_day(language: str) -> datetime.date | None:
@@ -108,6 +135,39 @@ def by_dimension(language: str, dimension: str, months, *, own: bool = False) ->
     return {_typed(dimension, row["key"]): row["n"] for row in rows}
 
 
+def by_dimensions(language: str, dimensions, months) -> dict:
+    """{dimension: by_dimension(language, dimension, months)} for several, in one query."""
+    first, last = months
+    rows = MonthlyCount.objects.filter(
+        _within("month", first, last), language=language, dimension__in=list(dimensions)
+    )
+    result: dict = {dimension: {} for dimension in dimensions}
+    for dimension, key, n in (
+        rows.values_list("dimension", "key").annotate(n=Sum("count")).order_by()
+    ):
+        result[dimension][_typed(dimension, key)] = n
+    return result
+
+
+def per_month_by_dimensions(language: str, dimensions, months) -> dict:
+    """{dimension: per_month_by_dimension(language, dimension, months)}, in one query."""
+    first, last = months
+    rows = MonthlyCount.objects.filter(
+        _within("month", first, last), language=language, dimension__in=list(dimensions)
+    )
+    result: dict = {dimension: {} for dimension in dimensions}
+    for dimension, month, key, n in rows.values_list("dimension", "month", "key", "count"):
+        result[dimension][(month, _typed(dimension, key))] = n
+    return result
+
+
+def count_of(language: str, dimension: str, key: str, months, *, own: bool = False) -> int:
+    """Incidents under one key of a dimension over the months returned by whole_months (one
+    index range, however many keys the dimension has)."""
+    rows = _months(language, dimension, months).filter(key=key)
+    return rows.aggregate(n=Sum("own" if own else "count"))["n"] or 0
+
+
 def per_month_by_dimension(language: str, dimension: str, months) -> dict:
     """{(month, key): incidents} over the months returned by whole_months."""
     rows = _months(language, dimension, months).values_list("month", "key", "count")
@@ -158,12 +218,11 @@ def filtered_total(filterset, language: str):
     dimensions = [name for name in FILTER_DIMENSIONS if name in cleaned]
     if not dimensions:
         return total(language, start, end, own=own)
-    if len(dimensions) > 1:
+    if len(dimensions) > 2:
         return None
-    name = dimensions[0]
     months = whole_months(language, start, end)
     if months is None:
         return None
-    value = cleaned[name]
-    key = getattr(value, "pk", value)  # a region or category, or a perpetrator value
-    return by_dimension(language, DIMENSIONS[name], months, own=own).get(key, 0)
+    # A region or category by its primary key, a perpetrator by its value; two joined by ":".
+    key = ":".join(str(getattr(cleaned[name], "pk", cleaned[name])) for name in dimensions)
+    return count_of(language, DIMENSIONS["+".join(dimensions)], key, months, own=own)

@@ -104,10 +104,24 @@ def per_month_by_perpetrator(incidents, start, end, perpetrator: str) -> dict:
     return {_as_date(r["month"]): r["n"] for r in rows}
 
 
-def monthly_series(counts: dict, start, end) -> dict:
+def _groups(taxonomy=None) -> list[Category]:
+    """The groups, in order: from `taxonomy` (every category, read once by the caller) or
+    from the database."""
+    if taxonomy is None:
+        return list(Category.objects.groups())
+    return [c for c in taxonomy if c.parent_id is None]
+
+
+def _leaves(taxonomy=None) -> list[Category]:
+    if taxonomy is None:
+        return list(Category.objects.leaves().select_related("parent"))
+    return [c for c in taxonomy if c.parent_id is not None]
+
+
+def monthly_series(counts: dict, start, end, taxonomy=None) -> dict:
     """{(month, group id): n} as the chart's series, a zero for every month without any."""
     months = months_between(start, end)
-    groups = list(Category.objects.groups())
+    groups = _groups(taxonomy)
     return {
         "months": months,
         "series": [
@@ -150,8 +164,8 @@ def by_category(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
     return category_rows(_counts_under(incidents, rule))
 
 
-def category_rows(counts: dict) -> list[tuple[Category, int]]:
-    categories = Category.objects.leaves().select_related("parent")
+def category_rows(counts: dict, taxonomy=None) -> list[tuple[Category, int]]:
+    categories = _leaves(taxonomy)
     return sorted(
         ((c, counts[c.pk]) for c in categories if counts.get(c.pk)), key=lambda row: -row[1]
     )
@@ -161,8 +175,8 @@ def by_group(incidents, rule=SEVEREST) -> list[tuple[Category, int]]:
     return group_rows(_counts_under(incidents, rule, "__parent"))
 
 
-def group_rows(counts: dict) -> list[tuple[Category, int]]:
-    return [(g, counts.get(g.pk, 0)) for g in Category.objects.groups()]
+def group_rows(counts: dict, taxonomy=None) -> list[tuple[Category, int]]:
+    return [(g, counts.get(g.pk, 0)) for g in _groups(taxonomy)]
 
 
 def by_region(incidents) -> list[tuple[Region, int]]:

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from ..filters import MIN_YEAR, IncidentFilter
 from ..models import (
+    Category,
     PerpetratorType,
     current_language,
 )
@@ -129,32 +130,36 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=figur
     group, category = (
         ("primary_group", "primary_category") if rule == figures.SEVEREST else ("group", "category")
     )
+    # One query a table: the days, the months by two dimensions, the period by four, and
+    # every total (the period's and the comparisons') at once.
+    dimension = counts.DIMENSIONS
     per_month = counts.per_month_totals(language, chart_start, chart_end)
-    by_group = counts.per_month_by_dimension(language, counts.DIMENSIONS[group], chart)
-    by_perpetrator = counts.per_month_by_dimension(
-        language, counts.DIMENSIONS["perpetrator"], chart
+    monthly_by = counts.per_month_by_dimensions(
+        language, [dimension[group], dimension["perpetrator"]], chart
     )
-    monthly = figures.monthly_series(by_group, start, end)
+    taxonomy = list(Category.objects.select_related("parent"))
+    monthly = figures.monthly_series(monthly_by[dimension[group]], start, end, taxonomy)
     months = figures.months_between(start, end)
-
-    def by(name):
-        return counts.by_dimension(language, counts.DIMENSIONS[name], everything)
-
-    periods = figures.comparison_periods(today)
+    by = counts.by_dimensions(
+        language,
+        [dimension[name] for name in (group, category, "region", "perpetrator")],
+        everything,
+    )
+    periods = {"total": (low, high), **figures.comparison_periods(today)}
+    sums = counts.totals(language, periods)
+    by_perpetrator = monthly_by[dimension["perpetrator"]]
     return {
         "start": start,
         "end": end,
-        "total": counts.total(language, low, high),
+        "total": sums.pop("total"),
         "months": [(m, per_month.get(m, 0)) for m in months],
         "russia": [by_perpetrator.get((m, RUSSIA), 0) for m in months],
         "monthly_series": [(series["group"], series["counts"]) for series in monthly["series"]],
-        "groups": figures.group_rows(by(group)),
-        "categories": figures.category_rows(by(category)),
-        "regions": figures.region_rows(by("region")),
-        "perpetrators": figures.perpetrator_rows(by("perpetrator")),
-        "comparisons": figures.comparison_figures(
-            {name: counts.total(language, a, b) for name, (a, b) in periods.items()}, today
-        ),
+        "groups": figures.group_rows(by[dimension[group]], taxonomy),
+        "categories": figures.category_rows(by[dimension[category]], taxonomy),
+        "regions": figures.region_rows(by[dimension["region"]]),
+        "perpetrators": figures.perpetrator_rows(by[dimension["perpetrator"]]),
+        "comparisons": figures.comparison_figures(sums, today),
     }
 
 

@@ -44,7 +44,7 @@ class StatsView(PublicRecordMixin, TemplateView):
         context.update(
             filter=filterset,
             data=data,
-            periods=self.periods(),
+            periods=self.periods(data["record_starts"]),
             rules=self.rules(data["rule"]),
             verification_choices=self.verification_choices(),
             mapping=sdg.mapping(),
@@ -70,10 +70,11 @@ class StatsView(PublicRecordMixin, TemplateView):
         query["languages"] = "all"
         return tilemap.tile_map(data["regions"], reverse("incidents:list"), query)
 
-    def periods(self) -> list[dict]:
-        """Quick periods, "all time" among them: from the record's first day to today."""
+    def periods(self, first: datetime.date | None) -> list[dict]:
+        """Quick periods, "all time" among them: from the record's first day (`first`, None
+        for an empty record) to today."""
         today = timezone.localdate()
-        first = counts.first_day(current_language()) or today
+        first = first or today
         choices = [
             (_("Last 12 months"), *stats.default_period(today)),
             (_("This year"), datetime.date(today.year, 1, 1), today),
@@ -180,23 +181,25 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
         filterset = self.filtered(params)
         language = current_language()
 
-        def by(name):
-            return counts.by_dimension(language, counts.DIMENSIONS[name], (first, first))
+        def compute():
+            # Read off the summary tables (a whole month is always exactly there): one query
+            # for the four dimensions, one for the total, one for the taxonomy.
+            names = ("primary_group", "primary_category", "region", "perpetrator")
+            found = counts.by_dimensions(
+                language, [counts.DIMENSIONS[name] for name in names], (first, first)
+            )
+            by = {name: found[counts.DIMENSIONS[name]] for name in names}
+            taxonomy = list(Category.objects.select_related("parent"))
+            return {
+                "total": counts.total(language, first, counts.month_end(first)),
+                "groups": figures.group_rows(by["primary_group"], taxonomy),
+                "categories": figures.category_rows(by["primary_category"], taxonomy),
+                "regions": figures.region_rows(by["region"]),
+                "russia": by["perpetrator"].get(stats.RUSSIA, 0),
+            }
 
         report = MonthlyReport.objects.filter(month=first).first()
-        # Read off the summary tables: a whole month is always exactly there.
-        data = figures.cached(
-            "month-report",
-            params,
-            language,
-            lambda: {
-                "total": counts.total(language, first, counts.month_end(first)),
-                "groups": figures.group_rows(by("primary_group")),
-                "categories": figures.category_rows(by("primary_category")),
-                "regions": figures.region_rows(by("region")),
-                "russia": by("perpetrator").get(stats.RUSSIA, 0),
-            },
-        )
+        data = figures.cached("month-report", params, language, compute)
         previous = figures.add_months(first, -1)
         following = figures.add_months(first, 1)
         if report is not None:

@@ -5,8 +5,8 @@
 - the categories get their SDG 16.10.1 act (editable in the admin afterwards);
 - the Akhmet case gets its sources: her own account to IMI, and IMI's news item (which
   reports her account, so it is not independent of it);
-- then today's incidents_rebuild (moved here from 0010): flags, counts, search text, each
-  victim's person record and each incident's verification level.
+- then today's incidents_rebuild (moved here from 0010, and on to 0016): flags, counts,
+  search text, each victim's person record and each incident's verification level.
 """
 
 import datetime
@@ -101,10 +101,8 @@ def forward(apps, schema_editor):
                 is_independent=independent,
                 is_victim_account=own,
             )
-    if Incident.objects.using(db).exists():
-        from incidents.services import incidents_rebuild
-
-        incidents_rebuild()
+    # Then today's incidents_rebuild: done by 0016, the latest migration that changes what it
+    # reads or writes (run here, it would be run twice).
 
 
 class Migration(migrations.Migration):

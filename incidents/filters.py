@@ -278,7 +278,7 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, value: Category):
         return queryset.in_categories(categories=[value])
 
-    def filter_month(self, queryset, name, value):
+    def filter_month(self, queryset, name, value: str):
         """A month of a year is a range of days, read off the date's index (the monthly
         report's cards); a month in every year can only be matched by its number."""
         year = self.form.cleaned_data.get("year")

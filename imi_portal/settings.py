@@ -460,6 +460,8 @@ COMPLAINT_URGENT_MINUTES = env.int("COMPLAINT_URGENT_MINUTES", default=15)
 # A complaint under review or verification: verified (or not taken up) within this time.
 COMPLAINT_VERIFICATION_DAYS = env.int("COMPLAINT_VERIFICATION_DAYS", default=5)
 INCIDENTS_PER_PAGE = env.int("INCIDENTS_PER_PAGE", default=20)
+# A list filtered in a way the count tables cannot answer is counted up to this many.
+INCIDENTS_COUNT_MAX = env.int("INCIDENTS_COUNT_MAX", default=5000)
 # Per client address (hashed, in the cache): form posts and tracking-code lookups.
 RATE_LIMIT_CALLBACK = env("RATE_LIMIT_CALLBACK", default="10/h")
 RATE_LIMIT_COMPLAINT = env("RATE_LIMIT_COMPLAINT", default="5/h")

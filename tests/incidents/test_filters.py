@@ -321,3 +321,25 @@ def test_list_count_matches_the_filter_and_a_plain_reference(client, random_data
     response = client.get(LIST, params)
     assert response.status_code == 200
     assert result_count(response) == expected
+
+
+@pytest.mark.django_db
+def test_a_filter_the_tables_cannot_count_is_counted_up_to_a_bound_and_says_more_than(
+    client, settings
+):
+    """The record's filters are counted up to INCIDENTS_COUNT_MAX, never the whole archive;
+    past it the page says "more than" and asks for a year or a region; below it the count is
+    exact, as before."""
+    settings.INCIDENTS_COUNT_MAX = 3
+    settings.INCIDENTS_PER_PAGE = 2
+    for n in range(5):
+        IncidentFactory(title=f"Story {n}", occurred_on=datetime.date(2020, 1, 1))
+    capped = client.get("/en/incidents/", {"no_verdict": "6", "languages": "all"})
+    page = parse(capped)
+    assert page.find(id="result-count").text.strip() == "More than 3 incidents match"
+    assert page.find(id="count-capped") is not None
+    assert len(card_titles(capped)) == 2
+    settings.INCIDENTS_COUNT_MAX = 10
+    exact = client.get("/en/incidents/", {"no_verdict": "6", "languages": "all"})
+    assert result_count(exact) == 5
+    assert parse(exact).find(id="count-capped") is None

@@ -42,22 +42,83 @@ from tests.hotline.worker_support import child_env  # noqa: E402
 HOST = "portal.example.org"
 RESULTS = BASE_DIR / "bench" / "results"
 
-# What is measured: (name, path, kind). Paths are filled in once the archive exists.
+# What is measured, and the target each row must reach (issue 30): (name, path, mode,
+# target). The ratio is requests/s over a trivial view's through the same front in the same
+# run. Modes:
+#   edge       through nginx (deploy/nginx, its micro-cache) with Django's page cache on
+#   cached     gunicorn with Django's page cache on: what a reader gets on a cache hit
+#   published  the same while a publisher process publishes an incident every 2 s
+#   uncached   gunicorn with every cache off: what a miss costs
+LONG_QUERY = quote(("напад на журналістку поліція провадження Київ " * 5)[:200])
 PAGES = [
-    ("home", "/", "page"),
-    ("list", "/incidents/", "page"),
-    ("list, region + year", "/incidents/?region={region}&year={year}", "page"),
-    ("list, group + perpetrator", "/incidents/?group={group}&perpetrator=police", "page"),
-    ("search, common word", "/incidents/?q={common}", "search"),
-    ("search, rare word", "/incidents/?q={rare}", "search"),
-    ("detail", "/incidents/{slug}/", "page"),
-    ("stats, this year", "/stats/?year={this_year}", "page"),
-    ("stats, all time", "/stats/?date_from=1991-01-01&date_to={today}", "page"),
-    ("monthly report", "/stats/{year}/{month}/", "page"),
-    ("feed (RSS)", "/incidents/feed/rss/", "page"),
-    ("API list", "/api/incidents/?lang=uk", "api"),
-    ("CSV export, region + year", "/incidents/export.csv?region={region}&year={year}", "csv"),
+    ("home", "/", "edge", 0.8),
+    ("list", "/incidents/", "edge", 0.8),
+    ("detail", "/incidents/{slug}/", "edge", 0.8),
+    ("stats, this year", "/stats/?year={this_year}", "edge", 0.8),
+    ("monthly report", "/stats/{year}/{month}/", "edge", 0.8),
+    ("feed (RSS)", "/incidents/feed/rss/", "edge", 0.8),
+    ("home", "/", "cached", None),
+    ("list", "/incidents/", "cached", None),
+    ("detail", "/incidents/{slug}/", "cached", None),
+    ("search, the same query again", "/incidents/?q={common}", "cached", 0.5),
+    ("API list, lang=uk", "/api/incidents/?lang=uk", "cached", 0.3),
+    ("API list, lang=en", "/api/incidents/?lang=en", "cached", 0.3),
+    ("API list, no filter", "/api/incidents/", "cached", 0.3),
+    ("API list, region + year", "/api/incidents/?region={region}&year={year}", "cached", 0.3),
+    ("home", "/", "published", 0.15),
+    ("list", "/incidents/", "published", 0.15),
+    ("list, region + year", "/incidents/?region={region}&year={year}", "published", 0.15),
+    (
+        "list, group + perpetrator",
+        "/incidents/?group={group}&perpetrator=police",
+        "published",
+        0.15,
+    ),
+    ("detail", "/incidents/{slug}/", "published", 0.25),
+    ("home", "/", "uncached", None),
+    ("list", "/incidents/", "uncached", None),
+    ("list, region + year", "/incidents/?region={region}&year={year}", "uncached", None),
+    ("list, group + perpetrator", "/incidents/?group={group}&perpetrator=police", "uncached", 0.1),
+    (
+        "list, verification + no verdict",
+        "/incidents/?verification=confirmed&no_verdict=12",
+        "uncached",
+        None,
+    ),
+    ("list, updated in 30 days", "/incidents/?updated=30", "uncached", None),
+    ("list, every language", "/incidents/?languages=all", "uncached", None),
+    ("detail", "/incidents/{slug}/", "uncached", None),
+    ("stats, this year", "/stats/?year={this_year}", "uncached", 0.1),
+    ("stats, all time", "/stats/?date_from=1991-01-01&date_to={today}", "uncached", 0.1),
+    ("monthly report", "/stats/{year}/{month}/", "uncached", 0.1),
+    ("search, common word (first time)", "/incidents/?q={common}", "uncached", 0.1),
+    ("search, rare word", "/incidents/?q={rare}", "uncached", None),
+    ("search, ?q=a", "/incidents/?q=a", "uncached", 0.05),
+    ("search, ?q=the", "/incidents/?q=the", "uncached", 0.05),
+    ("search, 200 characters", "/incidents/?q=" + LONG_QUERY, "uncached", 0.05),
+    ("feed (RSS)", "/incidents/feed/rss/", "uncached", None),
+    ("API list, lang=uk", "/api/incidents/?lang=uk", "uncached", 0.1),
+    ("API list, lang=en", "/api/incidents/?lang=en", "uncached", 0.1),
+    ("API list, no filter", "/api/incidents/", "uncached", 0.1),
+    ("API list, region + year", "/api/incidents/?region={region}&year={year}", "uncached", 0.1),
+    (
+        "API list, group + perpetrator",
+        "/api/incidents/?group={group}&perpetrator=police",
+        "uncached",
+        0.1,
+    ),
+    ("SDG 16.10.1 export (JSON)", "/incidents/export/sdg-16-10-1.json", "uncached", None),
+    (
+        "CSV export, region + year",
+        "/incidents/export.csv?region={region}&year={year}",
+        "uncached",
+        None,
+    ),
 ]
+MODES = ("edge", "cached", "published", "uncached")
+# Never slower than a common word (issue 30): these rows against that one.
+NOT_SLOWER_THAN_COMMON = ("search, ?q=a", "search, ?q=the", "search, 200 characters")
+CALLBACK_TARGET = 0.1
 
 
 # --- The archive ------------------------------------------------------------------------
@@ -431,7 +492,6 @@ def callback_script(port: int) -> str:
         {
             "csrfmiddlewaretoken": token,
             "name": "Bench Visitor",
-            "phone": "(050) 447-70-63",
             "preferred_time": "any",
             "topic": "journalists_rights",
             "message": "Benchmark submission.",
@@ -446,84 +506,146 @@ wrk.headers["Cookie"] = "{cookie}"
 wrk.headers["Origin"] = "https://{HOST}"
 wrk.headers["Referer"] = "https://{HOST}/callback/"
 local counter = 0
+local prefix = 0
+function init(args)
+  -- Each wrk thread a different sequence (they start with the same seed).
+  math.randomseed(os.time() + (tonumber(string.sub(tostring({}), 8), 16) or 0))
+  prefix = math.random(0, 999)
+end
 request = function()
   counter = counter + 1
   local key = string.format("%08x-%04x-4%03x-8%03x-%012x", math.random(0, 0x7fffffff),
     counter % 0x10000, math.random(0, 0xfff), math.random(0, 0xfff),
     math.random(0, 0x7fffffff) * 4096 + counter % 4096)
-  return wrk.format(nil, nil, nil, "{fields}&submission_key=" .. key)
+  -- A number of its own for each visitor: the hotline takes one request per number at a
+  -- time (a repeat is answered as already received, and stored once).
+  local phone = string.format("050%03d%04d", prefix, counter % 10000)
+  return wrk.format(nil, nil, nil, "{fields}&phone=" .. phone .. "&submission_key=" .. key)
 end
 """
 
 
-def measure_mode(args, run: Run, env: dict, paths: dict, cache: bool) -> list[dict]:
+def warm(port: int, path: str) -> None:
+    """Imports, templates, connections and (where on) the caches, before a row is timed."""
+    subprocess.run(
+        ["wrk", "-t1", "-c2", "-d1s", "-H", f"Host: {HOST}", "-H", "X-Forwarded-Proto: https"]
+        + [f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        check=False,
+    )
+
+
+PUBLISHER = """
+import sys, time, django
+django.setup()
+from incidents import services
+from incidents.models import Incident
+drafts = list(Incident.objects.filter(slug__startswith="bench-draft-").order_by("pk"))
+for incident in drafts:
+    services.incident_publish(incident=incident)
+    print("published", incident.pk, flush=True)
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+def make_drafts(count: int) -> None:
+    """Drafts the publisher makes public during the 'published' rows (made again each run)."""
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    Incident.objects.filter(slug__startswith="bench-draft-").delete()
+    model = Incident.objects.get(slug="bench-1")
+    Incident.objects.bulk_create(
+        Incident(
+            title=f"Bench publication {n}",
+            slug=f"bench-draft-{n}",
+            lead=model.lead,
+            body=model.body,
+            body_html=model.body_html,
+            language="uk",
+            status=Incident.Status.DRAFT,
+            occurred_on=timezone.localdate(),
+            region=model.region,
+            perpetrator_type=model.perpetrator_type,
+        )
+        for n in range(count)
+    )
+
+
+def measure_mode(args, run: Run, env: dict, rows_in_mode: list, mode: str) -> list[dict]:
     port = free_port()
+    cache = mode != "uncached"
     mode_env = {**env, "PUBLIC_PAGE_CACHE": "1" if cache else "0"}
-    name = f"gunicorn-cache-{'on' if cache else 'off'}"
+    name = f"gunicorn-{mode}"
     gunicorn = run.processes.start(
         name,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "imi_portal.wsgi:application",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-        ],
+        [sys.executable, "-m", "gunicorn", "imi_portal.wsgi:application"]
+        + ["--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"]
+        + ["--worker-class", "sync", "--backlog", "2048"],
         mode_env,
     )
+    front = None
+    publisher = None
     rows = []
     try:
         wait_until_listening(port, timeout=60, message=lambda: run.processes.log(name))
-        for path in paths.values():  # warm: imports, templates, connections, the cache
-            subprocess.run(
-                [
-                    "wrk",
-                    "-t1",
-                    "-c2",
-                    "-d1s",
-                    "-H",
-                    f"Host: {HOST}",
-                    "-H",
-                    "X-Forwarded-Proto: https",
-                    f"http://127.0.0.1:{port}{path}",
-                ],
-                capture_output=True,
-                check=False,
+        target_port = port
+        if mode == "edge":
+            from tests.production_front import Nginx
+
+            front = Nginx(run.tmp / "nginx", port, run.tmp / "static")
+            front.start()
+            target_port = front.port
+        for _name, path, _target in rows_in_mode:
+            warm(target_port, path)
+        if mode == "published":
+            run.helper(env, "_drafts")
+            publisher = run.processes.start(
+                "publisher", [sys.executable, "-c", PUBLISHER, str(args.publish_every)], env
             )
         baseline = []
-        for name, path in [("trivial view (baseline)", "/bench/trivial/"), *paths.items()]:
-            result = wrk(args, port, path)
-            result.update(page=name, cache="on" if cache else "off")
-            if name.startswith("trivial"):
+        for row_name, path, target in [("trivial view (baseline)", "/bench/trivial/", None)] + [
+            (n, p, t) for n, p, t in rows_in_mode
+        ]:
+            result = wrk(args, target_port, path)
+            result.update(page=row_name, mode=mode, target=target, path=path)
+            if row_name.startswith("trivial"):
                 baseline.append(result["rps"])
             rows.append(result)
-            print(f"  {name:32} cache {result['cache']:3}  {result['rps']:8.1f} req/s", flush=True)
-        after = wrk(args, port, "/bench/trivial/")
+            print(f"  {mode:9} {row_name:36} {result['rps']:8.1f} req/s", flush=True)
+        after = wrk(args, target_port, "/bench/trivial/")
         baseline.append(after["rps"])
         base = sum(baseline) / len(baseline)
         rows[0]["rps_after"] = after["rps"]
         for row in rows:
             row["ratio"] = row["rps"] / base if base else 0.0
-        # The callback form, posted by wrk, with the worker delivering the staff mails.
-        before = callback_rows(args)
-        posted = wrk(args, port, "/callback/", callback_script(port))
-        posted.update(page="callback POST (real worker)", cache="on" if cache else "off")
-        posted["ratio"] = posted["rps"] / base if base else 0.0
-        posted["stored"] = callback_rows(args) - before
-        rows.append(posted)
-        print(
-            f"  callback POST                    cache {posted['cache']:3}  "
-            f"{posted['rps']:8.1f} req/s, {posted['stored']} stored",
-            flush=True,
-        )
+        if publisher is not None:
+            run.processes.stop(publisher)
+            published = run.processes.log("publisher").count("published ")
+            for row in rows:
+                row["published"] = published
+        if mode == "uncached":
+            # The callback form, posted by wrk, with the worker delivering the staff mails.
+            before = callback_rows(args)
+            posted = wrk(args, port, "/callback/", callback_script(port))
+            posted.update(
+                page="callback POST (real worker)", mode=mode, target=CALLBACK_TARGET, path=""
+            )
+            posted["ratio"] = posted["rps"] / base if base else 0.0
+            posted["stored"] = callback_rows(args) - before
+            rows.append(posted)
+            print(
+                f"  callback POST {posted['rps']:8.1f} req/s, {posted['stored']} stored", flush=True
+            )
     finally:
+        if publisher is not None:
+            run.processes.stop(publisher)
+        if front is not None:
+            front.stop()
         run.processes.stop(gunicorn)
     return rows
 
@@ -542,35 +664,74 @@ def notifications(args) -> dict:
     return dict(rows)
 
 
-def report(args, rows, queries_small, queries_large, mails, started) -> str:
+def verdicts(rows: list[dict], csv: dict | None) -> list[str]:
+    """Each row with a target: met or missed; the searches that must not be slower than a
+    common word; the CSV export's rows/s."""
+    missed = []
+    for row in rows:
+        target = row.get("target")
+        if target is not None:
+            row["met"] = row["ratio"] >= target and not row["errors"]
+            if not row["met"]:
+                missed.append(f"{row['mode']}: {row['page']} {row['ratio']:.3f} < {target}")
+    common = next((r for r in rows if r["page"] == "search, common word (first time)"), None)
+    for row in rows:
+        if common and row["page"] in NOT_SLOWER_THAN_COMMON and row["rps"] < common["rps"]:
+            row["met"] = False
+            missed.append(f"{row['page']}: slower than a common word")
+    if csv is not None and csv["rows_per_second"] < 100_000:
+        missed.append(f"CSV export: {csv['rows_per_second']:.0f} rows/s < 100,000")
+    return missed
+
+
+def report(args, rows, queries_small, queries_large, mails, started, csv, load) -> str:
     lines = [
         f"# Pages benchmark, {datetime.datetime.now():%Y-%m-%d %H:%M}",
         "",
         f"{args.incidents} incidents on PostgreSQL; gunicorn {args.workers} sync workers; "
         f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s per "
-        f"row; {os.cpu_count()} CPUs shared by everything. Ratio: requests/s over the trivial "
-        "view's in the same run (mean of before and after).",
+        f"row; {os.cpu_count()} CPUs shared by everything; load average before/after: {load}. "
+        "Ratio: requests/s over the trivial view's through the same front in the same mode "
+        "(mean of before and after). Modes: edge = nginx micro-cache + Django's page cache; "
+        "cached = gunicorn, Django's page cache (hits); published = the same while an "
+        f"incident is published every {args.publish_every} s; uncached = every cache off.",
         "",
-        "| page | cache | req/s | p50 ms | p99 ms | errors | ratio | queries 1k | queries "
-        f"{args.incidents // 1000}k |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| mode | page | req/s | p50 ms | p99 ms | errors | ratio | target | met | queries "
+        f"1k | queries {args.incidents // 1000}k |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
+    missed = verdicts(rows, csv)
     for row in rows:
         name = row["page"]
+        target = row.get("target")
+        met = "" if "met" not in row else ("yes" if row["met"] else "**no**")
         extra = ""
-        if name.startswith("CSV"):
-            extra = f" ({row['rps'] * row.get('csv_rows', 0):.0f} rows/s)"
+        if name.startswith("CSV") and row.get("csv_rows"):
+            extra = f" ({row['rps'] * row['csv_rows']:.0f} rows/s)"
+        queries = row["mode"] == "uncached"
         lines.append(
-            f"| {name}{extra} | {row['cache']} | {row['rps']:.1f} | {row['p50']:.1f} | "
+            f"| {row['mode']} | {name}{extra} | {row['rps']:.1f} | {row['p50']:.1f} | "
             f"{row['p99']:.1f} | {row['errors']} | {row['ratio']:.3f} | "
-            f"{queries_small.get(name, '')} | {queries_large.get(name, '')} |"
+            f"{'' if target is None else target} | {met} | "
+            f"{queries_small.get(name, '') if queries else ''} | "
+            f"{queries_large.get(name, '') if queries else ''} |"
         )
-    posted = sum(r["stored"] for r in rows if r["page"].startswith("callback"))
+    posted = sum(r.get("stored", 0) for r in rows)
+    published = max((r.get("published", 0) for r in rows), default=0)
     lines += [
         "",
+        f"Incidents published during the 'published' rows: {published}.",
         f"Callback POSTs stored: {posted}; their staff notifications: {mails}.",
-        f"Whole run: {time.monotonic() - started:.0f} s.",
     ]
+    if csv is not None:
+        lines.append(
+            f"CSV export of every listed incident ({csv['rows']} rows): "
+            f"{csv['rows_per_second']:.0f} rows/s; PostgreSQL's own COPY of the same columns: "
+            f"{csv['copy_rows_per_second']:.0f} rows/s (ratio {csv['ratio_to_copy']:.2f})."
+        )
+    lines += ["", "Targets missed: " + ("none" if not missed else "")]
+    lines += [f"- {line}" for line in missed]
+    lines.append(f"\nWhole run: {time.monotonic() - started:.0f} s.")
     return "\n".join(lines)
 
 
@@ -580,7 +741,7 @@ def parse_args():
         "command",
         nargs="?",
         default="run",
-        choices=["run", "_generate", "_targets", "_queries", "_explain"],
+        choices=["run", "_generate", "_targets", "_queries", "_explain", "_drafts"],
     )
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
@@ -595,6 +756,8 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--paths", default="{}")
     parser.add_argument("--smtp-port", type=int, default=0)
+    parser.add_argument("--publish-every", type=float, default=2.0)
+    parser.add_argument("--modes", default=",".join(MODES), help="a comma-separated subset")
     return parser.parse_args()
 
 
@@ -602,6 +765,9 @@ def main():
     args = parse_args()
     if args.command == "_generate":
         generate(args.incidents, args.seed)
+        return
+    if args.command == "_drafts":
+        make_drafts(200)
         return
     if args.command == "_targets":
         print(json.dumps(targets()))
@@ -646,12 +812,13 @@ def main():
         env = run.env(args.database)
         run.manage(env, "collectstatic", "--noinput", "-v0")
         values = json.loads(run.helper(env, "_targets"))
-        paths = {name: path.format(**values) for name, path, _kind in PAGES}
+        uncached = [(n, p) for n, p, mode, _t in PAGES if mode == "uncached"]
+        paths = {name: path.format(**values) for name, path in uncached}
         print("counting queries per page", flush=True)
         queries_large = json.loads(run.helper(env, "_queries", "--paths", json.dumps(paths)))
         small_env = run.env(small_db)
         small_values = json.loads(run.helper(small_env, "_targets"))
-        small_paths = {name: path.format(**small_values) for name, path, _kind in PAGES}
+        small_paths = {name: path.format(**small_values) for name, path in uncached}
         queries_small = json.loads(
             run.helper(small_env, "_queries", "--paths", json.dumps(small_paths))
         )
@@ -659,21 +826,26 @@ def main():
             "celery", celery_worker(args.concurrency, loglevel="WARNING"), env
         )
         rows = []
-        for cache in (True, False):
-            print(f"load, cache {'on' if cache else 'off'}", flush=True)
-            rows += measure_mode(args, run, env, paths, cache)
+        load = [f"{os.getloadavg()[0]:.2f}"]
+        chosen = [m for m in args.modes.split(",") if m in MODES]
+        for mode in chosen:
+            print(f"load, {mode}", flush=True)
+            in_mode = [(n, p.format(**values), t) for n, p, m, t in PAGES if m == mode]
+            rows += measure_mode(args, run, env, in_mode, mode)
+        load.append(f"{os.getloadavg()[0]:.2f}")
         csv_rows = export_rows(args, paths)
         for row in rows:
             if row["page"].startswith("CSV"):
                 row["csv_rows"] = csv_rows
+        csv = export_figures(env, run)
         deadline = time.monotonic() + 300
-        stored = sum(r["stored"] for r in rows if r["page"].startswith("callback"))
+        stored = sum(r.get("stored", 0) for r in rows)
         while time.monotonic() < deadline and notifications(args).get("sent", 0) < stored:
             time.sleep(1)
         mails = {**notifications(args), "mails at the SMTP sink": len(sink.handler.mails)}
         run.processes.stop(worker)
         plans = run.helper(env, "_explain")
-        text = report(args, rows, queries_small, queries_large, mails, started)
+        text = report(args, rows, queries_small, queries_large, mails, started, csv, load)
         text += "\n\n## Query plans at this size\n\n" + plans
         RESULTS.mkdir(exist_ok=True)
         out = RESULTS / f"pages-{datetime.datetime.now():%Y%m%d-%H%M%S}.md"
@@ -682,6 +854,15 @@ def main():
     finally:
         run.processes.stop_all()
         sink.__exit__(None, None, None)
+
+
+def export_figures(env, run) -> dict | None:
+    """The whole CSV export against PostgreSQL's own COPY (bench/exports.py), if present."""
+    try:
+        from bench import exports
+    except ImportError:
+        return None
+    return exports.export_throughput(env=env) if hasattr(exports, "export_throughput") else None
 
 
 def export_rows(args, paths) -> int:

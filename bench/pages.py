@@ -509,7 +509,7 @@ local counter = 0
 local prefix = 0
 function init(args)
   -- Each wrk thread a different sequence (they start with the same seed).
-  math.randomseed(os.time() + (tonumber(string.sub(tostring({}), 8), 16) or 0))
+  math.randomseed(os.time() + (tonumber(string.sub(tostring({{}}), 8), 16) or 0))
   prefix = math.random(0, 999)
 end
 request = function()

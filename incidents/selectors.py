@@ -129,13 +129,13 @@ def perpetrators_and_cases_joins() -> RecordJoins:
 PERPETRATORS_JOIN = (
     " LEFT JOIN (SELECT f.incident_id, string_agg(f.category, '|' ORDER BY f.first)"
     " AS categories FROM (SELECT incident_id, category, min(id) AS first"
-    " FROM {perpetrator} WHERE incident_id IN (SELECT id FROM ids)"
+    " FROM {perpetrator} WHERE incident_id {in_ids}"
     " GROUP BY incident_id, category) f GROUP BY f.incident_id) perpetrators"
     ' ON perpetrators.incident_id = q."_pk"'
 )
 LATEST_CASE_JOIN = (
     " LEFT JOIN (SELECT DISTINCT ON (incident_id) incident_id, status, impunity"
-    " FROM {case} WHERE incident_id IN (SELECT id FROM ids)"
+    " FROM {case} WHERE incident_id {in_ids}"
     " ORDER BY incident_id, opened_on DESC NULLS FIRST, id DESC) latest_case"
     ' ON latest_case.incident_id = q."_pk"'
 )

@@ -194,6 +194,7 @@ class Export:
             cells=cells,
             columns=[joined.get(name) or pgcopy.column(name) for name in FIELDS],
             joins=[self._categories_join(), *record.joins],
+            count=self.count,
         )
 
     @staticmethod
@@ -216,7 +217,7 @@ CATEGORIES_JOIN = (
     " ORDER BY c.position, c.slug) = 1 AS first"
     " FROM {links} l JOIN {category} c ON c.id = l.category_id"
     " LEFT JOIN {category} p ON p.id = c.parent_id"
-    " WHERE l.incident_id IN (SELECT id FROM ids)) k"
+    " WHERE l.incident_id {in_ids}) k"
     ' GROUP BY k.incident_id) categories ON categories.incident_id = q."_pk"'
 )
 

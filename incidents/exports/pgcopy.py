@@ -26,12 +26,17 @@ Elsewhere (SQLite: `make run`, `make test`) the exports keep their Python path.
 import re
 from contextlib import nullcontext
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Expression, F, TextField, Value
 from django.db.models.expressions import OrderBy
 
 from . import csvfile
 
+# Below this many rows an export aggregates its incidents' categories, perpetrators and cases
+# only (found through an index); above it, every row of those tables at once (statement()).
+# Measured on bench/pages.py's archive (bench/exports.py): finding 79,000 incidents a second
+# time cost more than aggregating all 175,000 category links.
+RESTRICT_BELOW = 20_000
 # Rows are gathered into blocks of about this size before they are sent: a write per row
 # would cost a system call each.
 BLOCK_SIZE = 256 * 1024
@@ -182,15 +187,21 @@ class Piece:
         self.sql, self.params = sql, list(params)
 
 
-def statement(queryset, *, cells: dict, columns: list, joins=(), then_by: str = ""):
+def statement(
+    queryset, *, cells: dict, columns: list, joins=(), then_by: str = "", count: int | None = None
+):
     """The COPY statement writing `queryset` as CSV, and its parameters.
 
     The queryset, unordered, annotated with `cells` (expressions of an incident's own row),
-    is the subquery q; `joins` (Pieces: LEFT JOINs on q."_pk", which may read the filtered
-    ids from the CTE `ids`) bring in what an incident has several of, aggregated over the
-    exported incidents at once rather than one subquery per row; `columns` (Pieces or SQL)
-    are the CSV's, in its order. The rows come in the queryset's order, then `then_by`.
+    is the subquery q; `joins` (Pieces: LEFT JOINs on q."_pk") bring in what an incident
+    has several of, aggregated for all the rows at once: a subquery per row cost more than
+    the rest of the export. Where a join's incident column is followed by {in_ids}, an
+    export of `count` rows under RESTRICT_BELOW aggregates only its own incidents (the
+    filtered ids, found once in the CTE `ids`); a larger one aggregates every row of the
+    table, which costs less than finding its incidents a second time. `columns` (Pieces or
+    SQL) are the CSV's, in its order. The rows come in the queryset's order, then `then_by`.
     """
+    restrict = count is not None and count < RESTRICT_BELOW
     orders = ordering(queryset)
     keys = {f"_o{n}": order.expression for n, order in enumerate(orders)}
     unordered = queryset.order_by()
@@ -206,15 +217,15 @@ def statement(queryset, *, cells: dict, columns: list, joins=(), then_by: str = 
         + (" NULLS FIRST" if order.nulls_first else " NULLS LAST" if order.nulls_last else "")
         for n, order in enumerate(orders)
     ]
-    pieces = [
-        Piece("WITH ids (id) AS MATERIALIZED ("),
-        Piece(*compiled[0]),
-        Piece(") SELECT "),
-    ]
+    pieces = [Piece("WITH ids (id) AS MATERIALIZED ("), Piece(*compiled[0]), Piece(") ")]
+    pieces = [*(pieces if restrict else []), Piece("SELECT ")]
     for n, column in enumerate(columns):
         pieces += [Piece(", " if n else ""), column if isinstance(column, Piece) else Piece(column)]
     pieces += [Piece(" FROM ("), Piece(*compiled[1]), Piece(") q ")]
-    pieces += [join if isinstance(join, Piece) else Piece(join) for join in joins]
+    for join in joins:
+        join = join if isinstance(join, Piece) else Piece(join)
+        ids = "IN (SELECT id FROM ids)" if restrict else "IS NOT NULL"
+        pieces.append(Piece(join.sql.replace("{in_ids}", ids), join.params))
     pieces.append(Piece(" ORDER BY " + ", ".join(order_by + ([then_by] if then_by else []))))
     sql = "".join(piece.sql for piece in pieces)
     params = [param for piece in pieces for param in piece.params]
@@ -255,7 +266,10 @@ def stream(using: str, sql: str, params: list, head: str = ""):
         # psycopg substitutes parameters, and turns %% into %, only when there are some.
         sql = sql.replace("%%", "%")
     block, size = ([head.encode()] if head else []), 0
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        # JIT compilation, which PostgreSQL chooses for a statement this size, added a third
+        # to the time of a COPY whose work is sorting and formatting (bench/exports.py).
+        cursor.execute("SET LOCAL jit = off")
         log = cursor.debug_sql(sql, params) if hasattr(cursor, "debug_sql") else nullcontext()
         with (
             log,

@@ -416,6 +416,7 @@ def copy_statement(export: SdgExport) -> tuple[str, list]:
         columns=[columns.get(name) or pgcopy.column(name) for name in NAMES],
         joins=[pgcopy.with_tables(VICTIMS_JOIN, **tables), categories, *record.joins],
         then_by="v.id",
+        count=export.queryset.count(),
     )
 
 
@@ -437,7 +438,7 @@ CATEGORIES_JOIN = (
     " FILTER (WHERE c.sdg_act <> ''))[1] AS act,"
     " array_agg(c.slug ORDER BY c.severity_rank, c.position, c.slug) AS slugs"
     " FROM {links} l JOIN {category} c ON c.id = l.category_id"
-    " WHERE l.incident_id IN (SELECT id FROM ids) GROUP BY l.incident_id) sdg"
+    " WHERE l.incident_id {in_ids} GROUP BY l.incident_id) sdg"
     ' ON sdg.incident_id = q."_pk"'
 )
 

@@ -299,3 +299,29 @@ def test_copy_runs_a_fixed_number_of_queries(client, url):
     assert len(many) == len(few)
     assert sum(sql.startswith("COPY (") for sql in many) == 1
     assert Incident.objects.count() == 31
+
+
+def test_an_odd_taxonomy_is_written_alike(client, monkeypatch):
+    """Categories ranked across their groups, equal positions told apart by slug (in the
+    database's collation), and slugs that start like a formula: the categories and groups
+    cells are still Python's."""
+    Category.objects.filter(slug="censorship").update(position=103)
+    Category.objects.filter(slug="cyberattack").update(position=104)
+    Category.objects.filter(slug="threats").update(position=100, slug="-threats")
+    Category.objects.filter(slug="physical-aggression").update(slug="@physical")
+    combos = [
+        ["killing", "censorship", "beating"],
+        ["-threats", "killing"],
+        ["cyberattack", "beating", "detention"],
+        ["censorship"],
+    ]
+    for n, combo in enumerate(combos):
+        IncidentFactory(categories=list(Category.objects.filter(slug__in=combo)), slug=f"odd-{n}")
+    for url in (CSV, SDG):
+        for params in ({}, {"category": "beating"}):
+            python, copy = both(client, monkeypatch, url, params)
+            assert copy == python, (url, params)
+    # The escaped forms were written (the cells that start like a formula were there).
+    written = body(client.get(CSV))
+    assert b",'@physical\\|censorship-access," in written
+    assert b",'-threats\\|killing," in written

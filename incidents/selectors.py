@@ -104,8 +104,8 @@ def perpetrators_and_cases(ids) -> dict:
 
 class RecordJoins(NamedTuple):
     """perpetrators_and_cases in SQL: `joins` (LEFT JOINs on q."_pk" of an export's COPY
-    statement, exports/pgcopy.py, reading its ids from the CTE `ids`) and the SQL of what
-    they give each incident."""
+    statement, exports/pgcopy.statement, which decides what {in_ids} reads) and the SQL of
+    what they give each incident."""
 
     joins: list[str]
     perpetrators: str

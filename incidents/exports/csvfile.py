@@ -6,17 +6,28 @@ file is opened in Excel or LibreOffice: a place name "=HYPERLINK(...)" becomes a
 sends the reader's data away. defusedcsv (the library pretix uses) writes such a cell as
 text, with a leading apostrophe; numbers stay numbers. A leading tab or carriage return,
 which spreadsheets strip before reading a formula (OWASP's list), is written the same way.
+
+On PostgreSQL the incident and SDG exports are written by the database (pgcopy.py); its SQL
+form of this rule (`pgcopy.SafeCell`) is built from the constants below and checked against
+`cell_text` (tests/incidents/test_export_copy.py).
 """
 
 from defusedcsv import csv as defused
 
-_STRIPPED_BEFORE_A_FORMULA = ("\t", "\r")
+STRIPPED_BEFORE_A_FORMULA = ("\t", "\r")
+# What defusedcsv's _escape writes as text (its list, written out there, not exported).
+FORMULA_STARTS = ("@", "+", "-", "=", "|", "%")
 
 
 def _cell(value):
-    if isinstance(value, str) and value.startswith(_STRIPPED_BEFORE_A_FORMULA):
+    if isinstance(value, str) and value.startswith(STRIPPED_BEFORE_A_FORMULA):
         return "'" + value
     return value
+
+
+def cell_text(value: str) -> str:
+    """The text `value` as a cell of this writer holds it (before the csv module quotes it)."""
+    return defused._escape(_cell(value))
 
 
 class _Rows:

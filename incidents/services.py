@@ -310,12 +310,43 @@ def category_renamed(category: Category) -> int:
     return indexed
 
 
+# The city each oblast is named after or governed from, by the region's slug: a reader
+# types "у Харкові" for the Kharkiv region, whose name ("Харківська область") shares no word
+# with it. Kyiv Oblast has none here: "Києві" means the city, a region of its own.
+REGION_CENTRES = {
+    "vinnytsia": ("Вінниця", "Vinnytsia"),
+    "volyn": ("Луцьк", "Lutsk"),
+    "dnipropetrovsk": ("Дніпро", "Dnipro"),
+    "donetsk": ("Донецьк", "Donetsk"),
+    "zhytomyr": ("Житомир", "Zhytomyr"),
+    "zakarpattia": ("Ужгород", "Uzhhorod"),
+    "zaporizhzhia": ("Запоріжжя", "Zaporizhzhia"),
+    "ivano-frankivsk": ("Івано-Франківськ", "Ivano-Frankivsk"),
+    "kirovohrad": ("Кропивницький", "Kropyvnytskyi"),
+    "luhansk": ("Луганськ", "Luhansk"),
+    "lviv": ("Львів", "Lviv"),
+    "mykolaiv": ("Миколаїв", "Mykolaiv"),
+    "odesa": ("Одеса", "Odesa"),
+    "poltava": ("Полтава", "Poltava"),
+    "rivne": ("Рівне", "Rivne"),
+    "sumy": ("Суми", "Sumy"),
+    "ternopil": ("Тернопіль", "Ternopil"),
+    "kharkiv": ("Харків", "Kharkiv"),
+    "kherson": ("Херсон", "Kherson"),
+    "khmelnytskyi": ("Хмельницький", "Khmelnytskyi"),
+    "cherkasy": ("Черкаси", "Cherkasy"),
+    "chernivtsi": ("Чернівці", "Chernivtsi"),
+    "chernihiv": ("Чернігів", "Chernihiv"),
+    "crimea": ("Сімферополь", "Simferopol"),
+}
+
+
 def incident_search_texts(incident: Incident, regions: dict[int, Region]) -> dict[str, str]:
     """What search may match in an incident, by weight: never a withheld victim's name.
 
     `incident` comes with its victims and categories prefetched; `regions` by primary key.
-    Both names of its region are searchable, so "Kharkiv" finds the Ukrainian articles from
-    there; both names of its categories, so "побиття" finds the incidents filed under
+    Both names of its region and of its centre are searchable, so "Kharkiv" and "у Харкові"
+    find the Ukrainian articles from there; both names of its categories, so "побиття" finds the incidents filed under
     "Побиття, напад" whatever words their articles use. Not the groups' names: "Кіберзлочини
     проти медіа та журналістів" would make "журналіст" find every cyberattack.
     """
@@ -326,7 +357,7 @@ def incident_search_texts(incident: Incident, regions: dict[int, Region]) -> dic
             details.append(victim.name)
     region = regions.get(incident.region_id)
     if region is not None:
-        details += [region.name_uk, region.name_en]
+        details += [region.name_uk, region.name_en, *REGION_CENTRES.get(region.slug, ())]
     for category in sorted(incident.categories.all(), key=lambda category: category.pk):
         details += [category.name_uk, category.name_en]
     return {"title": incident.title, "lead": " ".join([incident.lead, *details])}

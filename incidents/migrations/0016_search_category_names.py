@@ -3,7 +3,8 @@
 "побиття" found nothing: no article says it, the category "Побиття, напад" was not in the
 search text, and "побиття" is another word than the "побили" the articles use. The search
 text now holds the names of each incident's categories (both languages; not their groups'),
-and search.forms gives a verbal noun its verb. Existing rows are prepared anew here, with a
+and search.forms gives a verbal noun its verb; and the city each oblast is governed from
+("у Харкові" for the Kharkiv region). Existing rows are prepared anew here, with a
 frozen copy of what may be searched (services.incident_search_texts).
 
 On PostgreSQL the search vectors are stored compressed with lz4 where the server has it
@@ -12,6 +13,35 @@ half the time of each.
 """
 
 from django.db import migrations
+
+
+# services.REGION_CENTRES as of this migration.
+REGION_CENTRES = [
+    ("vinnytsia", ("Вінниця", "Vinnytsia")),
+    ("volyn", ("Луцьк", "Lutsk")),
+    ("dnipropetrovsk", ("Дніпро", "Dnipro")),
+    ("donetsk", ("Донецьк", "Donetsk")),
+    ("zhytomyr", ("Житомир", "Zhytomyr")),
+    ("zakarpattia", ("Ужгород", "Uzhhorod")),
+    ("zaporizhzhia", ("Запоріжжя", "Zaporizhzhia")),
+    ("ivano-frankivsk", ("Івано-Франківськ", "Ivano-Frankivsk")),
+    ("kirovohrad", ("Кропивницький", "Kropyvnytskyi")),
+    ("luhansk", ("Луганськ", "Luhansk")),
+    ("lviv", ("Львів", "Lviv")),
+    ("mykolaiv", ("Миколаїв", "Mykolaiv")),
+    ("odesa", ("Одеса", "Odesa")),
+    ("poltava", ("Полтава", "Poltava")),
+    ("rivne", ("Рівне", "Rivne")),
+    ("sumy", ("Суми", "Sumy")),
+    ("ternopil", ("Тернопіль", "Ternopil")),
+    ("kharkiv", ("Харків", "Kharkiv")),
+    ("kherson", ("Херсон", "Kherson")),
+    ("khmelnytskyi", ("Хмельницький", "Khmelnytskyi")),
+    ("cherkasy", ("Черкаси", "Cherkasy")),
+    ("chernivtsi", ("Чернівці", "Chernivtsi")),
+    ("chernihiv", ("Чернігів", "Chernihiv")),
+    ("crimea", ("Сімферополь", "Simferopol")),
+]
 
 
 def lz4_vectors(apps, schema_editor):
@@ -44,7 +74,10 @@ def prepare(apps, schema_editor):
 
     Incident = apps.get_model("incidents", "Incident")
     Region = apps.get_model("incidents", "Region")
-    regions = {r.pk: (r.name_uk, r.name_en) for r in Region.objects.all()}
+    centres = {slug: names for slug, names in REGION_CENTRES}
+    regions = {
+        r.pk: (r.name_uk, r.name_en, *centres.get(r.slug, ())) for r in Region.objects.all()
+    }
     fields = ["search_title", "search_lead", "search_document"]
     batch = []
     rows = Incident.objects.prefetch_related("victims", "categories").order_by("pk")

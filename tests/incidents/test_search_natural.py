@@ -207,3 +207,27 @@ def test_the_newest_matches_whichever_way_the_search_answers(archive, words, sca
         assert set(hits.ids) == set(everything)
     if everything:
         assert hits.ids, "a search with matches lists some"
+
+
+# --- Queries: a fixed number, whatever the archive holds ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "queries"),
+    [
+        # the search, the page's incidents, their categories, the form's three lists
+        ("побиття", 6),
+        # and: the other language's search, close spellings, which of them find something,
+        # whether the suggestion does
+        ("побитя", 8),
+    ],
+)
+def test_a_search_page_runs_the_same_queries_for_few_incidents_and_many(
+    client, beaten, django_assert_num_queries, q, queries
+):
+    with django_assert_num_queries(queries):
+        client.get("/incidents/", {"q": q})
+    for number in range(30):
+        IncidentFactory(title=f"Побиття номер {number}", lead="Лід.", body="Текст.")
+    with django_assert_num_queries(queries):
+        client.get("/incidents/", {"q": q})

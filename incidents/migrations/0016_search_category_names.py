@@ -12,7 +12,16 @@ On PostgreSQL the search vectors are stored compressed with lz4 where the server
 half the time of each.
 """
 
+from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
+
+# The search index with the listing flags and the language beside the words: a word common
+# in one language searched on the other's list ("police" on the Ukrainian one) had the plain
+# index give every English match, each row read to be dropped (0.2 s at 100,000).
+LISTED_INDEX = """
+CREATE INDEX IF NOT EXISTS incidents_incident_search_listed_gin ON incidents_incident
+  USING gin (search_vector, listed_uk, listed_en, language);
+"""
 
 
 # services.REGION_CENTRES as of this migration.
@@ -69,6 +78,16 @@ def pglz_vectors(apps, schema_editor):
                 )
 
 
+def listed_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(LISTED_INDEX)
+
+
+def drop_listed_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS incidents_incident_search_listed_gin")
+
+
 def prepare(apps, schema_editor):
     from incidents import search
 
@@ -107,4 +126,6 @@ class Migration(migrations.Migration):
         # The compression first: the vectors written by `prepare` are stored with it.
         migrations.RunPython(lz4_vectors, pglz_vectors),
         migrations.RunPython(prepare, migrations.RunPython.noop),
+        BtreeGinExtension(),
+        migrations.RunPython(listed_index, drop_listed_index),
     ]

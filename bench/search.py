@@ -29,6 +29,12 @@ sys.path.insert(0, str(BASE_DIR))
 from bench.pages import HOST, RARE_WORD, RESULTS, Run, ensure_database  # noqa: E402
 
 BASELINE = ("list, no search", "/incidents/")
+# A sentence pasted from an article, as long as the search box takes (200 characters).
+LONG_QUERY = (
+    "Поліція відкрила кримінальне провадження за статтею про перешкоджання журналістській "
+    "діяльності після того, як невідомі напали на журналістку видання під час зйомки у місті "
+    "Харків минулого тижня"
+)
 # (name, path): what readers type. Forms the articles do not contain on purpose: the
 # archive's sentences say "журналістку", "Поліція", "у місті Харків", "кримінальне".
 CASES = [
@@ -43,6 +49,14 @@ CASES = [
     ("nothing found: qwxyzt", "/incidents/?q=qwxyzt"),
     ("every language: Київ", "/incidents/?languages=all&q=" + quote("Київ")),
     ("English: attacked", "/en/incidents/?q=attacked"),
+    # What a new reader types: one letter, a joining word, a pasted sentence, a noun for
+    # what the articles say with a verb (and a category is named), stop words, a place.
+    ("one letter: a", "/incidents/?q=a"),
+    ("stop word: the", "/incidents/?q=the"),
+    ("200 characters", "/incidents/?q=" + quote(LONG_QUERY)),
+    ("derived form: побиття", "/incidents/?q=" + quote("побиття")),
+    ("with stop words: напад на журналістку", "/incidents/?q=" + quote("напад на журналістку")),
+    ("place after a preposition: у Харкові", "/incidents/?q=" + quote("у Харкові")),
 ]
 
 

@@ -184,6 +184,12 @@ else:
 
 # A full-text search lists at most this many of the newest matches, best match first.
 SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=1000)
+# On PostgreSQL (IncidentQuerySet.search_hits): of a word with more matches than
+# SEARCH_MAX_RESULTS, the newest SEARCH_RANKED are listed, looked for in the newest
+# SEARCH_SCAN_ROWS incidents first. The newest SEARCH_RANKED matches are ranked, best first;
+# the others follow, newest first.
+SEARCH_SCAN_ROWS = env.int("SEARCH_SCAN_ROWS", default=3000)
+SEARCH_RANKED = env.int("SEARCH_RANKED", default=200)
 
 # Anonymous public pages (home, list, article, statistics, feeds) are kept whole in the
 # cache above, keyed by a content version the incident services bump on every change

@@ -127,6 +127,8 @@ class CategoryAdmin(NamedTitlesMixin, ContentChangeAdmin):
             # Which category each incident counts under may have changed: recounted now
             # (seconds at 100,000 incidents), so the barometer never shows a mix of rules.
             services.categories_reranked()
+        if change and {"name_uk", "name_en"} & set(form.changed_data):
+            services.category_renamed(obj)  # its names are in its incidents' search text
 
     search_fields = ["name_uk", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}

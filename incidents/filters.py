@@ -202,6 +202,9 @@ class IncidentFilter(django_filters.FilterSet):
         barometer's filter, which counts every story whatever language it is written in."""
         super().__init__(*args, **kwargs)
         self.language = language or current_language()
+        # What the text search found (IncidentQuerySet.search_hits), once `qs` is read:
+        # the list page counts and pages it without asking the database again.
+        self.search_hits = None
         if every_language:
             del self.filters["languages"]
         elif not self.every_language:
@@ -259,7 +262,8 @@ class IncidentFilter(django_filters.FilterSet):
         # the newest among those the other filters chose.
         queryset = super().filter_queryset(queryset)
         text = self.form.cleaned_data.get("q")
-        return queryset.search(text) if text else queryset
+        self.search_hits = queryset.search_hits(text) if text else None
+        return queryset.matching(self.search_hits)
 
     def other_languages(self) -> QueryDict:
         """This filter's parameters with languages=all, without a page: the switch's address."""

@@ -1,16 +1,28 @@
+import dataclasses
 import functools
 import re
 
 from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
-    SearchRank,
     SearchVectorField,
     TrigramSimilarity,
 )
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -223,6 +235,21 @@ def listed_field(language: str) -> str:
     return f"listed_{language}"
 
 
+@dataclasses.dataclass(frozen=True)
+class SearchHits:
+    """What a search found: the matching incidents' ids, best first, and whether they are
+    every match (else more match: these are the newest of them). On SQLite `ranked` is the
+    search as a queryset, which the ids were read from."""
+
+    ids: list[int]
+    complete: bool
+    ranked: "models.QuerySet | None" = None
+
+    @classmethod
+    def of(cls, ranked) -> "SearchHits":
+        return cls(ids=list(ranked.values_list("pk", flat=True)), complete=True, ranked=ranked)
+
+
 class IncidentQuerySet(models.QuerySet):
     def published(self):
         """Live to the public: published, and its publication time has come."""
@@ -256,61 +283,244 @@ class IncidentQuerySet(models.QuerySet):
     def search(self, text: str):
         """The incidents matching every typed word in one of its forms, best match first.
 
-        Both databases match the same prepared text (search.py). On PostgreSQL the results
-        are the newest SEARCH_MAX_RESULTS matches, ranked: ranking every match of a word
-        found in most articles was a second per search at 100,000 incidents (issue 13).
+        Both databases match the same prepared text (search.py). On PostgreSQL these are
+        the newest matches, at most SEARCH_MAX_RESULTS, found by `search_hits` in one query.
         Apply it after every other filter.
+        """
+        return self.matching(self.search_hits(text))
+
+    def matching(self, hits: "SearchHits | None"):
+        """These incidents narrowed to a search's hits, in their order (None: no search)."""
+        if hits is None:
+            return self
+        if hits.ranked is not None:
+            return hits.ranked
+        order = Func(Value(hits.ids), F("pk"), function="array_position")
+        return self.filter(pk__in=hits.ids).order_by(order)
+
+    def search_hits(self, text: str) -> "SearchHits | None":
+        """What a search for `text` finds among these incidents, best first; None when the
+        text has no word to search for (only joining words, single letters, punctuation).
+
+        PostgreSQL, in one query: the search index gives up to SEARCH_MAX_RESULTS + 1
+        matches; if that is all of them, they are the answer, every one (a rarer word).
+        Otherwise the newest incidents are read in date order until SEARCH_RANKED match,
+        the newest of all (a word in many articles); only if the newest SEARCH_SCAN_ROWS
+        hold fewer does the index give every match to sort by date. Sorting
+        every match of a frequent word by date, or walking the whole archive for a rare one,
+        was each a quarter of a second at 100,000 incidents. The newest SEARCH_RANKED
+        matches are ranked (title, then lead, then text), best first; the rest follow,
+        newest first.
         """
         terms = search.parse(text)
         if not terms:
-            return self
-        if connections[self.db].vendor == "postgresql":
-            query = SearchQuery(search.tsquery(terms), search_type="raw", config="simple")
-            newest = (
-                self.filter(search_vector=query)
-                .order_by("-published_at", "-pk")
-                .values("pk")[: settings.SEARCH_MAX_RESULTS]
-            )
-            return (
-                self.filter(pk__in=newest)
-                .annotate(rank=SearchRank(F("search_vector"), query))
-                .order_by("-rank", "-published_at", "-pk")
-            )
-        condition, rank = Q(), Value(0)
+            return None
+        if connections[self.db].vendor != "postgresql":
+            return SearchHits.of(self._sqlite_search(terms))
+        return self._postgres_hits(terms)
+
+    def _sqlite_search(self, terms: "list[search.Term]"):
+        rank = Value(0)
         for term in terms:
-            condition &= _matching("search_document", term)
             rank = rank + Case(
                 When(_matching("search_title", term), then=Value(4)),
                 When(_matching("search_lead", term), then=Value(2)),
                 default=Value(1),
             )
-        return self.filter(condition).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
+        ranked = self._matching_all(terms).annotate(rank=rank)
+        return ranked.order_by("-rank", "-published_at", "-pk")
 
-    def suggestion(self, text: str) -> str | None:
+    def _postgres_hits(self, terms: "list[search.Term]") -> "SearchHits":
+        try:
+            return self._postgres_hits_of(terms)
+        except EmptyResultSet:  # filtered to nothing before the search (`none()`)
+            return SearchHits(ids=[], complete=True)
+
+    def _postgres_hits_of(self, terms: "list[search.Term]") -> "SearchHits":
+        table = connections[self.db].ops.quote_name(Incident._meta.db_table)
+        most = settings.SEARCH_MAX_RESULTS
+        ranked = min(settings.SEARCH_RANKED, most)  # never more listed than the most
+        first = max(settings.SEARCH_SCAN_ROWS // 6, ranked)
+        scan = max(settings.SEARCH_SCAN_ROWS, first + 1)
+        # The index is asked for the longest INDEXED_TERMS words only (the rarest, mostly),
+        # and every word is checked on the rows it gives: each word asked of the index costs
+        # about as much as a common word's whole search, so a pasted sentence cost ten.
+        # The words are parameters, parsed once (not per row); the planner, not knowing
+        # them, plans the index scan a rare word needs. Only the table's quoted name and
+        # Django's compiled SQL are put into the text.
+        matches = RawSQL(  # noqa: S611
+            f"{table}.search_vector @@ (SELECT probe FROM typed)"  # noqa: S608
+            f" AND ts_match_vq({table}.search_vector, (SELECT q FROM typed))",
+            [],
+            BooleanField(),
+        )
+        longest = sorted(terms, key=lambda term: -len(term.prefix))[: search.INDEXED_TERMS]
+        newest = self.order_by("-published_at", "-pk")
+        rows_sql, rows_params = newest.values_list("pk", "published_at", "search_vector")[
+            :first
+        ].query.sql_with_params()
+        more_sql, more_params = newest.values_list("pk", "published_at", "search_vector")[
+            first:scan
+        ].query.sql_with_params()
+        count_sql, count_params = newest.values_list("pk")[:scan].query.sql_with_params()
+        index_sql, index_params = (
+            self.order_by().filter(matches).values_list("pk", "published_at").query
+        ).sql_with_params()
+        # Four ways, each tried only if the one before did not answer (a CTE is read only
+        # when a condition that needs it is evaluated):
+        # 1. the newest `first` incidents hold `ranked` matches: a common word;
+        # 2. unless they hold so many that the newest `scan` likely hold `ranked`: the index
+        #    has at most `most` matches: all of them (the only complete answer);
+        # 3. the newest `scan` incidents hold a quarter of `ranked` matches: those, the newest;
+        # 4. every match from the index, the newest `most` kept.
+        sql = f"""
+            WITH typed AS MATERIALIZED (
+                SELECT to_tsquery('simple', %s) AS q, to_tsquery('simple', %s) AS probe
+            ),
+            newest AS MATERIALIZED (
+                SELECT n.id, n.published_at FROM ({rows_sql}) n (id, published_at, v)
+                WHERE n.v @@ (SELECT q FROM typed) LIMIT %s
+            ),
+            common AS MATERIALIZED (SELECT count(*) >= %s AS yes FROM newest),
+            likely AS MATERIALIZED (SELECT count(*) >= %s AS yes FROM newest),
+            probe AS MATERIALIZED (
+                SELECT id, published_at FROM ({index_sql} OFFSET 0) g (id, published_at)
+                LIMIT %s
+            ),
+            few AS MATERIALIZED (SELECT count(*) <= %s AS yes FROM probe),
+            older AS MATERIALIZED (
+                SELECT n.id, n.published_at FROM ({more_sql}) n (id, published_at, v)
+                WHERE n.v @@ (SELECT q FROM typed)
+                LIMIT %s - (SELECT count(*) FROM newest)
+            ),
+            exhausted AS MATERIALIZED (
+                SELECT count(*) < %s AS yes FROM ({count_sql}) c
+            ),
+            enough AS MATERIALIZED (
+                SELECT (SELECT count(*) FROM newest) + (SELECT count(*) FROM older) >= %s
+                    OR (SELECT yes FROM exhausted) AS yes
+            ),
+            hits AS (
+                SELECT id, published_at FROM newest WHERE (SELECT yes FROM common)
+                UNION ALL
+                SELECT id, published_at FROM probe
+                WHERE NOT (SELECT yes FROM common) AND NOT (SELECT yes FROM likely)
+                    AND (SELECT yes FROM few)
+                UNION ALL
+                SELECT id, published_at FROM (
+                    SELECT id, published_at FROM newest UNION ALL
+                    SELECT id, published_at FROM older
+                ) w
+                WHERE NOT (SELECT yes FROM common)
+                    AND ((SELECT yes FROM likely) OR NOT (SELECT yes FROM few))
+                    AND (SELECT yes FROM enough)
+                UNION ALL
+                (SELECT i.id, i.published_at FROM ({index_sql} OFFSET 0) i (id, published_at)
+                 WHERE NOT (SELECT yes FROM common)
+                    AND ((SELECT yes FROM likely) OR NOT (SELECT yes FROM few))
+                    AND NOT (SELECT yes FROM enough)
+                 ORDER BY i.published_at DESC, i.id DESC LIMIT %s)
+            ),
+            numbered AS (
+                SELECT id, row_number() OVER (ORDER BY published_at DESC, id DESC) AS n
+                FROM hits
+            )
+            SELECT id, CASE WHEN n <= %s THEN (
+                       SELECT ts_rank(r.search_vector, (SELECT q FROM typed))
+                       FROM {table} r WHERE r.id = numbered.id) END,
+                   NOT (SELECT yes FROM common) AND NOT (SELECT yes FROM likely)
+                       AND (SELECT yes FROM few)
+                   OR (SELECT count(*) FROM hits) < %s AND (SELECT yes FROM exhausted)
+            FROM numbered ORDER BY n
+        """  # noqa: S608
+        params = [
+            search.tsquery(terms),
+            search.tsquery(longest),
+            *rows_params,
+            ranked,
+            ranked,
+            -(-ranked * first // scan),
+            *index_params,
+            most + 1,
+            most,
+            *more_params,
+            ranked,
+            scan,
+            *count_params,
+            ranked // 4,
+            *index_params,
+            most,
+            ranked,
+            ranked,
+        ]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        best = sorted((row for row in rows if row[1] is not None), key=lambda row: -row[1])
+        ids = [row[0] for row in best] + [row[0] for row in rows if row[1] is None]
+        # Every match when the index gave them all (way 2), when there are none, or when
+        # reading in date order saw every incident (a small archive) and fewer than `ranked`
+        # matched.
+        return SearchHits(ids=ids, complete=not rows or bool(rows[0][2]))
+
+    def suggestion(self, text: str, *, found: "SearchHits | None" = None) -> str | None:
         """ "Did you mean": the typed text with each word that finds nothing here replaced by
-        the closest known word that does, if the whole then finds something; else None."""
+        the closest known word that does, if the whole then finds something; else None.
+
+        In a fixed number of queries whatever the words: which typed words find something
+        (one query; none when `found`, the search itself, shows a one-word text found
+        nothing), the close spellings of the others (one), which of those find something
+        (one), and whether the whole finds something (one)."""
         terms = search.parse(text)
         if not terms or len(terms) > 6:
             return None
-        words, changed = [], False
+        if found is not None and not found.ids and len(terms) == 1:
+            finds = [False]
+        else:
+            finds = self._each_finds([term.typed for term in terms])
+        missing = [term for term, ok in zip(terms, finds, strict=True) if not ok]
+        if not missing:
+            return None
+        close = SearchWord.objects.close_to_each([term.typed for term in missing])
+        candidates = list(dict.fromkeys(word for words in close.values() for word in words))
+        usable = dict(zip(candidates, self._each_finds(candidates), strict=True))
+        words = []
         for term in terms:
-            if self.search(term.typed).exists():
+            if term not in missing:
                 words.append(term.typed)
                 continue
-            found = next(
-                (
-                    word
-                    for word in SearchWord.objects.close_to(term.typed)
-                    if self.search(word).exists()
-                ),
-                None,
-            )
-            if found is None:
+            spelt = close.get(term.typed.lower(), [])
+            word = next((w for w in spelt if usable[w]), None)
+            if word is None:
                 return None
-            words.append(found.capitalize() if term.typed[:1].isupper() else found)
-            changed = True
+            words.append(word.capitalize() if term.typed[:1].isupper() else word)
         suggested = " ".join(words)
-        return suggested if changed and self.search(suggested).exists() else None
+        return suggested if self._each_finds([suggested]) == [True] else None
+
+    def _each_finds(self, texts: list[str]) -> list[bool]:
+        """For each text, whether searching for it here finds anything: one query."""
+        if not texts:
+            return []
+        checks = {
+            f"t{index}": Exists(self._matching_all(search.parse(text)).values("pk")[:1])
+            for index, text in enumerate(texts)
+        }
+        # A one-row table to ask from: the incidents themselves, any one of them.
+        row = Incident.objects.order_by().annotate(**checks).values_list(*checks)[:1]
+        answer = next(iter(row), None)
+        return list(answer) if answer else [False] * len(texts)
+
+    def _matching_all(self, terms: "list[search.Term]"):
+        """Every match, unordered and unranked, through the search index: for "is there any"."""
+        if not terms:
+            return self.order_by()
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(search.tsquery(terms), search_type="raw", config="simple")
+            return self.order_by().filter(search_vector=query)
+        condition = Q()
+        for term in terms:
+            condition &= _matching("search_document", term)
+        return self.order_by().filter(condition)
 
     def with_card_data(self):
         """What a list card shows, in a fixed number of queries; not the article's body
@@ -1204,6 +1414,27 @@ class SearchWordQuerySet(models.QuerySet):
             .values_list("word", flat=True)
         )
         return search.close_words(word, candidates, limit)
+
+    def close_to_each(self, words: list[str], limit: int = 3) -> dict[str, list[str]]:
+        """`close_to` for several words (lower-cased, the keys), in one query on PostgreSQL."""
+        words = list(dict.fromkeys(word.lower() for word in words))
+        if connections[self.db].vendor != "postgresql" or not words:
+            return {word: self.close_to(word, limit) for word in words}
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        found: dict[str, list[str]] = {word: [] for word in words}
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                f"""SELECT t.typed, w.word FROM unnest(%s::text[]) WITH ORDINALITY t (typed, i)
+                CROSS JOIN LATERAL (
+                    SELECT word, similarity(word, t.typed) AS closeness FROM {table}
+                    WHERE word %% t.typed AND word <> t.typed
+                    ORDER BY closeness DESC, word LIMIT %s
+                ) w ORDER BY t.i, w.closeness DESC, w.word""",  # noqa: S608 -- the table name
+                [words, limit],
+            )
+            for typed, word in cursor.fetchall():
+                found[typed].append(word)
+        return found
 
 
 class SearchWord(models.Model):

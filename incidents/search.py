@@ -30,15 +30,45 @@ from django.utils.safestring import mark_safe
 WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
 APOSTROPHES = re.compile(r"['’ʼ`]")
 MAX_QUERY_WORDS = 12
+# How many of a query's words PostgreSQL's index is asked for (the longest); the others are
+# checked on the rows it gives (IncidentQuerySet.search_hits).
+INDEXED_TERMS = 2
 # A typed word this short matches only itself, never as a prefix ("в" is not "в*").
 PREFIX_MIN = 3
-# Words that only join others: a query "побиття в Харкові" must not need the "в".
+# Words that only join others: a query "побиття в Харкові" must not need the "в", and a
+# word found in nearly every article ("the", "на") narrows nothing while costing the most.
+# They are dropped from a query (a single letter too); a query of nothing else searches for
+# nothing, and the page says so (`ignored`).
 STOP_WORDS = frozenset(
     ["a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to"]
-    + ["with", "в", "у", "і", "й", "та", "а", "але", "з", "із", "зі", "до", "за", "по", "від"]
-    + ["для", "про", "на", "що", "як", "чи", "це", "не"]
+    + ["with", "as", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that"]
+    + ["but", "not", "has", "have", "had", "he", "she", "they", "his", "her", "their"]
+    + ["в", "у", "і", "й", "та", "а", "але", "з", "із", "зі", "до", "за", "по", "від"]
+    + ["для", "про", "на", "що", "як", "чи", "це", "не", "о", "об", "при", "під", "над"]
+    + ["через", "після", "без", "біля", "між", "перед", "щодо", "бо", "ж", "же", "б", "би"]
+    + ["щоб", "аби", "ні", "ще", "вже", "так", "його", "її", "їх", "він", "вона", "вони"]
 )
 CYRILLIC = re.compile(r"[а-яіїєґё]")
+# A noun made from a verb ("побиття" from "побити", "затримання", "напад") is stored and
+# searched with that verb too, so the reader's "побиття" finds "побили" and "напали" finds
+# "напад". (stem ending, verb ending) pairs tried on the noun; a pair counts only when the
+# dictionary knows the verb it makes, so "суспільство" makes nothing.
+VERBAL_NOUNS = (
+    ("ття", ("ти",)),
+    ("ання", ("ати",)),
+    ("яння", ("яти",)),
+    ("іння", ("іти", "ити")),
+    ("ення", ("ити", "іти", "ти")),
+    ("ство", ("ати", "ити")),
+    ("", ("ати", "яти", "ити", "увати", "ти")),
+)
+# The consonants that change between such a noun and its verb (пошкодження, пошкодити;
+# встановлення, встановити), tried when the stem as it is makes no verb; and a "д" that is
+# "с" before "ти" (напад, напасти; викрадення, викрасти), tried always.
+ALTERNATIONS = (("дж", "д"), ("жд", "д"), ("щ", "ст"), ("ч", "т"), ("ж", "з"))
+ALTERNATIONS += tuple((f"{labial}л", labial) for labial in "бвмпф")
+# A bare noun shorter than this makes no verb ("край" is not "краяти").
+BARE_NOUN_MIN = 5
 
 
 @functools.cache
@@ -58,14 +88,47 @@ def _plain(word: str) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def forms(word: str) -> tuple[str, ...]:
-    """The lower-cased word and its dictionary forms, without duplicates, word first."""
+    """The lower-cased word and its dictionary forms (and the verb of a verbal noun),
+    without duplicates, word first."""
     word = word.lower().replace("’", "'").replace("ʼ", "'").replace("`", "'")
     found = [_plain(word)]
     if CYRILLIC.search(word):
-        found += [_plain(parse.normal_form) for parse in _morph().parse(word)]
+        for parse in _morph().parse(word):
+            found.append(_plain(parse.normal_form))
+            if parse.tag.POS == "NOUN" and _morph().word_is_known(parse.normal_form):
+                found += verbs_of(parse.normal_form)
     elif word.isascii() and word.isalpha():
         found.append(_english().stemWord(word))
     return tuple(dict.fromkeys(form for form in found if form))
+
+
+@functools.lru_cache(maxsize=50_000)
+def verbs_of(noun: str) -> tuple[str, ...]:
+    """The verbs the dictionary knows that `noun` (a dictionary form) is made from: from the
+    stem as it is if any, else with its last consonants changed back."""
+    for ending, verb_endings in VERBAL_NOUNS:
+        if not noun.endswith(ending):
+            continue
+        stem = noun[: len(noun) - len(ending)]
+        if not ending and (len(noun) < BARE_NOUN_MIN or stem[-1] in "аеєиіїоуюяьй'"):
+            continue  # a bare noun that makes a verb ends in a consonant: "напад"
+        changed = [stem[: -len(old)] + new for old, new in ALTERNATIONS if stem.endswith(old)]
+        found = [stem + end for end in verb_endings if _is_verb(stem + end)]
+        if not found:
+            found = [s + end for s in changed for end in verb_endings if _is_verb(s + end)]
+        if stem.endswith("д") and _is_verb(stem[:-1] + "сти"):
+            found.append(stem[:-1] + "сти")
+        if found:
+            return tuple(verb for verb in dict.fromkeys(found) if verb != noun)
+    return ()
+
+
+def _is_verb(word: str) -> bool:
+    morph = _morph()
+    return morph.word_is_known(word) and any(
+        parse.tag.POS in ("INFN", "VERB") and parse.normal_form == word
+        for parse in morph.parse(word)
+    )
 
 
 def words(text: str) -> list[str]:
@@ -105,10 +168,21 @@ class Term:
         return any(lemma in stored for lemma in self.lemmas)
 
 
-def parse(text: str) -> list[Term]:
-    """The typed words as terms; joining words are dropped unless nothing else is left."""
+def _too_common(word: str) -> bool:
+    return word.lower() in STOP_WORDS or (len(word) == 1 and not word.isdigit())
+
+
+def ignored(text: str) -> list[str]:
+    """The typed words search leaves out: joining words and single letters, once each."""
     typed = words(text)[: MAX_QUERY_WORDS * 2]
-    meaningful = [w for w in typed if w.lower() not in STOP_WORDS] or typed
+    return list(dict.fromkeys(word.lower() for word in typed if _too_common(word)))
+
+
+def parse(text: str) -> list[Term]:
+    """The typed words as terms, without the joining words and single letters (`ignored`):
+    a query of nothing else has no terms, and searches for nothing."""
+    typed = words(text)[: MAX_QUERY_WORDS * 2]
+    meaningful = [word for word in typed if not _too_common(word)]
     terms = []
     for word in dict.fromkeys(meaningful[:MAX_QUERY_WORDS]):
         found = forms(word)

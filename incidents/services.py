@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -301,11 +301,56 @@ def categories_reranked() -> None:
     content_changed()
 
 
+@transaction.atomic
+def category_renamed(category: Category) -> int:
+    """After a category's name changed: the search text of the incidents filed under it,
+    which holds its names (incident_search_texts). Returns how many."""
+    links = Incident.categories.through.objects.filter(category=category)
+    ids = set(links.values_list("incident_id", flat=True))
+    indexed = incidents_index(ids=ids) if ids else 0
+    content_changed()
+    return indexed
+
+
+# The city each oblast is named after or governed from, by the region's slug: a reader
+# types "у Харкові" for the Kharkiv region, whose name ("Харківська область") shares no word
+# with it. Kyiv Oblast has none here: "Києві" means the city, a region of its own.
+REGION_CENTRES = {
+    "vinnytsia": ("Вінниця", "Vinnytsia"),
+    "volyn": ("Луцьк", "Lutsk"),
+    "dnipropetrovsk": ("Дніпро", "Dnipro"),
+    "donetsk": ("Донецьк", "Donetsk"),
+    "zhytomyr": ("Житомир", "Zhytomyr"),
+    "zakarpattia": ("Ужгород", "Uzhhorod"),
+    "zaporizhzhia": ("Запоріжжя", "Zaporizhzhia"),
+    "ivano-frankivsk": ("Івано-Франківськ", "Ivano-Frankivsk"),
+    "kirovohrad": ("Кропивницький", "Kropyvnytskyi"),
+    "luhansk": ("Луганськ", "Luhansk"),
+    "lviv": ("Львів", "Lviv"),
+    "mykolaiv": ("Миколаїв", "Mykolaiv"),
+    "odesa": ("Одеса", "Odesa"),
+    "poltava": ("Полтава", "Poltava"),
+    "rivne": ("Рівне", "Rivne"),
+    "sumy": ("Суми", "Sumy"),
+    "ternopil": ("Тернопіль", "Ternopil"),
+    "kharkiv": ("Харків", "Kharkiv"),
+    "kherson": ("Херсон", "Kherson"),
+    "khmelnytskyi": ("Хмельницький", "Khmelnytskyi"),
+    "cherkasy": ("Черкаси", "Cherkasy"),
+    "chernivtsi": ("Чернівці", "Chernivtsi"),
+    "chernihiv": ("Чернігів", "Chernihiv"),
+    "crimea": ("Сімферополь", "Simferopol"),
+}
+
+
 def incident_search_texts(incident: Incident, regions: dict[int, Region]) -> dict[str, str]:
     """What search may match in an incident, by weight: never a withheld victim's name.
 
-    `incident` comes with its victims prefetched; `regions` by primary key (both names of
-    its region are searchable, so "Kharkiv" finds the Ukrainian articles from there).
+    `incident` comes with its victims and categories prefetched; `regions` by primary key.
+    Both names of its region and of its centre are searchable, so "Kharkiv" and "у Харкові"
+    find the Ukrainian articles from there; both names of its categories, so "побиття" finds the incidents filed under
+    "Побиття, напад" whatever words their articles use. Not the groups' names: "Кіберзлочини
+    проти медіа та журналістів" would make "журналіст" find every cyberattack.
     """
     details = [incident.place, incident.country]
     for victim in incident.victims.all():
@@ -314,7 +359,9 @@ def incident_search_texts(incident: Incident, regions: dict[int, Region]) -> dic
             details.append(victim.name)
     region = regions.get(incident.region_id)
     if region is not None:
-        details += [region.name_uk, region.name_en]
+        details += [region.name_uk, region.name_en, *REGION_CENTRES.get(region.slug, ())]
+    for category in sorted(incident.categories.all(), key=lambda category: category.pk):
+        details += [category.name_uk, category.name_en]
     return {"title": incident.title, "lead": " ".join([incident.lead, *details])}
 
 
@@ -326,9 +373,10 @@ def incidents_index(*, ids: Iterable[int] | None = None, missing_only: bool = Fa
     that have never been (a bulk import), the search_reindex command all of them.
     """
     regions = {region.pk: region for region in Region.objects.all()}
-    rows = Incident.objects.prefetch_related("victims").only(
-        "pk", "title", "lead", "body", "place", "country", "region_id", "status", "published_at"
-    )
+    names = Category.objects.only("pk", "name_uk", "name_en")
+    rows = Incident.objects.prefetch_related(
+        "victims", Prefetch("categories", queryset=names)
+    ).only("pk", "title", "lead", "body", "place", "country", "region_id", "status", "published_at")
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     if missing_only:

@@ -68,8 +68,13 @@ class IncidentListView(PublicRecordMixin, ListView):
 
     def get_queryset(self):
         self.filterset = self.filtered(self.request.GET)
-        incidents = self.filterset.qs.with_card_data()
-        self.terms = search.parse(self.filterset.chosen().get("q", ""))
+        text = self.filterset.chosen().get("q", "")
+        self.terms = search.parse(text)
+        self.ignored = search.ignored(text)
+        return self.cards(self.filterset.qs)
+
+    def cards(self, incidents):
+        incidents = incidents.with_card_data()
         if self.terms:
             # The passage that matched is shown, so the text is read; search's own columns not.
             incidents = incidents.defer(None).defer(*Incident.HEAVY_FIELDS[2:])
@@ -78,24 +83,34 @@ class IncidentListView(PublicRecordMixin, ListView):
     def paginate_queryset(self, queryset, page_size):
         # A page number that is not a number, or past the end, is answered with a real page
         # and a note, never an error: people share and edit these URLs by hand.
-        paginator = Paginator(queryset, self.get_paginate_by(queryset))
-        # The total from the summary tables where they can answer it (no text search, one
-        # dimension): the count query over the whole archive was the list's main cost.
-        known = counts.filtered_total(self.filterset, current_language())
-        self.count_capped = False
-        if known is not None:
-            paginator.count = known
-        elif not self.terms:
-            # Filters the tables cannot answer (three dimensions, the record's filters):
-            # counted up to INCIDENTS_COUNT_MAX, never the whole archive (a count of 75,000
-            # rows was 0.4 s at 100,000 incidents, a lever on the site); past it the page
-            # says "more than" and pages stop there. A search is capped by its own rule.
-            most = settings.INCIDENTS_COUNT_MAX
-            found = queryset.order_by()[: most + 1].count()
-            paginator.count = min(found, most)
-            self.count_capped = found > most
         requested = self.request.GET.get("page")
-        page = paginator.get_page(requested)
+        self.count_capped = False
+        hits = self.filterset.search_hits
+        if hits is not None:
+            # A search pages through the ids it found (counted, ordered) and reads only the
+            # page's incidents: its one query is not run again to count or to sort.
+            paginator = Paginator(hits.ids, self.get_paginate_by(queryset))
+            page = paginator.get_page(requested)
+            found = self.cards(Incident.objects.filter(pk__in=page.object_list))
+            by_id = {incident.pk: incident for incident in found}
+            page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+        else:
+            paginator = Paginator(queryset, self.get_paginate_by(queryset))
+            # The total from the summary tables where they can answer it (no text search, two
+            # dimensions at most): the count over the whole archive was the list's main cost.
+            known = counts.filtered_total(self.filterset, current_language())
+            if known is not None:
+                paginator.count = known
+            else:
+                # Filters the tables cannot answer (three dimensions, the record's filters):
+                # counted up to INCIDENTS_COUNT_MAX, never the whole archive (a count of
+                # 75,000 rows was 0.4 s at 100,000 incidents, a lever on the site); past it
+                # the page says "more than" and pages stop there.
+                most = settings.INCIDENTS_COUNT_MAX
+                found = queryset.order_by()[: most + 1].count()
+                paginator.count = min(found, most)
+                self.count_capped = found > most
+            page = paginator.get_page(requested)
         self.page_adjusted = requested not in (None, "", str(page.number))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -118,12 +133,17 @@ class IncidentListView(PublicRecordMixin, ListView):
             own_language_query=own_only.urlencode(),
             **self.near_misses(total),
         )
+        hits = self.filterset.search_hits
         context.update(
             filter=self.filterset,
             total=total,
-            # A search lists the newest SEARCH_MAX_RESULTS matches (IncidentQuerySet.search).
-            search_capped=bool(self.request.GET.get("q")) and total >= settings.SEARCH_MAX_RESULTS,
+            # A search lists at most the newest SEARCH_MAX_RESULTS matches, and of a word
+            # found in many articles the newest it read (IncidentQuerySet.search_hits).
+            search_capped=hits is not None and not hits.complete,
             count_capped=self.count_capped,
+            # Joining words and single letters are not searched for: said, not hidden.
+            search_ignored=", ".join(f"«{word}»" for word in self.ignored),
+            search_unused=bool(self.ignored) and not self.terms,
             page_adjusted=self.page_adjusted,
             page_range=context["paginator"].get_elided_page_range(
                 context["page_obj"].number, on_each_side=1, on_ends=1
@@ -140,14 +160,20 @@ class IncidentListView(PublicRecordMixin, ListView):
         result = {}
         if not self.filterset.every_language:
             everywhere = self.filtered(self.filterset.other_languages())
+            matching = everywhere.qs
+            hits = everywhere.search_hits
             most = settings.INCIDENTS_COUNT_MAX
-            result["other_language_total"] = min(everywhere.qs.order_by()[: most + 1].count(), most)
-        if chosen.get("q"):
+            result["other_language_total"] = (
+                len(hits.ids) if hits else min(matching.order_by()[: most + 1].count(), most)
+            )
+        if self.terms:
             params = self.request.GET.copy()
             params.pop("q", None)
             params.pop("page", None)
             unsearched = self.filtered(params)
-            suggestion = unsearched.qs.suggestion(chosen["q"])
+            # The search just run is the first answer: which typed words find nothing.
+            found = self.filterset.search_hits
+            suggestion = unsearched.qs.suggestion(chosen["q"], found=found)
             if suggestion:
                 params["q"] = suggestion
                 result.update(suggestion=suggestion, suggestion_query=params.urlencode())

@@ -11,6 +11,7 @@ import datetime
 from django.db.models import Q, Sum
 from django.db.models.functions import ExtractYear
 
+from .. import search
 from ..models import DailyCount, MonthlyCount
 
 DIMENSIONS = {
@@ -202,8 +203,8 @@ def date_range(cleaned: dict):
 def filtered_total(filterset, language: str):
     """What `filterset.qs.count()` answers, from the summary tables; None if they can't."""
     cleaned = filterset.chosen()
-    if cleaned.get("q"):
-        return None
+    if search.parse(cleaned.pop("q", "")):
+        return None  # a text search; only joining words or letters search for nothing
     own = not filterset.every_language
     if filterset.language != language:
         return None

@@ -697,7 +697,8 @@ def test_every_change_in_the_admin_leaves_history(admin_client, admin_user, kyiv
 @pytest.mark.django_db(transaction=True)
 def test_migrations_carry_the_existing_record_forward():
     before = [("incidents", "0011_monthly_report")]
-    after = [("incidents", "0013_record_data")]
+    # 0016 rebuilds the listing flags, counts and verification levels (services, as they are).
+    after = [("incidents", "0016_plans_pair_counts")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps

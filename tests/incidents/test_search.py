@@ -193,3 +193,17 @@ def test_search_index_exists():
         rows = cursor.fetchall()
     assert len(rows) == 1
     assert "gin" in rows[0][0].lower() and "search_vector" in rows[0][0]
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_search_index_with_the_listing_flags_exists():
+    """A word of one language searched on the other's list is answered from this index
+    without reading the other language's rows (migration 0016)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'incidents_incident' "
+            "AND indexname = 'incidents_incident_search_listed_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "search_vector, listed_uk, listed_en, language" in definition

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from incidents import search
-from incidents.models import Incident, Region
+from incidents.models import Category, Incident, Region
 
 from .factories import IncidentFactory
 from .search_corpus import ARTICLES, EXPECTED
@@ -25,6 +25,7 @@ def corpus(db):
             place=article["place"],
             region=Region.objects.get(slug=article["region"]),
             language=article.get("language", "uk"),
+            categories=[Category.objects.get(slug=article["category"])],
         )
         ids[incident.pk] = key
     return ids

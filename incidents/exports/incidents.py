@@ -13,6 +13,7 @@ from collections import defaultdict
 from itertools import islice
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -323,8 +324,12 @@ def csv_blocks(export: Export):
     """The CSV export in blocks of bytes: written by PostgreSQL's COPY where it can be
     (pgcopy.py), else by csv_lines(); the same bytes either way."""
     if pgcopy.available(export.filtered):
-        sql, params = export.copy_statement()
-        return pgcopy.stream(export.filtered.db, sql, params, head=csv_head(export))
+        try:
+            sql, params = export.copy_statement()
+        except EmptyResultSet:  # nothing can match (a search that found nothing): no COPY
+            pass
+        else:
+            return pgcopy.stream(export.filtered.db, sql, params, head=csv_head(export))
     return (chunk.encode() for chunk in csv_lines(export))
 
 

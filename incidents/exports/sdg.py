@@ -16,6 +16,7 @@ import json
 from collections import defaultdict
 from itertools import islice
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import JsonResponse
@@ -501,10 +502,15 @@ def json_chunks(export: SdgExport):
 @require_GET
 def export_csv(request):
     export = SdgExport(request)
+    blocks = None
     if pgcopy.available(export.queryset):
-        sql, params = copy_statement(export)
-        blocks = pgcopy.stream(export.queryset.db, sql, params, head=csv_head(export))
-    else:
+        try:
+            sql, params = copy_statement(export)
+        except EmptyResultSet:  # nothing can match (a search that found nothing): no COPY
+            pass
+        else:
+            blocks = pgcopy.stream(export.queryset.db, sql, params, head=csv_head(export))
+    if blocks is None:
         blocks = csv_lines(export)
     return streamed(blocks, "text/csv; charset=utf-8", export.filename("csv"))
 

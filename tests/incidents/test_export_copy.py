@@ -325,3 +325,13 @@ def test_an_odd_taxonomy_is_written_alike(client, monkeypatch):
     written = body(client.get(CSV))
     assert b",'@physical\\|censorship-access," in written
     assert b",'-threats\\|killing," in written
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/incidents/export.csv", "/incidents/export/sdg-16-10-1.csv"])
+def test_a_search_that_finds_nothing_exports_an_empty_file_not_an_error(client, path):
+    IncidentFactory(title="Something else")
+    response = client.get(path, {"q": "nothing-like-this"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "Something else" not in body

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 PAGES = {
     "too-large": "errors/too_large.html",
     "length-required": "errors/length_required.html",
+    "too-many": "errors/too_many.html",
     "unavailable": "errors/unavailable.html",
     "server-error": "errors/server_error.html",
 }

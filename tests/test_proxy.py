@@ -440,3 +440,18 @@ def test_the_edge_keeps_public_pages_a_second_and_nothing_private(front):
     for path in ("/incidents/", "/", "/incidents/feed/rss/"):
         status, headers, page, _ = visitor.get(path)
         assert status == 200 and "Edge cached story" not in page, (path, headers)
+
+
+def test_whole_archive_downloads_are_limited_per_address_not_refused(front):
+    """The exports take seconds each on a large archive: a client asking in a loop gets
+    429 after a few, while the pages stay open to it."""
+    site, nginx = front
+    visitor = visitor_via(nginx)
+    answers = [visitor.get("/en/incidents/export/sdg-16-10-1.json") for _ in range(12)]
+    assert answers[0][0] == 200
+    refused = [page for status, _headers, page, _ in answers if status == 429]
+    assert refused, [answer[0] for answer in answers]
+    # The site's own page, in the address's language, with the hotline: not nginx's.
+    assert 'lang="en"' in refused[0] and "Too many requests at once" in refused[0]
+    assert 'href="tel:' in refused[0]
+    assert visitor.get("/incidents/")[0] == 200

@@ -497,6 +497,10 @@ class IncidentQuerySet(models.QuerySet):
         suggested = " ".join(words)
         return suggested if self._each_finds([suggested]) == [True] else None
 
+    def each_finds(self, texts: list[str]) -> list[bool]:
+        """For each text, whether searching for it among these incidents finds anything."""
+        return self._each_finds(texts)
+
     def _each_finds(self, texts: list[str]) -> list[bool]:
         """For each text, whether searching for it here finds anything: one query."""
         if not texts:

@@ -177,6 +177,17 @@ class IncidentListView(PublicRecordMixin, ListView):
             if suggestion:
                 params["q"] = suggestion
                 result.update(suggestion=suggestion, suggestion_query=params.urlencode())
+            elif len(self.terms) > 1:
+                # No incident has every word ("напад на журналістку"): each word that finds
+                # something on its own is offered, one query for all of them.
+                words = [term.typed for term in self.terms]
+                finds = unsearched.qs.each_finds(words)
+                offered = []
+                for word, found_any in zip(words, finds, strict=True):
+                    if found_any:
+                        params["q"] = word
+                        offered.append({"word": word, "query": params.urlencode()})
+                result["each_word"] = offered
         return result
 
 

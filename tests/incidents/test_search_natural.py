@@ -231,3 +231,23 @@ def test_a_search_page_runs_the_same_queries_for_few_incidents_and_many(
         IncidentFactory(title=f"Побиття номер {number}", lead="Лід.", body="Текст.")
     with django_assert_num_queries(queries):
         client.get("/incidents/", {"q": q})
+
+
+@pytest.mark.django_db
+def test_words_that_are_never_together_are_offered_one_by_one(client):
+    """ "напад на журналістку" where no article has both words: not a bare zero, but each
+    word that finds something, as a link that searches for it."""
+    threats = [Category.objects.get(slug="threats")]
+    IncidentFactory(
+        title="Напад на редакцію у Києві", lead="Невідомі напали на редакцію.", categories=threats
+    )
+    IncidentFactory(title="Погрози журналістці", lead="Журналістку залякували.", categories=threats)
+    response = client.get("/incidents/", {"q": "напад на журналістку"})
+    page = parse(response)
+    offered = page.find(id="each-word")
+    assert offered is not None, card_titles(response)
+    links = {a.text: a.attrs["href"] for a in offered.find_all("a")}
+    assert set(links) == {"напад", "журналістку"}
+    for word, href in links.items():
+        found = client.get("/incidents/" + href)
+        assert card_titles(found), word

@@ -191,15 +191,16 @@ def _key(request, vary: tuple[str, ...]) -> str:
     return "public-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _valid(entry, control: dict) -> str:
-    """ "fresh", "stale" or "" (never to be served) for a stored (number, incidents, response)."""
+def _valid(entry) -> str:
+    """ "fresh", "stale" or "" (never to be served) for a stored (number, incidents, response):
+    the versions and the marks of its incidents come back from the cache in one round trip."""
     number, incidents, _response = entry
+    marks = [MARK_KEY.format(pk) for pk in incidents]
+    control = control_cache().get_many([HARD_KEY, FRESH_KEY, *marks])
     if number < _current(HARD_KEY, control):
         return ""
-    if incidents:
-        marks = control_cache().get_many([MARK_KEY.format(pk) for pk in incidents])
-        if any(int(mark) > number for mark in marks.values()):
-            return ""
+    if any(int(control[mark]) > number for mark in marks if mark in control):
+        return ""
     return "fresh" if number >= _current(FRESH_KEY, control) else "stale"
 
 
@@ -255,7 +256,7 @@ def cached_page(view=None, *, vary: tuple[str, ...] = ()):
         entry = cache.get(key)
         lock = None
         if entry is not None:
-            state = _valid(entry, control_cache().get_many([HARD_KEY, FRESH_KEY]))
+            state = _valid(entry)
             if state == "fresh":
                 return _serve(entry[2], "hit")
             if state == "stale":

@@ -722,11 +722,13 @@ def report(args, rows, queries_small, queries_large, mails, started, csv, load) 
         "",
         f"{args.incidents} incidents on PostgreSQL; gunicorn {args.workers} sync workers; "
         f"wrk {args.threads} threads, {args.connections} connections, {args.duration} s per "
-        f"row; {os.cpu_count()} CPUs shared by everything; load average before/after: {load}. "
+        f"row; {os.cpu_count()} CPUs shared by everything; load average before/after: "
+        f"{' / '.join(load)}. "
         "Ratio: requests/s over the trivial view's through the same front in the same mode "
         "(mean of before and after). Modes: edge = nginx micro-cache + Django's page cache; "
         "cached = gunicorn, Django's page cache (hits); published = the same while an "
-        f"incident is published every {args.publish_every} s; uncached = every cache off.",
+        f"incident is published every {args.publish_every} s; miss = the caches on, every "
+        "request a new address (a page-cache miss); cold = every cache off.",
         "",
         "| mode | page | req/s | p50 ms | p99 ms | errors | ratio | target | met | queries "
         f"1k | queries {args.incidents // 1000}k |",

@@ -383,6 +383,57 @@ def count_queries(paths: dict) -> dict:
     return result
 
 
+# --- For the in-process benchmarks (search.py, misses.py): the archive, then a helper ---
+
+
+def archive_parser(description: str, repeat: int) -> argparse.ArgumentParser:
+    """The options of a benchmark that times pages in-process on this file's archive."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "_measure"])
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="imi_bench_pages")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--smtp-port", type=int, default=2525)  # unused: nothing is mailed
+    return parser
+
+
+def measured_in_archive(args, script: str) -> list[dict]:
+    """The archive made (or re-used), then `script _measure` run with its settings: the
+    rows it prints as JSON."""
+    run = Run(args)
+    ensure_database(args, args.database)
+    env = run.env(args.database)
+    print(f"{args.database}: migrate, then {args.incidents} incidents", flush=True)
+    run.manage(env, "migrate", "--noinput", "-v0")
+    subprocess.run(
+        [sys.executable, __file__, "_generate", "--incidents", str(args.incidents)],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+    run.manage(env, "collectstatic", "--noinput", "-v0")
+    print("measuring", flush=True)
+    result = subprocess.run(
+        [sys.executable, script, "_measure", "--repeat", str(args.repeat)],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(result.stdout)
+
+
+def write_result(name: str, text: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}.md"
+    out.write_text(text + "\n")
+    print("\n" + text + f"\n\nwritten to {out.relative_to(BASE_DIR)}")
+
+
 # --- Running the site and loading it ----------------------------------------------------
 
 

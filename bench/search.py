@@ -12,12 +12,10 @@ around it (the machines are noisy). Also printed: the matches each search finds 
 queries it runs. A benchmark, not a test: it asserts nothing. Written to bench/results/.
 """
 
-import argparse
 import datetime
 import json
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +24,13 @@ from urllib.parse import quote
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.pages import HOST, RARE_WORD, RESULTS, Run, ensure_database  # noqa: E402
+from bench.pages import (  # noqa: E402
+    HOST,
+    RARE_WORD,
+    archive_parser,
+    measured_in_archive,
+    write_result,
+)
 
 BASELINE = ("list, no search", "/incidents/")
 # A sentence pasted from an article, as long as the search box takes (200 characters).
@@ -143,16 +147,7 @@ def report(args, rows, started) -> str:
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "_measure"])
-    parser.add_argument("--incidents", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="imi_bench_pages")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--smtp-port", type=int, default=2525)  # unused: nothing is mailed
-    return parser.parse_args()
+    return archive_parser(__doc__.split("\n\n")[0], repeat=15).parse_args()
 
 
 def main():
@@ -161,39 +156,8 @@ def main():
         print(json.dumps(measure(args.repeat)))
         return
     started = time.monotonic()
-    run = Run(args)
-    ensure_database(args, args.database)
-    env = run.env(args.database)
-    print(f"{args.database}: migrate, then {args.incidents} incidents", flush=True)
-    run.manage(env, "migrate", "--noinput", "-v0")
-    subprocess.run(
-        [
-            sys.executable,
-            str(BASE_DIR / "bench" / "pages.py"),
-            "_generate",
-            "--incidents",
-            str(args.incidents),
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-    )
-    run.manage(env, "collectstatic", "--noinput", "-v0")
-    print("measuring", flush=True)
-    result = subprocess.run(
-        [sys.executable, __file__, "_measure", "--repeat", str(args.repeat)],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    rows = json.loads(result.stdout)
-    text = report(args, rows, started)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"search-{datetime.datetime.now():%Y%m%d-%H%M%S}.md"
-    out.write_text(text + "\n")
-    print("\n" + text + f"\n\nwritten to {out.relative_to(BASE_DIR)}")
+    rows = measured_in_archive(args, __file__)
+    write_result("search", report(args, rows, started))
 
 
 if __name__ == "__main__":

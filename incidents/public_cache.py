@@ -204,6 +204,15 @@ def _valid(entry) -> str:
     return "fresh" if number >= _current(FRESH_KEY, control) else "stale"
 
 
+def versions_of(incidents: list) -> tuple[int, dict]:
+    """(the number of the last change that may show anywhere, {pk: its mark}) for these
+    incidents, in one round trip: what a fragment of one incident is keyed by."""
+    marks = {MARK_KEY.format(pk): pk for pk in incidents}
+    control = control_cache().get_many([HARD_KEY, *marks])
+    found = {marks[key]: int(value) for key, value in control.items() if key in marks}
+    return _current(HARD_KEY, control), found
+
+
 def _now() -> int:
     """The number of the last change: a page rendered from now on includes it."""
     cache = control_cache()

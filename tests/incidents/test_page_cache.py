@@ -210,3 +210,34 @@ def test_the_api_answers_from_the_cache_per_accept_header_and_drops_a_withdrawn_
     someone_is_rendering(client, "/api/incidents/?lang=uk")  # the key differs: no effect
     gone = client.get("/api/incidents/?lang=uk", HTTP_ACCEPT="application/json")
     assert "Story in the API" not in gone.content.decode()
+
+
+def card_templates(response) -> int:
+    return sum(t.name == "incidents/includes/incident_card.html" for t in response.templates)
+
+
+@pytest.mark.django_db
+def test_a_card_is_rendered_once_and_never_shown_older_than_its_incident(client, page_cache):
+    """Each card is kept per incident, language and version: a second list that misses the
+    page cache (another filter) renders no card again; an edited title, a renamed
+    category show at once."""
+    story = IncidentFactory(title="Card story", categories=category("threats"))
+    first = client.get("/incidents/", {"region": ""})
+    assert card_templates(first) == 1
+    other_address = client.get("/incidents/", {"year": str(story.occurred_on.year)})
+    assert other_address["X-Page-Cache"] == "miss"
+    assert card_templates(other_address) == 0
+    assert card_titles(other_address) == ["Card story"]
+    assert card_titles(client.get("/en/incidents/", {"languages": "all"})) == ["Card story"]
+
+    story.title = "Card story, corrected"
+    story.save()
+    services.incidents_refresh(ids=[story.pk])
+    assert card_titles(client.get("/incidents/", {"perpetrator": ""})) == ["Card story, corrected"]
+    assert card_titles(client.get("/")) == ["Card story, corrected"]
+
+    threats = Category.objects.get(slug="threats")
+    threats.name_uk = "Погрози (перейменовано)"
+    threats.save()
+    services.content_changed()  # as the category admin does
+    assert "Погрози (перейменовано)" in text_of(client.get("/incidents/", {"q": ""}))

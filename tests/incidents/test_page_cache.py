@@ -143,13 +143,13 @@ OPERATIONS = st.lists(
         st.booleans(),  # whether another request is re-rendering the page asked for
     ),
     min_size=1,
-    max_size=12,
+    max_size=10,
 )
 
 
 @pytest.mark.django_db
 @hypothesis_settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

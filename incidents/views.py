@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import cards, search, selectors
+from . import fragments, search, selectors
 from .barometer import counts
 from .filters import IncidentFilter
 from .models import Category, Incident, current_language
@@ -51,8 +51,8 @@ class HomeView(PublicRecordMixin, TemplateView):
         # One language per page: the articles written in the reader's language (issue 16).
         own = self.public_incidents().filter(language=language)
         context.update(
-            featured=cards.prepare(own.filter(is_featured=True).with_card_data()[:3]),
-            latest=cards.prepare(own.filter(is_featured=False).with_card_data()[:6]),
+            featured=fragments.cards(own.filter(is_featured=True).with_card_data()[:3]),
+            latest=fragments.cards(own.filter(is_featured=False).with_card_data()[:6]),
             years=counts.per_year(language),
             month_total=counts.total(language, month, counts.month_end(month)),
             month_groups=groups,
@@ -124,7 +124,7 @@ class IncidentListView(PublicRecordMixin, ListView):
             for incident in context["incidents"]:
                 incident.title_marked = search.highlight(incident.title, self.terms)
                 incident.snippet = search.snippet([incident.lead, incident.body_html], self.terms)
-        context["incidents"] = context["object_list"] = cards.prepare(context["incidents"])
+        context["incidents"] = context["object_list"] = fragments.cards(context["incidents"])
         switch = self.filterset.other_languages()
         own_only = switch.copy()
         own_only.pop("languages", None)
@@ -137,6 +137,7 @@ class IncidentListView(PublicRecordMixin, ListView):
         hits = self.filterset.search_hits
         context.update(
             filter=self.filterset,
+            filter_panel=fragments.filter_panel(self.filterset),
             total=total,
             # A search lists at most the newest SEARCH_MAX_RESULTS matches, and of a word
             # found in many articles the newest it read (IncidentQuerySet.search_hits).

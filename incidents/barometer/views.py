@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import cards
+from .. import fragments
 from ..exports import csvfile, sdg
 from ..models import (
     Category,
@@ -214,7 +214,7 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
             report=report,
             page_url=self.request.build_absolute_uri(self.request.path),
             # The newest of the month: the whole month is one click away in the list.
-            incidents=cards.prepare(filterset.qs.with_card_data()[: stats.MONTH_CARDS]),
+            incidents=fragments.cards(filterset.qs.with_card_data()[: stats.MONTH_CARDS]),
             previous=previous if previous.year >= 1991 else None,
             following=following if following <= today else None,
             previous_name=month_name(previous),

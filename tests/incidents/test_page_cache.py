@@ -241,3 +241,44 @@ def test_a_card_is_rendered_once_and_never_shown_older_than_its_incident(client,
     threats.save()
     services.content_changed()  # as the category admin does
     assert "Погрози (перейменовано)" in text_of(client.get("/incidents/", {"q": ""}))
+
+
+def filter_form_html(response) -> str:
+    html = response.content.decode()
+    start = html.index('<aside class="col-lg-3 filters">')
+    return html[start : html.index("</aside>", start)]
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    params=st.fixed_dictionaries(
+        {},
+        optional={
+            "region": st.sampled_from(["kyiv", "kharkiv", "nowhere", ""]),
+            "year": st.sampled_from(["2024", "1850", "abc", ""]),
+            "group": st.sampled_from(["physical-aggression", "censorship-access", "x"]),
+            "q": st.text(alphabet="аб <>\"'&ц", max_size=8),
+            "languages": st.sampled_from(["all", "no"]),
+        },
+    ),
+    english=st.booleans(),
+)
+def test_the_filter_form_from_the_cache_is_the_one_rendered_for_the_request(
+    client, settings, params, english
+):
+    """Whatever was chosen (valid or not, escaped or not), the list's filter form kept in
+    the cache is the form the request would have rendered, asked twice with the cache on,
+    and once with it off."""
+    path = "/en/incidents/" if english else "/incidents/"
+    settings.PUBLIC_PAGE_CACHE = False
+    expected = filter_form_html(client.get(path, params))
+    settings.PUBLIC_PAGE_CACHE = True
+    for n in range(2):
+        # Another address each time (an unread parameter): the page itself is a miss.
+        response = client.get(path, {**params, "n": f"{n}-{id(params)}"})
+        assert filter_form_html(response) == expected

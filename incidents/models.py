@@ -526,6 +526,13 @@ class IncidentQuerySet(models.QuerySet):
             condition &= _matching("search_document", term)
         return self.order_by().filter(condition)
 
+    def count_up_to(self, most: int) -> tuple[int, bool]:
+        """(how many, but at most `most`; whether there are more): a count that reads at most
+        `most` + 1 rows, never the whole archive, for filters the count tables cannot
+        answer (INCIDENTS_COUNT_MAX)."""
+        found = self.order_by()[: most + 1].count()
+        return min(found, most), found > most
+
     def with_card_data(self):
         """What a list card shows, in a fixed number of queries; not the article's body
         nor its search vector, which were most of the bytes a list page read."""

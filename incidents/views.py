@@ -106,10 +106,8 @@ class IncidentListView(PublicRecordMixin, ListView):
                 # counted up to INCIDENTS_COUNT_MAX, never the whole archive (a count of
                 # 75,000 rows was 0.4 s at 100,000 incidents, a lever on the site); past it
                 # the page says "more than" and pages stop there.
-                most = settings.INCIDENTS_COUNT_MAX
-                found = queryset.order_by()[: most + 1].count()
-                paginator.count = min(found, most)
-                self.count_capped = found > most
+                counted = queryset.count_up_to(settings.INCIDENTS_COUNT_MAX)
+                paginator.count, self.count_capped = counted
             page = paginator.get_page(requested)
         self.page_adjusted = requested not in (None, "", str(page.number))
         return paginator, page, page.object_list, page.has_other_pages()
@@ -164,9 +162,8 @@ class IncidentListView(PublicRecordMixin, ListView):
             everywhere = self.filtered(self.filterset.other_languages())
             matching = everywhere.qs
             hits = everywhere.search_hits
-            most = settings.INCIDENTS_COUNT_MAX
             result["other_language_total"] = (
-                len(hits.ids) if hits else min(matching.order_by()[: most + 1].count(), most)
+                len(hits.ids) if hits else matching.count_up_to(settings.INCIDENTS_COUNT_MAX)[0]
             )
         if self.terms:
             params = self.request.GET.copy()

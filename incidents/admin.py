@@ -128,7 +128,7 @@ class CategoryAdmin(NamedTitlesMixin, ContentChangeAdmin):
             # (seconds at 100,000 incidents), so the barometer never shows a mix of rules.
             services.categories_reranked()
         if change and {"name_uk", "name_en"} & set(form.changed_data):
-            services.category_renamed(obj)  # its names are in its incidents' search text
+            services.names_changed(obj)  # its names are in its incidents' search text
 
     search_fields = ["name_uk", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
@@ -138,6 +138,12 @@ class CategoryAdmin(NamedTitlesMixin, ContentChangeAdmin):
 @admin.register(Region)
 class RegionAdmin(ContentChangeAdmin):
     list_display = ["name_uk", "name_en", "kind", "iso_code", "position"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"name_uk", "name_en", "slug"} & set(form.changed_data):
+            services.names_changed(obj)  # its names and centre are in its incidents' search text
+
     list_filter = ["kind"]
     list_editable = ["position"]
     search_fields = ["name_uk", "name_en", "slug", "iso_code"]

@@ -302,11 +302,15 @@ def categories_reranked() -> None:
 
 
 @transaction.atomic
-def category_renamed(category: Category) -> int:
-    """After a category's name changed: the search text of the incidents filed under it,
-    which holds its names (incident_search_texts). Returns how many."""
-    links = Incident.categories.through.objects.filter(category=category)
-    ids = set(links.values_list("incident_id", flat=True))
+def names_changed(named: Category | Region) -> int:
+    """After a category's or a region's name changed: the search text of the incidents
+    filed under it, which holds its names (incident_search_texts), and every cached page.
+    Returns how many incidents were indexed again."""
+    if isinstance(named, Region):
+        ids = set(Incident.objects.filter(region=named).values_list("pk", flat=True))
+    else:
+        links = Incident.categories.through.objects.filter(category=named)
+        ids = set(links.values_list("incident_id", flat=True))
     indexed = incidents_index(ids=ids) if ids else 0
     content_changed()
     return indexed

@@ -251,3 +251,32 @@ def test_words_that_are_never_together_are_offered_one_by_one(client):
     for word, href in links.items():
         found = client.get("/incidents/" + href)
         assert card_titles(found), word
+
+
+@pytest.mark.parametrize("renamed", ["category", "region"])
+def test_a_name_changed_in_the_admin_is_found_by_the_search_at_once(admin_client, renamed):
+    """The search text holds the names of an incident's categories and region: a name
+    staff change in the admin is searchable at once, the old one no longer."""
+    threats = Category.objects.get(slug="threats")
+    lviv = Region.objects.get(slug="lviv")
+    IncidentFactory(title="Історія без цих слів", categories=[threats], region=lviv)
+    named = threats if renamed == "category" else lviv
+    url = f"/admin/{named._meta.app_label}/{named._meta.model_name}/{named.pk}/change/"
+    form = parse(admin_client.get(url)).find("form", id=f"{named._meta.model_name}_form")
+    data = {
+        field.attrs["name"]: field.attrs.get("value", "")
+        for field in form.find_all("input")
+        if field.attrs.get("name") and field.attrs.get("type") not in ("checkbox", "submit")
+    }
+    for select in form.find_all("select"):
+        chosen = [o for o in select.find_all("option") if "selected" in o.attrs]
+        data[select.attrs["name"]] = chosen[0].attrs["value"] if chosen else ""
+    for checkbox in form.find_all("input", type="checkbox"):
+        if "checked" in checkbox.attrs:
+            data[checkbox.attrs["name"]] = "on"
+    data["name_uk"] = "Кулебякування"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    admin_client.logout()  # as a reader
+    found = admin_client.get("/incidents/", {"q": "кулебякування"})
+    assert card_titles(found) == ["Історія без цих слів"]

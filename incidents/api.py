@@ -41,7 +41,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import selectors
+from . import fragments, selectors
 from .barometer import counts
 from .filters import MIN_YEAR, IncidentFilter
 from .models import (
@@ -556,7 +556,13 @@ class IncidentViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         incidents = Incident.objects.published()
         if self.action == "list":
-            incidents = incidents.for_language(self.language())
+            # The list's page is chosen on the rows alone; what each one says comes from
+            # the cache or from detailed() (list below).
+            return incidents.for_language(self.language()).only("pk", "published_at")
+        return self.detailed(incidents)
+
+    def detailed(self, incidents):
+        """Everything the serializer reads, in a fixed number of queries."""
         # The API gives the article's text too; only the search vector stays unread. The
         # record's rows come in one query each, however many incidents are on the page.
         public_updates = IncidentUpdate.objects.filter(is_public=True)
@@ -581,6 +587,24 @@ class IncidentViewSet(PublicData, viewsets.ReadOnlyModelViewSet):
                 ),
             )
         )
+
+    def list(self, request, *args, **kwargs):
+        """The page's rows, each incident as the serializer gives it: from the cache where
+        it was given before at its current mark (fragments.per_incident), the others from
+        one detailed query. 50 incidents through the serializer were 90% of a miss."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        pks = [incident.pk for incident in page]
+
+        def serialized(missing):
+            rows = self.detailed(Incident.objects.filter(pk__in=missing))
+            data = self.get_serializer(rows, many=True).data
+            return {item["id"]: dict(item) for item in data}
+
+        scope = request.build_absolute_uri("/")
+        items = fragments.per_incident("api-incident", pks, serialized, scope=scope)
+        if items is None:
+            items = serialized(pks)
+        return self.get_paginated_response([items[pk] for pk in pks])
 
     def language(self) -> str:
         if getattr(self, "swagger_fake_view", False):

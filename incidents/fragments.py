@@ -28,6 +28,28 @@ from . import public_cache
 TEMPLATE = "incidents/includes/incident_card.html"
 
 
+def per_incident(kind: str, pks: list[int], make, *, scope: str = "") -> dict | None:
+    """{pk: what `make` gives for it}, from the cache where the same `kind` and `scope` of
+    the incident at its mark (and the last change that may show anywhere) was made before;
+    `make(missing pks)` gives {pk: value} for the others, which are stored. None when the
+    cache is off (the caller makes everything). Values must be picklable."""
+    if not (settings.PUBLIC_PAGE_CACHE and public_cache.enabled()):
+        return None
+    hard, marks = public_cache.versions_of(list(pks))
+    keys = {pk: f"{kind}:{scope}:{pk}:{marks.get(pk, 0)}:{hard}" for pk in pks}
+    cache = public_cache.page_cache()
+    found = cache.get_many(list(keys.values()))
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in pks if pk not in result]
+    if missing:
+        made = make(missing)
+        cache.set_many(
+            {keys[pk]: value for pk, value in made.items()}, settings.PUBLIC_PAGE_CACHE_SECONDS
+        )
+        result.update(made)
+    return result
+
+
 def cards(incidents) -> list:
     """The incidents as a list, each unmarked one with `card_html` from the cache or
     rendered now (one round trip for the versions, one for the cards, one to store)."""
@@ -37,24 +59,18 @@ def cards(incidents) -> list:
         for incident in incidents
         if not getattr(incident, "title_marked", None) and not getattr(incident, "snippet", None)
     ]
-    if not plain or not (settings.PUBLIC_PAGE_CACHE and public_cache.enabled()):
+    if not plain:
         return incidents
-    hard, marks = public_cache.versions_of([incident.pk for incident in plain])
-    language = translation.get_language()
-    keys = {
-        f"card:{language}:{incident.pk}:{marks.get(incident.pk, 0)}:{hard}": incident
-        for incident in plain
-    }
-    cache = public_cache.page_cache()
-    found = cache.get_many(list(keys))
-    rendered = {}
-    for key, incident in keys.items():
-        html = found.get(key)
-        if html is None:
-            html = rendered[key] = render_to_string(TEMPLATE, {"incident": incident})
-        incident.card_html = mark_safe(html)  # noqa: S308 -- the card template escaped it
-    if rendered:
-        cache.set_many(rendered, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    by_pk = {incident.pk: incident for incident in plain}
+    html = per_incident(
+        "card",
+        list(by_pk),
+        lambda missing: {pk: render_to_string(TEMPLATE, {"incident": by_pk[pk]}) for pk in missing},
+        scope=translation.get_language(),
+    )
+    if html is not None:
+        for pk, incident in by_pk.items():
+            incident.card_html = mark_safe(html[pk])  # noqa: S308 -- the card template escaped it
     return incidents
 
 

@@ -306,13 +306,11 @@ def test_the_list_reads_only_its_page_not_every_listed_incident(client, db, beat
     with CaptureQueriesContext(connection) as captured:
         response = client.get(API)
     assert response.status_code == 200
-    [listing] = [
-        q["sql"]
-        for q in captured
-        if "LIMIT" in q["sql"] and '"incidents_incident"."slug"' in q["sql"]
-    ]
-    outer = listing.rsplit('FROM "incidents_incident" ', 1)[1]  # after the SELECT list
-    assert "GROUP BY" not in outer.upper()
+    reads = [q["sql"] for q in captured if 'FROM "incidents_incident" ' in q["sql"]]
+    assert any("LIMIT" in sql for sql in reads)  # the page is chosen in the database
+    for sql in reads:
+        outer = sql.rsplit('FROM "incidents_incident" ', 1)[1]  # after the SELECT list
+        assert "GROUP BY" not in outer.upper()
     assert {row["updates_count"] for row in response.json()["results"]} == {1}
 
 

@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -241,6 +243,41 @@ def test_a_card_is_rendered_once_and_never_shown_older_than_its_incident(client,
     threats.save()
     services.content_changed()  # as the category admin does
     assert "Погрози (перейменовано)" in text_of(client.get("/incidents/", {"q": ""}))
+
+
+def api_titles(response) -> list[str]:
+    return [item["title"] for item in response.json()["results"]]
+
+
+@pytest.mark.django_db
+def test_an_api_item_is_serialized_once_and_never_older_than_its_incident(client, page_cache):
+    """Each incident's API item is kept per incident and version: another filter that misses
+    the page cache reads no victim, source or update again; an edited title, a withdrawn
+    story, a renamed category show at once."""
+    story = IncidentFactory(title="API story", categories=category("threats"))
+    IncidentFactory(title="Other API story", categories=category("threats"))
+    first = client.get("/api/incidents/", {"region": ""})
+    assert sorted(api_titles(first)) == ["API story", "Other API story"]
+    with CaptureQueriesContext(connection) as captured:
+        other_address = client.get("/api/incidents/", {"year": str(story.occurred_on.year)})
+    assert other_address["X-Page-Cache"] == "miss"
+    assert other_address.json()["results"] == first.json()["results"]
+    assert not [q for q in captured if "incidents_victim" in q["sql"]]
+
+    story.title = "API story, corrected"
+    story.save()
+    services.incidents_refresh(ids=[story.pk])
+    assert "API story, corrected" in api_titles(client.get("/api/incidents/", {"month": ""}))
+
+    threats = Category.objects.get(slug="threats")
+    threats.name_en = "Threats (renamed)"
+    threats.save()
+    services.content_changed()  # as the category admin does
+    items = client.get("/api/incidents/", {"perpetrator": ""}).json()["results"]
+    assert {item["categories"][0]["name_en"] for item in items} == {"Threats (renamed)"}
+
+    services.incident_unpublish(incident=story)
+    assert api_titles(client.get("/api/incidents/", {"date_from": ""})) == ["Other API story"]
 
 
 def filter_form_html(response) -> str:

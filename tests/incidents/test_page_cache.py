@@ -226,9 +226,12 @@ def test_a_card_is_rendered_once_and_never_shown_older_than_its_incident(client,
     story = IncidentFactory(title="Card story", categories=category("threats"))
     first = client.get("/incidents/", {"region": ""})
     assert card_templates(first) == 1
-    other_address = client.get("/incidents/", {"year": str(story.occurred_on.year)})
+    with CaptureQueriesContext(connection) as captured:
+        other_address = client.get("/incidents/", {"year": str(story.occurred_on.year)})
     assert other_address["X-Page-Cache"] == "miss"
     assert card_templates(other_address) == 0
+    # A cached card needs only its incident's key: no category or region is read for it.
+    assert not [q for q in captured if "incidents_incident_categories" in q["sql"]]
     assert card_titles(other_address) == ["Card story"]
     assert card_titles(client.get("/en/incidents/", {"languages": "all"})) == ["Card story"]
 

@@ -111,32 +111,48 @@ def _caching() -> bool:
 FILTER_PANEL = "incidents/includes/filter_panel.html"
 
 
-def filter_panel(filterset) -> str | None:
-    """The list's filter form as HTML, from the cache where the same language, chosen
-    values, taxonomy (the number of the last change that may show anywhere) and year were
-    rendered before (8 of a list miss's 27 ms); None when the form has errors (they are
-    marked on the fields, for this reader only) or the cache is off."""
-    if filterset.form.errors or not (settings.PUBLIC_PAGE_CACHE and public_cache.enabled()):
-        return None
+def html(parts: list, render) -> str:
+    """HTML that `parts` (JSON-able: the language, the data version, what it shows)
+    determine: from the cache, or `render()` now and stored. Rendered each time when the
+    cache is off."""
+    if not _caching():
+        return mark_safe(render())  # noqa: S308 -- a template rendered it, escaping
+    key = "fragment:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    cache = public_cache.page_cache()
+    found = cache.get(key)
+    if found is None:
+        found = render()
+        cache.set(key, found, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return mark_safe(found)  # noqa: S308 -- a template rendered it, escaping
+
+
+def filter_panel(filterset, *, action=None, submit_label=None, clear_label=None) -> str:
+    """The filter form as HTML (the list's unless told another page's address and
+    buttons), from the cache where the same page, language, chosen values, taxonomy (the
+    number of the last change that may show anywhere) and year were rendered before (8 of a
+    list miss's 27 ms). A form with errors is rendered for this reader alone: its errors
+    are marked on the fields."""
+    context = {
+        "filter": filterset,
+        "action": action or reverse("incidents:list"),
+        "submit_label": submit_label or gettext("Show incidents"),
+        "clear_label": clear_label or gettext("Clear all filters"),
+    }
+    if filterset.form.errors:
+        return mark_safe(render_to_string(FILTER_PANEL, context))  # noqa: S308 -- escaped
     data = filterset.data or {}
     chosen = sorted(
         (name, data.getlist(name) if hasattr(data, "getlist") else [data.get(name)])
         for name in filterset.form.fields
         if data.get(name) not in (None, "")
     )
-    hard, _marks = public_cache.versions_of([])
-    language = translation.get_language()
-    source = json.dumps([language, hard, datetime.date.today().year, chosen], default=str)
-    key = "filter-panel:" + hashlib.sha256(source.encode()).hexdigest()
-    cache = public_cache.page_cache()
-    html = cache.get(key)
-    if html is None:
-        context = {
-            "filter": filterset,
-            "action": reverse("incidents:list"),
-            "submit_label": gettext("Show incidents"),
-            "clear_label": gettext("Clear all filters"),
-        }
-        html = render_to_string(FILTER_PANEL, context)
-        cache.set(key, html, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return mark_safe(html)  # noqa: S308 -- the form's template escaped it
+    hard, _marks = public_cache.versions_of([]) if _caching() else (0, {})
+    parts = [
+        "filter-panel",
+        translation.get_language(),
+        context["action"],
+        hard,
+        datetime.date.today().year,
+        chosen,
+    ]
+    return html(parts, lambda: render_to_string(FILTER_PANEL, context))

@@ -3,6 +3,7 @@ the monthly counts when the filters allow, else from the incidents), its summari
 and tables; `stats_for(request)` caches the lot per data version. The views only present it."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..filters import MIN_YEAR, IncidentFilter
+from ..filters import MIN_YEAR, IncidentFilter, applied_filters
 from ..models import (
     Category,
     PerpetratorType,
@@ -362,14 +363,24 @@ def _bar(rows) -> dict:
 
 def stats_for(request, filterset: IncidentFilter):
     """The statistics page's data for `filterset` (the request's filters over every public
-    story, in whichever language it was written), cached per data version."""
+    story, in whichever language it was written), cached per data version and per the
+    filters understood (`query`): the order of the parameters, empty and unknown ones do
+    not count them again."""
     today = timezone.localdate()
     rule = figures.rule_of(request.GET)
     # The date is part of the key: "this month so far" and open-ended periods depend on it.
     data = figures.cached(
         f"stats-page:{today}",
-        request.GET,
+        {"query": query(filterset, rule)},
         current_language(),
         lambda: compute(filterset, today, rule),
     )
     return data
+
+
+def query(filterset: IncidentFilter, rule: str) -> str:
+    """The filters understood and the counting rule, as the query of the page's links."""
+    params = applied_filters(filterset)
+    if rule != figures.SEVEREST:
+        params["rule"] = rule
+    return urlencode(params)

@@ -1,9 +1,11 @@
 """The barometer pages: statistics with charts, their tables as CSV, monthly reports."""
 
 import datetime
+from urllib.parse import parse_qsl
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,35 +43,49 @@ class StatsView(PublicRecordMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         filterset = self.filtered(self.request.GET)
         data = stats.stats_for(self.request, filterset)
-        query = self.request.GET.urlencode()
+        # The links carry the filters understood (and the rule), not the address as typed.
+        query = stats.query(filterset, data["rule"])
+        language = current_language()
+        body = fragments.html(
+            ["stats-body", language, query, figures.data_version(), timezone.localdate()],
+            lambda: render_to_string(
+                "incidents/includes/stats_body.html",
+                {
+                    "data": data,
+                    "mapping": sdg.mapping(),
+                    "unmapped": list(Category.objects.leaves().filter(sdg_act="")),
+                    "charts": stats.chart_data(data),
+                    "note": MethodNote.objects.first(),
+                    "query": query,
+                    "tables": stats.tables(data),
+                    "map": self.tile_map(data, query),
+                },
+            ),
+        )
         context.update(
             filter=filterset,
+            filter_panel=fragments.filter_panel(
+                filterset,
+                action=reverse("stats"),
+                submit_label=_("Show statistics"),
+                clear_label=_("Last 12 months"),
+            ),
             data=data,
+            body=body,
             periods=self.periods(data["record_starts"]),
             rules=self.rules(data["rule"]),
             verification_choices=self.verification_choices(),
-            mapping=sdg.mapping(),
-            unmapped=list(Category.objects.leaves().filter(sdg_act="")),
-            charts=stats.chart_data(data),
-            note=MethodNote.objects.first(),
-            query=query,
             # The list of every language counts what the barometer counts.
             list_url=f"{reverse('incidents:list')}?{query}&languages=all",
-            tables=stats.tables(data),
-            map=self.tile_map(data),
         )
         return context
 
-    def tile_map(self, data: dict) -> dict:
+    def tile_map(self, data: dict, query: str) -> dict:
         """The regions on a tile map, each a link to the list of what it counts (the filters
         of this page, every language, that region)."""
-        query = {
-            key: value
-            for key, value in self.request.GET.items()
-            if key not in ("region", "page", "rule") and value
-        }
-        query["languages"] = "all"
-        return tilemap.tile_map(data["regions"], reverse("incidents:list"), query)
+        params = {key: value for key, value in parse_qsl(query) if key not in ("region", "rule")}
+        params["languages"] = "all"
+        return tilemap.tile_map(data["regions"], reverse("incidents:list"), params)
 
     def periods(self, first: datetime.date | None) -> list[dict]:
         """Quick periods, "all time" among them: from the record's first day (`first`, None

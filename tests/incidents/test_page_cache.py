@@ -283,6 +283,49 @@ def test_an_api_item_is_serialized_once_and_never_older_than_its_incident(client
     assert api_titles(client.get("/api/incidents/", {"date_from": ""})) == ["Other API story"]
 
 
+def total_of(response) -> int:
+    """The number in "N incidents match" on the statistics page."""
+    html = response.content.decode()
+    return int(re.search(r'id="stats-total">\D*(\d+)', html).group(1))
+
+
+def rendered(response, name: str) -> int:
+    return sum(t.name == name for t in response.templates)
+
+
+@pytest.mark.django_db
+def test_the_statistics_are_rendered_once_per_filters_language_and_data(client, page_cache):
+    """Below its filters the statistics page is the same for every reader of the same
+    filters, language and data: another address with the same filters (parameters in
+    another order, an unknown one) renders no chart section again and links without the
+    unknown parameter; a publication shows at once; Ukrainian and English are kept apart."""
+    story = IncidentFactory(categories=category("threats"))
+    year = str(story.occurred_on.year)
+    body = "incidents/includes/stats_body.html"
+    first = client.get(f"/stats/?year={year}&rule=")
+    assert rendered(first, body) == 1
+    assert total_of(first) == 1
+    again = client.get(f"/stats/?utm_source=mail&year={year}")
+    assert again["X-Page-Cache"] == "miss"
+    assert rendered(again, body) == 0
+    below_the_filters = again.content.decode().split('<div class="col-lg-9">', 1)[1]
+    assert "utm_source" not in below_the_filters  # the tables' CSV links, the map's
+    assert 'href="/incidents/?year=' + year in first.content.decode()
+    english = client.get(f"/en/stats/?year={year}")
+    assert rendered(english, body) == 1 and "Table" in text_of(english)
+
+    IncidentFactory(categories=category("threats"), occurred_on=story.occurred_on)
+    after = client.get(f"/stats/?year={year}&page=2")
+    assert rendered(after, body) == 1
+    assert total_of(after) == 2
+    table = re.search(
+        r'<table class="table table-sm stats-table" id="table-groups">.*?</table>',
+        after.content.decode(),
+        re.S,
+    )
+    assert ">2</td>" in table.group(0)
+
+
 def filter_form_html(response) -> str:
     html = response.content.decode()
     start = html.index('<aside class="col-lg-3 filters">')

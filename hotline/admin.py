@@ -1286,10 +1286,18 @@ class ArchivedSourceLinkInline(SourceLinkInline):
         archive = getattr(obj, "archive", None) if obj.pk else None
         if archive is None:
             return "—"
+        # Short, as the row has little room at 1280 px; the whole state in the title.
+        latest = next(iter(archive.copies.all()), None)
+        if latest is None:
+            label = archive.get_failure_display() or archive.get_status_display()
+        else:
+            day = timezone.localtime(latest.fetched_at)
+            label = f"{formats.date_format(day, 'SHORT_DATE_FORMAT')} · v{latest.version}"
         return format_html(
-            '<a href="{}">{}</a>',
+            '<a href="{}" title="{}">{}</a>',
             reverse("admin:hotline_sourcearchive_change", args=[archive.pk]),
             _archive_state(archive),
+            label,
         )
 
 
@@ -1299,15 +1307,16 @@ class SourceCopyInline(admin.TabularInline):
     model = SourceCopy
     extra = 0
     can_delete = False
+    view_on_site = False  # a copy opens through `open`, audited, never as a page
     fields = [
         "version",
+        "open",  # first after the number: on a phone the table scrolls sideways
         "fetched_at",
         "checked_at",
         "status_code",
         "content_type",
         "size",
         "sha256",
-        "open",
     ]
     readonly_fields = fields
 
@@ -1317,7 +1326,7 @@ class SourceCopyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("open"))
+    @admin.display(description=_("copy"))
     def open(self, obj):
         if not obj.pk:
             return "—"

@@ -551,3 +551,22 @@ def test_the_incident_editor_shows_each_sources_copy(base, admin_client):
     assert reverse("admin:hotline_sourcearchive_change", args=[archive.pk]) in page
     assert "Копію збережено · 1 версія, остання від" in page
     assert "Сторінки більше немає (404 або 410)" in other
+
+
+@pytest.mark.django_db
+def test_a_new_vault_key_rewraps_the_copies_too(base, settings):
+    import secrets
+
+    from hotline.vault import cipher, rekey
+
+    archive = _archive_of(f"{base}/page")
+    _fetch(archive)
+    settings.EVIDENCE_KEY_FALLBACKS = [settings.EVIDENCE_KEY]
+    settings.EVIDENCE_KEY = secrets.token_urlsafe(32)
+
+    assert rekey.rekey_all().rewrapped == 1
+    copy = archive.copies.get()
+    assert copy.key_id == cipher.current_key()[0]
+    settings.EVIDENCE_KEY_FALLBACKS = []
+    body = cipher.open_verified(copy.file, copy.lock, sha256=copy.sha256, size=copy.size)
+    assert b"".join(body) == PAGE

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin, NamedTitlesMixin
+from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin, NamedTitlesMixin, SourceLinkInline
 from incidents.exports import csvfile
 from incidents.models import Incident
 
@@ -35,10 +35,12 @@ from .models import (
     Complaint,
     Note,
     Notification,
+    SourceArchive,
+    SourceCopy,
     StaffProfile,
     TriageQuerySet,
 )
-from .services import consent, desk, inbox, outbox, publication, triage
+from .services import consent, desk, inbox, outbox, publication, sources, triage
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -1238,10 +1240,174 @@ class StaffGroupAdmin(NamedTitlesMixin, GroupAdmin):
     title_name = pgettext_lazy("accusative", "group")
 
 
+def _archive_state(archive: SourceArchive) -> str:
+    """One line for staff: the copy held, or why there is none yet."""
+    parts = [archive.get_status_display()]
+    latest = next(iter(archive.copies.all()), None)  # newest first (Meta.ordering)
+    if latest is not None:
+        parts.append(
+            ngettext(
+                "%(count)d version, the latest of %(day)s",
+                "%(count)d versions, the latest of %(day)s",
+                latest.version,
+            )
+            % {
+                "count": latest.version,
+                "day": formats.date_format(
+                    timezone.localtime(latest.fetched_at), "SHORT_DATE_FORMAT"
+                ),
+            }
+        )
+    if archive.link_dead_since:
+        parts.append(_("the link is dead"))
+    if archive.failure:
+        parts.append(f"{archive.get_failure_display()}: {archive.error}")
+    return " · ".join(str(part) for part in parts)
+
+
+class ArchivedSourceLinkInline(SourceLinkInline):
+    """The incident's sources with the state of IMI's copy of each page beside them."""
+
+    readonly_fields = ["archived_copy"]
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "archived_copy"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("archive")
+            .prefetch_related("archive__copies")
+        )
+
+    @admin.display(description=_("archived copy"))
+    def archived_copy(self, obj):
+        archive = getattr(obj, "archive", None) if obj.pk else None
+        if archive is None:
+            return "—"
+        # Short, as the row has little room at 1280 px; the whole state in the title.
+        latest = next(iter(archive.copies.all()), None)
+        if latest is None:
+            label = archive.get_failure_display() or archive.get_status_display()
+        else:
+            day = timezone.localtime(latest.fetched_at)
+            label = f"{formats.date_format(day, 'SHORT_DATE_FORMAT')} · v{latest.version}"
+        return format_html(
+            '<a href="{}" title="{}">{}</a>',
+            reverse("admin:hotline_sourcearchive_change", args=[archive.pk]),
+            _archive_state(archive),
+            label,
+        )
+
+
+class SourceCopyInline(admin.TabularInline):
+    """The versions of one cited page, newest first; each opens through the audited view."""
+
+    model = SourceCopy
+    extra = 0
+    can_delete = False
+    view_on_site = False  # a copy opens through `open`, audited, never as a page
+    fields = [
+        "version",
+        "open",  # first after the number: on a phone the table scrolls sideways
+        "fetched_at",
+        "checked_at",
+        "status_code",
+        "content_type",
+        "size",
+        "sha256",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("copy"))
+    def open(self, obj):
+        if not obj.pk:
+            return "—"
+        url = obj.get_absolute_url()
+        links = [(url, _("download the file"))]
+        if obj.text:
+            links.append((f"{url}?as=text", _("read its text")))
+        return format_html_join(mark_safe(" · "), '<a href="{}">{}</a>', links)
+
+
+@admin.register(SourceArchive)
+class SourceArchiveAdmin(admin.ModelAdmin):
+    """IMI's copies of the pages incidents cite (issue 31): read-only, written by the fetcher
+    (hotline.services.sources); staff may ask for a failed or refused one to be tried again."""
+
+    list_display = ["url", "incident", "status", "checked_at", "failure", "next_try_at"]
+    list_filter = ["status", "failure"]
+    search_fields = ["url", "source__incident__title"]
+    list_select_related = ["source__incident"]
+    fields = [
+        "incident",
+        "url",
+        "status",
+        "state",
+        "checked_at",
+        "tried_at",
+        "attempts",
+        "next_try_at",
+        "failure",
+        "error",
+        "link_dead_since",
+    ]
+    readonly_fields = fields
+    inlines = [SourceCopyInline]
+    actions = ["try_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("copies")
+
+    @admin.display(description=_("incident"))
+    def incident(self, obj):
+        incident = obj.source.incident
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:incidents_incident_change", args=[incident.pk]),
+            incident,
+        )
+
+    @admin.display(description=_("copy"))
+    def state(self, obj):
+        return _archive_state(obj)
+
+    @admin.action(description=_("Try to copy the selected sources again now"), permissions=["view"])
+    def try_again(self, request, queryset):
+        count = sources.try_again(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%d source will be fetched again.", "%d sources will be fetched again.", count)
+            % count,
+            messages.SUCCESS,
+        )
+
+
 class StatementIncidentAdmin(IncidentAdmin):
     """The incident editor, with the reporter's statement beside it when the incident was
     made from a complaint: for reference, read-only, never copied into the article. After a
     save or a publish action the complaint's status follows the incident's visibility."""
+
+    inlines = [
+        ArchivedSourceLinkInline if inline is SourceLinkInline else inline
+        for inline in IncidentAdmin.inlines
+    ]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -1,10 +1,13 @@
 """The access audit: one row each time staff open, download or export personal data."""
 
+from incidents.models import Incident
+
 from .models import AccessEvent, CallbackRequest, Complaint
 
 TARGETS = {
     Complaint: AccessEvent.Target.COMPLAINT,
     CallbackRequest: AccessEvent.Target.CALLBACK,
+    Incident: AccessEvent.Target.INCIDENT,
 }
 
 

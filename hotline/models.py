@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
-from incidents.models import Category, Incident, Language, PerpetratorType, Region
+from incidents.models import Category, Incident, Language, PerpetratorType, Region, SourceLink
 
 from .vault.cipher import Lock
 from .vault.storage import private_storage
@@ -1029,6 +1029,7 @@ class AccessEvent(models.Model):
         MESSAGE = "message", _("Wrote to the reporter")
         READ = "read", _("Read the reporter's replies")
         CONFIRMED_NAMING = "confirmed", _("Confirmed publishing a name held as protected")
+        SOURCE_COPY = "copy", _("Opened an archived copy of a source")
 
     class Target(models.TextChoices):
         COMPLAINT = "complaint", _("Complaint")
@@ -1065,3 +1066,123 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} · {self.get_action_display()} · {self.get_target_display()}"
+
+
+# --- The source archive: copies of the web pages incidents cite (issue 31) --------------
+
+
+class SourceArchive(models.Model):
+    """Whether IMI holds a copy of one cited source, and when it is fetched next.
+
+    One row per source with an address, written only by hotline.services.sources. The
+    copies themselves are SourceCopy rows (one per version), kept apart from this state: a
+    version is evidence and never changes, this row changes on every try. `next_try_at` is
+    the one "due" rule: now for a new source, later after a failure (doubling), a month on
+    after a copy (the re-check); empty when nothing more will be tried (refused, failed).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be copied")
+        ARCHIVED = "archived", _("Copy held")
+        RETRYING = "retrying", _("Failed, will try again")
+        FAILED = "failed", _("Failed, gave up")
+        REFUSED = "refused", _("Refused: not an address we fetch")
+
+    class Failure(models.TextChoices):
+        SCHEME = "scheme", _("Not an http or https address")
+        BAD_URL = "bad_url", _("Not a valid address")
+        BLOCKED = "blocked", _("A private or local address")
+        DNS = "dns", _("The name does not resolve")
+        CONNECT = "connect", _("The connection was refused")
+        TIMEOUT = "timeout", _("Timed out")
+        TLS = "tls", _("The secure connection failed")
+        GONE = "gone", _("The page is gone (404 or 410)")
+        HTTP = "http", _("The server answered with an error")
+        REDIRECTS = "redirects", _("Too many redirects")
+        TOO_LARGE = "too_large", _("Too large")
+        PROTOCOL = "protocol", _("Not a valid answer")
+        ERROR = "error", _("Could not be stored")
+
+    source = models.OneToOneField(
+        SourceLink, verbose_name=_("source"), on_delete=models.CASCADE, related_name="archive"
+    )
+    url = models.CharField(
+        _("address"),
+        max_length=500,
+        help_text=_("The address this state is for: a source given another one starts over."),
+    )
+    status = models.CharField(
+        _("state"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("failed tries in a row"), default=0)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    tried_at = models.DateTimeField(_("last tried"), null=True, blank=True)
+    checked_at = models.DateTimeField(
+        _("last checked"),
+        null=True,
+        blank=True,
+        help_text=_("The last fetch that succeeded: a copy made, or the same content again."),
+    )
+    failure = models.CharField(
+        _("last failure"), max_length=10, choices=Failure.choices, blank=True
+    )
+    error = models.CharField(_("last error"), max_length=500, blank=True)
+    link_dead_since = models.DateTimeField(
+        _("link dead since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A copy is held but the page has gone (404, 410) or its name no longer resolves. "
+            "The source still counts for the verification level: the copy is the evidence."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("source archive")
+        verbose_name_plural = _("source archives")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["next_try_at"], name="sourcearchive_due_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def source_copy_path(instance, filename):
+    # The stored name says nothing about the page.
+    return f"sources/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class SourceCopy(SealedFile):
+    """One version of a cited page as IMI fetched it: the body, encrypted in the vault,
+    with its SHA-256, and its text when it is HTML. A later fetch with other content is a
+    new version; the same content only moves `checked_at`."""
+
+    archive = models.ForeignKey(
+        SourceArchive, verbose_name=_("source"), on_delete=models.CASCADE, related_name="copies"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    url = models.CharField(_("address fetched"), max_length=2000, help_text=_("After redirects."))
+    fetched_at = models.DateTimeField(_("fetched"))
+    checked_at = models.DateTimeField(_("last seen the same"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"))
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("file"), storage=private_storage, upload_to=source_copy_path)
+    text = models.TextField(_("text"), blank=True, help_text=_("The page's text, for HTML."))
+
+    class Meta:
+        verbose_name = _("archived copy")
+        verbose_name_plural = _("archived copies")
+        ordering = ["archive", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["archive", "version"], name="sourcecopy_one_number_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} · {self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("hotline:source-copy", args=[self.pk])

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from . import retention
-from .services import intake, outbox, publication, uploads
+from .services import intake, outbox, publication, sources, uploads
 
 
 @shared_task(
@@ -53,3 +53,24 @@ def delete_expired_held_files() -> int:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def delete_abandoned_uploads() -> int:
     return uploads.uploads_purge()
+
+
+# A fetch may take SOURCE_ARCHIVE_DEADLINE (redirects included), then the vault's write.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the row's attempts counter decides when to give up
+    soft_time_limit=settings.SOURCE_ARCHIVE_DEADLINE + 60,
+    time_limit=settings.SOURCE_ARCHIVE_DEADLINE + 90,
+)
+def archive_source(self, archive_id: int) -> str:
+    outcome, delay = sources.archive(archive_id)
+    if outcome == sources.Outcome.RETRY and not self.request.is_eager:
+        raise self.retry(countdown=delay)
+    return outcome.value
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def archive_sources() -> int:
+    return len(sources.sweep())

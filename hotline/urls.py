@@ -18,4 +18,6 @@ urlpatterns = [
     path("leave/", views.quick_exit, name="quick-exit"),
     # Staff only; everyone else gets 404 (see views.attachment_download).
     path("evidence/<int:pk>/", views.attachment_download, name="attachment-download"),
+    # Archived copies of cited pages: staff only, 404 for everyone else.
+    path("sources/copies/<int:pk>/", views.source_copy_download, name="source-copy"),
 ]

@@ -4,6 +4,7 @@ import hashlib
 import logging
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import get_usage, is_ratelimited
 
-from incidents.models import current_language
+from incidents.models import Incident, current_language
 
 from . import selectors, tracking
 from .audit import record_access
@@ -33,7 +34,7 @@ from .forms import (
     ComplaintForm,
     TrackingForm,
 )
-from .models import AccessEvent, Attachment, CallbackRequest, Complaint
+from .models import AccessEvent, Attachment, CallbackRequest, Complaint, SourceCopy
 from .services import consent, inbox, intake
 from .vault import cipher
 from .vault.evidence import MAX_FILE_SIZE, MAX_FILES
@@ -734,6 +735,80 @@ def attachment_download(request, pk: int):
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _record_copy_access(user, copy, *, refused: str = "") -> None:
+    """An archived copy opened (or refused), audited as evidence downloads are: the
+    incident's id as the item, the copy's among the items."""
+    record_access(
+        user=user,
+        action=AccessEvent.Action.REFUSED if refused else AccessEvent.Action.SOURCE_COPY,
+        model=Incident,
+        target_id=copy.archive.source.incident_id,
+        item_ids=[copy.pk],
+    )
+    access_log.log(
+        logging.ERROR if refused else logging.INFO,
+        "source copy%s: user=%s copy=%s incident=%s%s",
+        " refused" if refused else "",
+        user.pk,
+        copy.pk,
+        copy.archive.source.incident_id,
+        f" reason={refused}" if refused else "",
+    )
+
+
+@noindex
+def source_copy_download(request, pk: int):
+    """An archived copy of a cited page, for staff allowed to see it (404 for everyone
+    else): the file as fetched, always as a download (a fetched page never runs on this
+    site's origin), or with ?as=text its text as plain text, sandboxed."""
+    user = request.user
+    if not (admin.site.has_permission(request) and user.has_perm("hotline.view_sourcecopy")):
+        raise Http404
+    copy = get_object_or_404(SourceCopy.objects.select_related("archive__source"), pk=pk)
+    as_text = request.GET.get("as") == "text"
+    try:
+        # Checked whole against the SHA-256 taken when it was fetched before a byte is sent.
+        body = cipher.open_verified(copy.file, copy.lock, sha256=copy.sha256, size=copy.size)
+    except cipher.VaultError as error:
+        _record_copy_access(user, copy, refused=type(error).__name__)
+        response = HttpResponse(
+            _("This archived copy was not served: it failed its integrity check. %(reason)s")
+            % {"reason": error},
+            content_type="text/plain; charset=utf-8",
+            status=409,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    _record_copy_access(user, copy)
+    if as_text:
+        response = HttpResponse(copy.text, content_type="text/plain; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(body, content_type="application/octet-stream")
+        response["Content-Length"] = str(copy.size)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=copy_file_name(copy)
+        )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def copy_file_name(copy) -> str:
+    """host-v2-2026-12-07.html: what the copy is, without the page's own name."""
+    host = (urlsplit(copy.url).hostname or "source").replace(":", "_")
+    kind = copy.content_type.split(";", 1)[0].strip().lower()
+    ext = {
+        "text/html": ".html",
+        "application/xhtml+xml": ".html",
+        "application/pdf": ".pdf",
+        "text/plain": ".txt",
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+    }.get(kind, ".bin")
+    return f"{host}-v{copy.version}-{copy.fetched_at:%Y-%m-%d}{ext}"
 
 
 class PrivacyView(TemplateView):

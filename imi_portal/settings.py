@@ -261,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hotline.tasks.erase_personal_data",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Cited pages to copy: new ones the wake-up missed, retries whose time came, re-checks.
+    "archive-sources": {"task": "hotline.tasks.archive_sources", "schedule": 300.0},
 }
 
 # The largest request body read at all (the complaint form: 5 × 10 MB files plus text, and a
@@ -279,6 +281,27 @@ HEALTH_INTERNAL_NETWORKS = env.list("HEALTH_INTERNAL_NETWORKS", default=["127.0.
 INCIDENT_PUBLICATION_CHECKS = ["hotline.services.consent.check_incident_publication"]
 # Who may publish an article held for naming a protected person (with a reason, audited).
 PUBLICATION_CONFIRM_PERMISSION = "hotline.publish_naming_protected"
+
+# --- The source archive: a copy of every cited page (hotline/services/sources.py) ----------
+# Called with the incidents whose sources were written, once the writer's transaction commits.
+SOURCE_ADDED_HOOKS = ["hotline.services.sources.queue_archive"]
+# Fetch as soon as a source is added (and every five minutes, by beat). Off by default when
+# Celery runs in-process (no broker): a page save must not wait for someone else's server.
+SOURCE_ARCHIVE_AUTO = env.bool("SOURCE_ARCHIVE_AUTO", default=not CELERY_TASK_ALWAYS_EAGER)
+# Private networks the fetcher may reach anyway ("10.1.2.0/24", "192.168.1.5:8080",
+# "[fd00::5]:443"): an intranet mirror, a test's server. Empty: public addresses only.
+SOURCE_ARCHIVE_ALLOW_PRIVATE = env.list("SOURCE_ARCHIVE_ALLOW_PRIVATE", default=[])
+SOURCE_ARCHIVE_MAX_BYTES = env.int("SOURCE_ARCHIVE_MAX_MB", default=50) * 1024 * 1024
+SOURCE_ARCHIVE_CONNECT_TIMEOUT = 10.0
+SOURCE_ARCHIVE_READ_TIMEOUT = 30.0
+SOURCE_ARCHIVE_DEADLINE = 120.0  # seconds for one whole fetch, redirects included
+SOURCE_ARCHIVE_MAX_REDIRECTS = 5
+# Failed fetches are tried again after 5 min, 10, 20 … (at most a day) up to this many
+# times; a page copied is fetched again after SOURCE_ARCHIVE_RECHECK_DAYS.
+SOURCE_ARCHIVE_MAX_ATTEMPTS = 8
+SOURCE_ARCHIVE_RETRY_BASE_SECONDS = 300
+SOURCE_ARCHIVE_RETRY_MAX_SECONDS = 24 * 60 * 60
+SOURCE_ARCHIVE_RECHECK_DAYS = env.int("SOURCE_ARCHIVE_RECHECK_DAYS", default=30)
 
 # --- Auth -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

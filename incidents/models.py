@@ -1106,8 +1106,19 @@ class SourceLink(models.Model):
         default=False,
         help_text=_("The victim confirmed it: a statement, an interview, a post of theirs."),
     )
+    archived_on = models.DateField(
+        _("archived on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The day of the copy of this page IMI holds (the public sees that a copy exists, "
+            "never the copy). Written by the source archive only (source_archived)."
+        ),
+    )
 
-    history = HistoricalRecords()
+    # The archive's date is no editorial change: the source archive keeps its own record.
+    history = HistoricalRecords(excluded_fields=["archived_on"])
 
     class Meta:
         verbose_name = _("source")

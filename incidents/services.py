@@ -149,6 +149,35 @@ def incidents_refresh(*, ids: Iterable[int] = (), months: Iterable[datetime.date
     if months:
         _recount(months)
     content_changed(incidents=ids)
+    sources_written(incidents=ids)
+
+
+def sources_written(*, incidents: Iterable[int]) -> None:
+    """Tell the apps that keep copies of cited pages (settings.SOURCE_ADDED_HOOKS, dotted
+    paths of callables taking `incidents`, a list of ids) that these incidents' sources may
+    have been added or changed, once the transaction commits: they decide what is new.
+    incidents_refresh calls it, so every writer of sources (the admin's inline, a record
+    import, a draft) passes here; a hook that misses a wake-up is caught up by its own
+    periodic sweep."""
+    ids = sorted({pk for pk in incidents if pk is not None})
+    if not ids:
+        return
+    for path in getattr(settings, "SOURCE_ADDED_HOOKS", []):
+        transaction.on_commit(functools.partial(import_string(path), incidents=ids))
+
+
+@transaction.atomic
+def source_archived(*, source_id: int, on: datetime.date | None) -> bool:
+    """Record the day of the copy IMI holds of a source (None: no copy held any more), the
+    one public fact about the copy. The cached pages showing its incident are dropped.
+    Returns whether anything changed."""
+    row = SourceLink.objects.filter(pk=source_id).values("incident_id", "archived_on").first()
+    if row is None or row["archived_on"] == on:
+        return False
+    # Not save(): the source's history records what editors wrote, and this is not that.
+    SourceLink.objects.filter(pk=source_id).update(archived_on=on)
+    content_changed(incidents=[row["incident_id"]])
+    return True
 
 
 def incidents_set_record(*, ids: Iterable[int] | None = None) -> int:

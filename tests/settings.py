@@ -18,6 +18,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # way it changed the data; the page cache has tests of its own that turn it on.
 PUBLIC_PAGE_CACHE = False
 
+# No test reaches the internet: cited pages are copied only in the tests that serve them
+# (tests/hotline/test_source_archive.py turns this on with a local server).
+SOURCE_ARCHIVE_AUTO = False
+
 # Under pytest-xdist (make test runs the suite on every CPU) each process has its own Redis
 # database, as it has its own test database: the autouse fixture that empties the cache
 # between tests must not empty another process's rate limits and lockouts mid-test.

@@ -184,6 +184,21 @@ def store(field_file, chunks: Iterable[bytes], name: str = "evidence") -> Lock:
     return lock
 
 
+def store_as(storage, name: str, chunks: Iterable[bytes]) -> tuple[str, Lock]:
+    """Encrypt `chunks` into a new file `name` of `storage` under a fresh file key; returns
+    the name stored and the lock. When `chunks` fails partway (a fetch that breaks off, a
+    body over its cap), the part written is deleted before the error goes on: nothing
+    half-stored is left behind."""
+    file_key = nacl.utils.random(KEY_BYTES)
+    lock = wrap(file_key)
+    name = storage.get_available_name(name)
+    try:
+        return storage.save(name, _Ciphertext(encrypt(chunks, file_key))), lock
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
 class _Ciphertext:
     """What Storage.save needs: something with chunks(), here the encrypted stream."""
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from ..models import Attachment, HeldFile
+from ..models import Attachment, HeldFile, SourceCopy
 from . import cipher
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
-MODELS = (Attachment, HeldFile)
+MODELS = (Attachment, HeldFile, SourceCopy)
 
 
 @dataclass

@@ -16,6 +16,18 @@ IMPORT = "admin:incidents_importrun_import"
 QUEUE = "admin:incidents_importitem_changelist"
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """The import's task runs in the test's process on either database: with REDIS_URL set
+    the suite's Celery has a broker, and nothing here needs a worker."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def importer(client, db):
     user = UserFactory(

@@ -165,6 +165,8 @@ def import_run_execute(
             encoding = parsers.csv_encoding(data)
             if encoding == "cp1251":
                 run.message = _("The CSV is not UTF-8: it was read as Windows-1251.")
+        # The file's size now: the progress (share read, time left) is shown while it runs.
+        run.save(update_fields=["bytes_total", "message"])
         context = _Context(
             run=run,
             guesser=Guesser(run.default_region),

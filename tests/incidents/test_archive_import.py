@@ -425,3 +425,26 @@ def test_a_large_export_streams_in_flat_memory(tmp_path):
     tracemalloc.stop()
     assert count > 10_000
     assert peak < 2 * 1024 * 1024, peak
+
+
+def test_progress_is_known_while_the_run_reads(db, small_wxr):
+    seen = []
+    path = Path(small_wxr)
+    with path.open("rb") as data:
+        file, sha = runs.import_file_store(iter(lambda: data.read(1 << 16), b""), suffix=".wxr")
+    run, _ = runs.import_run_start(
+        format="wxr",
+        source_name="s",
+        file=file,
+        sha256=sha,
+        default_region=Region.objects.get(slug="kyiv"),
+    )
+    runs.import_run_execute(
+        run_id=run.pk,
+        batch=20,
+        progress=lambda r: seen.append(
+            ImportRun.objects.values_list("bytes_total", "bytes_done").get(pk=r.pk)
+        ),
+    )
+    total, done = seen[0]
+    assert total == path.stat().st_size and 0 < done < total

@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup --durations=30
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-upload bench-identity bench-notify bench-record bench-replicas bench-search bench-misses bench-exports \
+	worker beat lock bench bench-evidence bench-upload bench-identity bench-notify bench-record bench-replicas bench-search bench-misses bench-exports bench-import \
 	audit clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
@@ -88,6 +88,9 @@ bench-misses: $(VENV)/.dev ## the slowest pages on a cache miss (two filters, th
 
 bench-exports: $(VENV)/.dev ## the CSV exports of every listed incident, row by row in Python against PostgreSQL's COPY (needs PostgreSQL)
 	$(BIN)/python bench/exports.py $(BENCH_ARGS)
+
+bench-import: $(VENV)/.dev ## the archive import of a 20,000-item WordPress export against bulk_create of the same rows, and its memory (needs PostgreSQL)
+	$(BIN)/python bench/archive_import.py $(BENCH_ARGS)
 
 bench-record: $(VENV)/.dev ## the record's pages (timeline, filters, SDG export) against the plain list (needs PostgreSQL)
 	$(BIN)/python bench/record.py $(BENCH_ARGS)

@@ -376,6 +376,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Evidence never lives under MEDIA_ROOT: it has no URL and is served only to staff.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+# The archive import's feed fetch (incidents/archive/fetch.py): at most this many bytes, and
+# never a private or loopback address unless allowed (the tests' local server).
+ARCHIVE_FETCH_MAX_BYTES = 500 * 1024 * 1024
+ARCHIVE_FETCH_ALLOW_PRIVATE = False
 # Uploads stay in memory, so that no evidence touches the disk before it is encrypted (no
 # temporary files). The whole request is capped here: a complaint's 5 files of 10 MB and its
 # text; a bigger body is read and dropped, and the form answers 413 (hotline.views).

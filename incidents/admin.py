@@ -810,3 +810,6 @@ class PersonAdmin(NamedTitlesMixin, ContentChangeAdmin):
             % {"count": len(others), "into": f"#{into.pk}"},
             messages.SUCCESS,
         )
+
+
+from .archive import admin as _archive_admin  # noqa: E402,F401  (registers the import and its queue)

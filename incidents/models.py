@@ -1507,3 +1507,187 @@ class MonthlyReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("stats-month", kwargs={"year": self.month.year, "month": self.month.month})
+
+
+# --- Archive import (issue 31): a newsroom's archive becomes draft incidents ----------------
+
+
+class ImportRun(models.Model):
+    """One reading of an archive file (or feed): what it was, how far it got, what it found.
+    Its items are the report; written only by incidents/archive/runs.py."""
+
+    class Format(models.TextChoices):
+        WXR = "wxr", _("WordPress export (WXR)")
+        FEED = "feed", _("RSS or Atom feed")
+        CSV = "csv", _("CSV with a column mapping")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+        FAILED = "failed", _("Stopped by an error")
+
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    source_name = models.CharField(
+        _("file or address"),
+        max_length=500,
+        help_text=_("The uploaded file's name or the feed's address."),
+    )
+    file = models.CharField(max_length=300, blank=True, editable=False)
+    sha256 = models.CharField(
+        _("SHA-256"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Of the file read: the same file again continues the run it started."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=4,
+        blank=True,
+        help_text=_("Empty: each item's language is told from its alphabet."),
+    )
+    csv_mapping = models.JSONField(_("CSV columns"), default=dict, blank=True)
+    default_region = models.ForeignKey(
+        Region,
+        verbose_name=_("region when none is found"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dry_run = models.BooleanField(
+        _("dry run"), default=False, help_text=_("Only report what would be created.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    position = models.PositiveIntegerField(
+        _("items read"), default=0, help_text=_("The last item processed: a rerun starts after it.")
+    )
+    bytes_total = models.PositiveBigIntegerField(default=0, editable=False)
+    bytes_done = models.PositiveBigIntegerField(default=0, editable=False)
+    message = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The seconds spent reading items, over every sitting of the run (the rate's denominator).
+    seconds = models.FloatField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("archive import")
+        verbose_name_plural = _("archive imports")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("import_archive", _("Can import an archive"))]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source_name}"
+
+    @property
+    def rate(self) -> float | None:
+        """Items per second so far."""
+        return self.position / self.seconds if self.seconds > 0 and self.position else None
+
+    @property
+    def fraction_done(self) -> float | None:
+        if self.status == self.Status.FINISHED:
+            return 1.0
+        return self.bytes_done / self.bytes_total if self.bytes_total else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Time left, from the share of the file read so far (items differ in size)."""
+        done = self.fraction_done
+        if self.status != self.Status.RUNNING or not done or not self.seconds:
+            return None
+        return self.seconds * (1 - done) / done
+
+
+class ImportItem(models.Model):
+    """One item of an archive and what became of it: a line of the run's report, and in the
+    review queue the draft or the duplicate staff decide on."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created as a draft")
+        DUPLICATE = "duplicate", _("Duplicate")
+        SKIPPED = "skipped", _("Skipped")
+        ERROR = "error", _("Error")
+
+    class Resolution(models.TextChoices):
+        OPEN = "open", _("To resolve")
+        MERGED = "merged", _("Merged into the existing incident")
+        DISMISSED = "dismissed", _("Dismissed")
+        KEPT = "kept", _("Kept as a new draft")
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", _("High: from the archive's own categories or tags")
+        MEDIUM = "medium", _("Medium: from words in the text")
+        LOW = "low", _("Low: nothing found, defaults used")
+
+    run = models.ForeignKey(
+        ImportRun, verbose_name=_("import"), on_delete=models.CASCADE, related_name="items"
+    )
+    position = models.PositiveIntegerField(
+        _("position"), help_text=_("The item's number in the file, from 1.")
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=500,
+        blank=True,
+        db_index=True,
+        help_text=_("The archive's id for the item (WXR guid, feed id) or its address."),
+    )
+    status = models.CharField(_("outcome"), max_length=10, choices=Status.choices)
+    resolution = models.CharField(
+        _("resolution"), max_length=10, choices=Resolution.choices, blank=True
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    occurred_on = models.DateField(_("date"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=2, blank=True)
+    source_url = models.URLField(_("original address"), max_length=500, blank=True)
+    message = models.TextField(_("report"), blank=True)
+    confidence = models.CharField(
+        _("confidence of the guesses"), max_length=8, choices=Confidence.choices, blank=True
+    )
+    similarity = models.FloatField(_("similarity"), null=True, blank=True)
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("draft"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    duplicate_of = models.ForeignKey(
+        Incident,
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What a duplicate kept as a new draft is made from (the item's record), and a dry run
+    # would have written.
+    record = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("imported item")
+        verbose_name_plural = _("imported items")
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "position"], name="import_item_one_per_position"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "resolution"], name="import_item_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.position} {self.title}"

@@ -818,6 +818,27 @@ def incident_create_draft(
 
 
 @transaction.atomic
+def incident_add_source(
+    *, incident: Incident, url: str, title: str = "", publisher: str = "", published_on=None
+) -> SourceLink | None:
+    """One more source for an incident (an archive's copy of the same story, merged into
+    it); None if the incident already cites that address. Its verification follows."""
+    if url and incident.sources.filter(url=url).exists():
+        return None
+    source = SourceLink(
+        incident=incident,
+        url=url,
+        title=title[:300],
+        publisher=publisher,
+        published_on=published_on,
+    )
+    source.full_clean()
+    source.save()
+    incidents_refresh(ids=[incident.pk])
+    return source
+
+
+@transaction.atomic
 def incident_archive(*, incident: Incident, refresh: bool = True) -> Incident:
     """Archived: gone from the public pages, feeds and counts as a draft is, but kept as the
     article it was, with its publication time (`refresh` as for incident_publish)."""

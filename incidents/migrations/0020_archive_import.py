@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0018_search_category_names'),
+        ('incidents', '0019_source_archived_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

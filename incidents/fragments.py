@@ -24,7 +24,8 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from . import public_cache
+from . import public_cache, search
+from .models import Incident
 
 TEMPLATE = "incidents/includes/incident_card.html"
 
@@ -34,7 +35,7 @@ def per_incident(kind: str, pks: list[int], make, *, scope: str = "") -> dict | 
     the incident at its mark (and the last change that may show anywhere) was made before;
     `make(missing pks)` gives {pk: value} for the others, which are stored. None when the
     cache is off (the caller makes everything). Values must be picklable."""
-    if not _caching():
+    if not caching():
         return None
     hard, marks = public_cache.versions_of(list(pks))
     keys = {pk: f"{kind}:{scope}:{pk}:{marks.get(pk, 0)}:{hard}" for pk in pks}
@@ -59,8 +60,8 @@ def cards(incidents) -> list:
     the cache is on, and whole incidents (with_card_data) only for the cards not cached:
     reading 20 incidents with their categories was a third of a list's miss. A list of
     incidents already read (a search's, which marks the words found) is used as it is."""
-    if isinstance(incidents, QuerySet) and _caching():
-        light = list(incidents.select_related(None).prefetch_related(None).only("pk"))
+    if isinstance(incidents, QuerySet) and caching():
+        light = list(keys_only(incidents))
         model = incidents.model
 
         def full(pks):
@@ -104,7 +105,55 @@ def cards(incidents) -> list:
     return incidents
 
 
-def _caching() -> bool:
+def search_cards(incidents, terms) -> list:
+    """A search's page: each incident's card with the words found marked, kept per
+    incident, mark, language and the search's terms (a word asked again, with other filters
+    or on another page, is marked and rendered once). With the cache on, only the page's keys
+    are read (`keys_only`), and whole incidents (with their text, for the passage shown) for
+    the cards not cached; with it off, `incidents` are the whole ones, marked here."""
+    if not caching():
+        incidents = list(incidents)
+        for incident in incidents:
+            _mark(incident, terms)
+        return incidents
+    incidents = list(keys_only(incidents))
+
+    def render(missing):
+        found = Incident.objects.filter(pk__in=missing).with_card_data()
+        found = found.defer(None).defer(*Incident.HEAVY_FIELDS[2:])
+        return {
+            incident.pk: render_to_string(TEMPLATE, {"incident": _mark(incident, terms)})
+            for incident in found
+        }
+
+    scope = json.dumps(
+        [translation.get_language(), [(t.typed, t.prefix, t.lemmas) for t in terms]],
+        ensure_ascii=False,
+    )
+    scope = hashlib.sha256(scope.encode()).hexdigest()
+    html = per_incident("search-card", [incident.pk for incident in incidents], render, scope=scope)
+    incidents = [incident for incident in incidents if incident.pk in html]
+    for incident in incidents:
+        incident.card_html = mark_safe(html[incident.pk])  # noqa: S308 -- escaped by the card
+    return incidents
+
+
+def _mark(incident, terms):
+    incident.title_marked = search.highlight(incident.title, terms)
+    incident.snippet = search.snippet([incident.lead, incident.body_html], terms)
+    return incident
+
+
+def keys_only(incidents):
+    """A queryset of incidents reduced to their keys (a list is left as it is): what a page
+    whose cards are cached reads; loading them still records the page's dependence on them
+    (Incident.from_db)."""
+    if isinstance(incidents, QuerySet):
+        return incidents.select_related(None).prefetch_related(None).only("pk")
+    return incidents
+
+
+def caching() -> bool:
     return bool(settings.PUBLIC_PAGE_CACHE and public_cache.enabled())
 
 
@@ -115,7 +164,7 @@ def html(parts: list, render) -> str:
     """HTML that `parts` (JSON-able: the language, the data version, what it shows)
     determine: from the cache, or `render()` now and stored. Rendered each time when the
     cache is off."""
-    if not _caching():
+    if not caching():
         return mark_safe(render())  # noqa: S308 -- a template rendered it, escaping
     key = "fragment:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     cache = public_cache.page_cache()
@@ -146,7 +195,7 @@ def filter_panel(filterset, *, action=None, submit_label=None, clear_label=None)
         for name in filterset.form.fields
         if data.get(name) not in (None, "")
     )
-    hard, _marks = public_cache.versions_of([]) if _caching() else (0, {})
+    hard, _marks = public_cache.versions_of([]) if caching() else (0, {})
     parts = [
         "filter-panel",
         translation.get_language(),

@@ -71,12 +71,10 @@ class IncidentListView(PublicRecordMixin, ListView):
         text = self.filterset.chosen().get("q", "")
         self.terms = search.parse(text)
         self.ignored = search.ignored(text)
-        return self.cards(self.filterset.qs)
-
-    def cards(self, incidents):
-        incidents = incidents.with_card_data()
+        # What a card shows (fragments.cards and search_cards read only the keys when the
+        # cards are cached); a search's card shows the passage that matched, so its text.
+        incidents = self.filterset.qs.with_card_data()
         if self.terms:
-            # The passage that matched is shown, so the text is read; search's own columns not.
             incidents = incidents.defer(None).defer(*Incident.HEAVY_FIELDS[2:])
         return incidents
 
@@ -91,7 +89,14 @@ class IncidentListView(PublicRecordMixin, ListView):
             # page's incidents: its one query is not run again to count or to sort.
             paginator = Paginator(hits.ids, self.get_paginate_by(queryset))
             page = paginator.get_page(requested)
-            found = self.cards(Incident.objects.filter(pk__in=page.object_list))
+            # Only their keys when the cards are cached (fragments.search_cards); else the
+            # whole incidents with their text, for the passage shown.
+            found = Incident.objects.filter(pk__in=page.object_list).with_card_data()
+            found = (
+                fragments.keys_only(found)
+                if fragments.caching()
+                else found.defer(None).defer(*Incident.HEAVY_FIELDS[2:])
+            )
             by_id = {incident.pk: incident for incident in found}
             page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
         else:
@@ -119,10 +124,10 @@ class IncidentListView(PublicRecordMixin, ListView):
         context = super().get_context_data(**kwargs)
         total = context["paginator"].count
         if self.terms:
-            for incident in context["incidents"]:
-                incident.title_marked = search.highlight(incident.title, self.terms)
-                incident.snippet = search.snippet([incident.lead, incident.body_html], self.terms)
-        context["incidents"] = context["object_list"] = fragments.cards(context["incidents"])
+            cards = fragments.search_cards(context["incidents"], self.terms)
+        else:
+            cards = fragments.cards(context["incidents"])
+        context["incidents"] = context["object_list"] = cards
         switch = self.filterset.other_languages()
         own_only = switch.copy()
         own_only.pop("languages", None)

@@ -248,6 +248,35 @@ def test_a_card_is_rendered_once_and_never_shown_older_than_its_incident(client,
     assert "Погрози (перейменовано)" in text_of(client.get("/incidents/", {"q": ""}))
 
 
+@pytest.mark.django_db
+def test_a_search_card_is_marked_once_per_words_and_never_older_than_its_incident(
+    client, page_cache
+):
+    """A search's cards (the words found marked) are kept per incident and words: the same
+    word with another filter marks and renders no card again; another word marks its own;
+    an edit shows at once."""
+    story = IncidentFactory(
+        title="Побиття журналіста у Львові", lead="Журналіста побили біля редакції."
+    )
+    year = str(story.occurred_on.year)
+    first = client.get("/incidents/", {"q": "журналіста"})
+    assert card_templates(first) == 1
+    assert "<mark>журналіста</mark>" in first.content.decode()
+    again = client.get("/incidents/", {"q": "журналіста", "year": year})
+    assert again["X-Page-Cache"] == "miss" and card_templates(again) == 0
+    assert "<mark>журналіста</mark>" in again.content.decode()
+    other_word = client.get("/incidents/", {"q": "Львові"})
+    assert card_templates(other_word) == 1
+    html = other_word.content.decode()
+    assert "<mark>Львові</mark>" in html and "<mark>журналіста</mark>" not in html
+
+    story.title = "Побиття журналіста у Львові: суд"
+    story.save()
+    services.incidents_refresh(ids=[story.pk])
+    edited = client.get("/incidents/", {"q": "журналіста", "region": ""})
+    assert "у Львові: суд" in text_of(edited)
+
+
 def api_titles(response) -> list[str]:
     return [item["title"] for item in response.json()["results"]]
 

@@ -184,7 +184,9 @@ class SourceLinkInline(admin.TabularInline):
             kwargs["widget"] = forms.URLInput(attrs={"size": 22})
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name in ("title", "publisher"):
-            field.widget.attrs["size"] = 16
+            # Without the admin's vTextField class, whose fixed width (20em) outruns `size`:
+            # with the archived copy's column (hotline) the row outgrew 1280 px.
+            field.widget.attrs.update(size=16, **{"class": ""})
         return field
 
 

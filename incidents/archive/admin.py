@@ -226,7 +226,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/incidents/importrun/import_form.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        run = ImportRun.objects.filter(pk=object_id).first()
+        # The admin's own lookup (an address that is not a number is "not found", not 500).
+        run = self.get_object(request, object_id)
         extra = {
             "refresh": run is not None
             and run.status in (ImportRun.Status.WAITING, ImportRun.Status.RUNNING),

@@ -66,7 +66,7 @@ def test_uploading_a_feed_runs_the_import_and_shows_its_report(
     assert run.status == ImportRun.Status.FINISHED and run.dry_run
     assert Incident.objects.count() == 0
     report = importer.get(response["Location"]).content.decode()
-    assert "20 would be created" in report and "100%" in report
+    assert "20 буде створено" in report  # the admin speaks Ukrainian and "100%" in report
     assert "http-equiv" not in report  # a finished run's page stops refreshing
 
 
@@ -74,13 +74,13 @@ def test_a_form_without_a_file_or_address_says_so(importer):
     response = importer.post(
         reverse(IMPORT), {"format": "feed", "default_region": Region.objects.get(slug="lviv").pk}
     )
-    assert "Give a file or a feed" in response.content.decode()
+    assert "Дайте файл або адресу стрічки" in response.content.decode()
     response = importer.post(
         reverse(IMPORT),
         {"url": "https://example.org/feed", "format": "csv", "csv_mapping": "nonsense",
          "default_region": Region.objects.get(slug="lviv").pk},
     )  # fmt: skip
-    assert "Not a mapping" in response.content.decode()
+    assert "Не відповідність: «nonsense»" in response.content.decode()
 
 
 def test_the_review_queue_filters_and_merges_through_the_service(
@@ -102,7 +102,7 @@ def test_the_review_queue_filters_and_merges_through_the_service(
     response = importer.post(
         reverse(QUEUE), {"action": "merge", "_selected_action": [duplicate.pk]}, follow=True
     )
-    assert "1 item merged." in response.content.decode()
+    assert "Об’єднано 1 запис." in response.content.decode()
     duplicate.refresh_from_db()
     assert duplicate.resolution == ImportItem.Resolution.MERGED
     assert existing.sources.count() == 1  # the same address: not added twice
@@ -111,7 +111,7 @@ def test_the_review_queue_filters_and_merges_through_the_service(
     response = importer.post(
         reverse(QUEUE), {"action": "merge", "_selected_action": [draft.pk]}, follow=True
     )
-    assert "Only a duplicate" in response.content.decode()
+    assert "Об’єднати можна лише дублікат" in response.content.decode()
 
 
 def test_the_pages_in_ukrainian(importer, django_capture_on_commit_callbacks):

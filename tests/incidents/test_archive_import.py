@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -54,6 +55,14 @@ def _counts(run):
 
 def _by_position(run):
     return {item.position: item for item in run.items.all()}
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The report's lines are written in the language of whoever ran the import (Ukrainian
+    by default, as test_archive_admin checks); these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

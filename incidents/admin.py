@@ -23,7 +23,9 @@ from .models import (
     CriminalCase,
     Incident,
     IncidentUpdate,
+    Language,
     MethodNote,
+    MonthlyArticle,
     MonthlyReport,
     Perpetrator,
     Person,
@@ -694,25 +696,159 @@ class MonthlyReportForm(forms.ModelForm):
         return month
 
 
+class MonthlyArticleInline(admin.TabularInline):
+    """The month's article in each language: edited and published on its own page."""
+
+    model = MonthlyArticle
+    fields = ["language", "title", "status", "published_at", "drafted_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # drafted from the figures (services.monthly_article_draft)
+
+
+class MonthlyReportPickForm(forms.ModelForm):
+    class Meta:
+        model = MonthlyReport
+        fields = ["notable"]
+
+
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(admin.ModelAdmin):
-    """Publish a month's barometer: its figures are frozen from then on (issue 16)."""
+    """Publish a month's barometer: its figures are frozen from then on (issue 16), and its
+    article is drafted in both languages (issue 32). Afterwards only the pick of notable
+    incidents changes; "Redraft" writes the drafts again from the figures and the pick."""
 
     form = MonthlyReportForm
     list_display = ["__str__", "published_at", "published_by", "revised_at"]
     readonly_fields = ["published_at", "published_by", "revised_at", "figures", "current"]
+    autocomplete_fields = ["notable"]
+    inlines = [MonthlyArticleInline]
+    actions = ["redraft"]
 
-    def has_change_permission(self, request, obj=None):
-        return False  # a published report is never edited
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = MonthlyReportPickForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["month"]
+        return ["month", "published_at", "published_by", "revised_at", "notable", "figures"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return ["month", *self.readonly_fields]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def has_delete_permission(self, request, obj=None):
         return False  # nor withdrawn: it has been cited
 
     def save_model(self, request, obj, form, change):
+        if change:
+            return  # the figures are frozen; the pick is saved in save_related
         report = services.monthly_report_publish(
             month=form.cleaned_data["month"], user=request.user
         )
         obj.pk, obj.month = report.pk, report.month
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            services.monthly_report_pick(
+                report=form.instance, incidents=form.cleaned_data["notable"]
+            )
+            for formset in formsets:  # read-only: saves nothing, but the history reads them
+                self.save_formset(request, form, formset, change=change)
+
+    @admin.action(
+        description=_("Redraft the articles from the figures and the pick"), permissions=["change"]
+    )
+    def redraft(self, request, queryset):
+        for report in queryset:
+            drafted = services.monthly_article_draft(report=report)
+            for language, article in drafted.items():
+                if article is None:
+                    self.message_user(
+                        request,
+                        gettext(
+                            "%(month)s, %(language)s: the article is already published; "
+                            "it was not redrafted."
+                        )
+                        % {"month": report, "language": Language(language).label},
+                        messages.WARNING,
+                    )
+            done = [language for language, article in drafted.items() if article is not None]
+            if done:
+                self.message_user(
+                    request,
+                    gettext("%(month)s: redrafted (%(languages)s).")
+                    % {
+                        "month": report,
+                        "languages": ", ".join(str(Language(lang).label) for lang in done),
+                    },
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(MonthlyArticle)
+class MonthlyArticleAdmin(admin.ModelAdmin):
+    """The month's article: drafted from the frozen figures, edited freely, published
+    through the service (it then shows above the month's figures)."""
+
+    list_display = ["title", "report", "language", "status", "published_at"]
+    list_filter = ["status", "language"]
+    fields = [
+        "report",
+        "language",
+        "status",
+        "published_at",
+        "published_by",
+        "drafted_at",
+        "title",
+        "lead",
+        "body",
+    ]
+    readonly_fields = ["report", "language", "status", "published_at", "published_by", "drafted_at"]
+    actions = ["publish"]
+
+    def has_add_permission(self, request):
+        return False  # drafted when the month's report is published, or redrafted there
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.monthly_article_edit(
+            article=obj,
+            title=form.cleaned_data["title"],
+            lead=form.cleaned_data["lead"],
+            body=form.cleaned_data["body"],
+        )
+
+    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
+    def publish(self, request, queryset):
+        published = 0
+        for article in queryset:
+            try:
+                services.monthly_article_publish(article=article, user=request.user)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, f"{article}: {message}", messages.ERROR)
+            else:
+                published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext("%(count)d article published.", "%(count)d articles published.", published)
+                % {"count": published},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(IncidentUpdate)

@@ -26,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -1496,6 +1496,16 @@ class MonthlyReport(models.Model):
     figures = models.JSONField(_("figures as published"), editable=False)
     current = models.JSONField(_("figures now"), editable=False)
     revised_at = models.DateTimeField(_("revised at"), null=True, blank=True, editable=False)
+    notable = models.ManyToManyField(
+        Incident,
+        verbose_name=_("notable incidents"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Linked from the month's article. Picked at publication from the month's most "
+            "severe incidents (selectors.notable_incidents); change the pick, then redraft."
+        ),
+    )
 
     class Meta:
         verbose_name = _("monthly report")
@@ -1507,6 +1517,79 @@ class MonthlyReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("stats-month", kwargs={"year": self.month.year, "month": self.month.month})
+
+
+class MonthlyArticle(models.Model):
+    """The month's barometer as a text, one per language: drafted from the report's frozen
+    figures (barometer/article.py, services.monthly_article_draft), edited by staff, and
+    shown above the figures on the month's page once published
+    (services.monthly_article_publish). Later corrections of the month show on it as a
+    revision computed from the report, never by rewriting the text."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    report = models.ForeignKey(
+        MonthlyReport,
+        verbose_name=_("monthly report"),
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    title = models.CharField(_("title"), max_length=300)
+    lead = models.TextField(_("lead"))
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Markdown. Drafted from the frozen figures: a number changed here no longer "
+            "matches the table under it."
+        ),
+    )
+    body_html = models.TextField(editable=False, default="")
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=_("Only a published article is shown on the month's page."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    drafted_at = models.DateTimeField(_("drafted at"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("monthly article")
+        verbose_name_plural = _("monthly articles")
+        ordering = ["-report__month", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "language"], name="monthlyarticle_one_per_language"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="monthlyarticle_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        with override(self.language):
+            return self.report.get_absolute_url()
 
 
 # --- Archive import (issue 31): a newsroom's archive becomes draft incidents ----------------

@@ -1,11 +1,13 @@
 """Reads for the record's depth (issue 17): the timeline of an incident, and where else the
-people targeted in it were targeted."""
+people targeted in it were targeted; the month's notable incidents (issue 32)."""
 
+import datetime
 from collections import defaultdict
 from typing import NamedTuple
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, OuterRef, Value, When
+from django.db.models.functions import Coalesce
 
 from .exports.pgcopy import with_tables
 from .models import (
@@ -139,3 +141,36 @@ LATEST_CASE_JOIN = (
     " ORDER BY incident_id, opened_on DESC NULLS FIRST, id DESC) latest_case"
     ' ON latest_case.incident_id = q."_pk"'
 )
+
+
+def notable_incidents(month, n: int = 5) -> list[Incident]:
+    """The month's most severe public incidents, one row per story (the Ukrainian listing;
+    the article links each story in its own language): what the monthly article names.
+
+    IMI's ranking, the barometer's own: the severity rank of the category the incident is
+    counted under (Category.severity_rank: a killing before a beating before a threat); then
+    a victim killed, then the worst injury; then the better confirmed; then the earlier.
+    """
+    month = month.replace(day=1)
+    following = (month + datetime.timedelta(days=32)).replace(day=1)
+    injuries = Victim.objects.filter(incident=OuterRef("pk"))
+    injury = Case(
+        *(
+            When(Exists(injuries.filter(injury=value)), then=Value(rank))
+            for rank, value in enumerate(
+                (Victim.Injury.CRITICAL, Victim.Injury.SERIOUS, Victim.Injury.MINOR)
+            )
+        ),
+        default=Value(3),
+    )
+    return list(
+        Incident.objects.published()
+        .for_language("uk")
+        .filter(occurred_on__gte=month, occurred_on__lt=following)
+        .annotate(
+            severity=Coalesce("primary_category__severity_rank", Value(32767)),
+            killed=Exists(injuries.filter(killed=True)),
+            injury=injury,
+        )
+        .order_by("severity", "-killed", "injury", "-verification", "occurred_on", "pk")[:n]
+    )

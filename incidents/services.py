@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import public_cache, search
+from . import public_cache, search, selectors
+from .barometer import article as article_text
 from .models import (
     Category,
     DailyCount,
     Incident,
     IncidentUpdate,
     Language,
+    MonthlyArticle,
     MonthlyCount,
     MonthlyReport,
     Person,
@@ -607,6 +609,13 @@ def month_figures(month: datetime.date) -> dict:
             language=REPORT_LANGUAGE, day__gte=month, day__lt=_next_month(month)
         ).values_list("count", flat=True)
     )
+    # Attempts count with completed acts; the article says how many of the month's they were.
+    figures["attempts"] = (
+        Incident.objects.published()
+        .for_language(REPORT_LANGUAGE)
+        .filter(occurred_on__gte=month, occurred_on__lt=_next_month(month), is_attempt=True)
+        .count()
+    )
     return figures
 
 
@@ -627,8 +636,79 @@ def monthly_report_publish(*, month: datetime.date, user=None) -> MonthlyReport:
         figures=figures,
         current=figures,
     )
+    report.notable.set(selectors.notable_incidents(month))
+    monthly_article_draft(report=report)
     content_changed()
     return report
+
+
+def _compared(month: datetime.date) -> article_text.Compared:
+    """A month the article compares with: its published figures, else counted now."""
+    report = MonthlyReport.objects.filter(month=month).first()
+    if report is not None:
+        return article_text.Compared(month=month, figures=report.figures, frozen=True)
+    return article_text.Compared(month=month, figures=month_figures(month), frozen=False)
+
+
+@transaction.atomic
+def monthly_article_draft(*, report: MonthlyReport) -> dict[str, MonthlyArticle | None]:
+    """Draft (or draft again) the month's article in each language from the report's frozen
+    figures and its notable incidents. An article already published is never overwritten:
+    its language maps to None."""
+    month = report.month
+    previous = _compared(_month(month - datetime.timedelta(days=1)))
+    year_before = _compared(month.replace(year=month.year - 1))
+    drafted: dict[str, MonthlyArticle | None] = {}
+    for language in Language.values:
+        article = (
+            MonthlyArticle.objects.select_for_update()
+            .filter(report=report, language=language)
+            .first()
+        )
+        if article is not None and article.status == MonthlyArticle.Status.PUBLISHED:
+            drafted[language] = None
+            continue
+        if article is None:
+            article = MonthlyArticle(report=report, language=language)
+        article.title, article.lead, article.body = article_text.draft_text(
+            report, language, previous=previous, year_before=year_before
+        )
+        article.drafted_at = timezone.now()
+        article.full_clean()
+        article.save()
+        drafted[language] = article
+    return drafted
+
+
+@transaction.atomic
+def monthly_article_edit(*, article: MonthlyArticle, title: str, lead: str, body: str):
+    """An editor's text. A published article's page changes at once."""
+    article.title, article.lead, article.body = title, lead, body
+    article.full_clean()
+    article.save()
+    if article.status == MonthlyArticle.Status.PUBLISHED:
+        content_changed()
+    return article
+
+
+@transaction.atomic
+def monthly_article_publish(*, article: MonthlyArticle, user=None) -> MonthlyArticle:
+    """Show the article above the month's figures, in its language."""
+    if article.status == MonthlyArticle.Status.PUBLISHED:
+        raise ValidationError(_("This article is already published."))
+    article.status = MonthlyArticle.Status.PUBLISHED
+    article.published_at = timezone.now()
+    article.published_by = user
+    article.full_clean()
+    article.save()
+    content_changed()
+    return article
+
+
+@transaction.atomic
+def monthly_report_pick(*, report: MonthlyReport, incidents: Iterable[Incident]) -> None:
+    """Staff's choice of the month's notable incidents; the drafts follow when redrafted."""
+    report.notable.set(list(incidents))
 
 
 def _revise_reports(months: set[datetime.date] | None) -> None:
@@ -637,7 +717,13 @@ def _revise_reports(months: set[datetime.date] | None) -> None:
     if months is not None:
         reports = reports.filter(month__in=months)
     for report in reports:
-        now = month_figures(report.month)
+        # Only what the report froze: a figure counted since (attempts, issue 32) is no
+        # revision of a month published before it was.
+        now = {
+            key: value
+            for key, value in month_figures(report.month).items()
+            if key in report.figures
+        }
         if now != report.current:
             report.current = now
             report.revised_at = timezone.now()

@@ -238,9 +238,9 @@ def comparisons(incidents, today: datetime.date) -> dict:
 def comparison_figures(result: dict, today: datetime.date) -> dict:
     periods = comparison_periods(today)
     return {
-        "month": _change(result["this_month"], result["last_month"]),
+        "month": change(result["this_month"], result["last_month"]),
         "last_month_full": result["last_month_full"],
-        "year": _change(result["this_year"], result["last_year"]),
+        "year": change(result["this_year"], result["last_year"]),
         "this_month_start": periods["this_month"][0],
         "last_month_start": periods["last_month"][0],
         "same_day_last_month": periods["last_month"][1],
@@ -264,7 +264,9 @@ def _same_day_of_month(first: datetime.date, day: int) -> datetime.date:
     return first
 
 
-def _change(current: int, previous: int) -> dict:
+def change(current: int, previous: int) -> dict:
+    """`current` against `previous`: the difference, and the percent when `previous` is not
+    zero (a change from nothing has no percent)."""
     percent = None if previous == 0 else round((current - previous) * 100 / previous)
     return {
         "current": current,
@@ -323,13 +325,20 @@ def report_rows(figures: dict) -> dict:
 def revisions(published: dict, now: dict) -> list[tuple[int, str]]:
     """What changed since publication, as (difference, what): the total first, then each
     category whose count moved (by IMI's rule)."""
+    return [(after - before, what) for what, before, after in revision_rows(published, now)]
+
+
+def revision_rows(published: dict, now: dict) -> list[tuple[str, int, int]]:
+    """What changed since publication, as (what, as published, now): the total first
+    ("in all"), then each category whose count moved. Against the published figures, so a
+    month revised twice shows the whole difference, not the last step."""
     names = {c.slug: c.name for c in Category.objects.all()}
-    changes = []
-    total = now.get("total", 0) - published.get("total", 0)
-    if total:
-        changes.append((total, gettext("in all")))
+    rows = []
+    if now.get("total", 0) != published.get("total", 0):
+        rows.append((gettext("in all"), published.get("total", 0), now.get("total", 0)))
     for slug in sorted(set(published["categories"]) | set(now["categories"])):
-        difference = now["categories"].get(slug, 0) - published["categories"].get(slug, 0)
-        if difference:
-            changes.append((difference, str(names.get(slug, slug))))
-    return changes
+        before = published["categories"].get(slug, 0)
+        after = now["categories"].get(slug, 0)
+        if before != after:
+            rows.append((str(names.get(slug, slug)), before, after))
+    return rows

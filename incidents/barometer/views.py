@@ -16,6 +16,7 @@ from ..exports import csvfile, sdg
 from ..models import (
     Category,
     MethodNote,
+    MonthlyArticle,
     MonthlyReport,
     current_language,
 )
@@ -223,6 +224,13 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
             # The figures as published, never recounted; corrections are listed beside them.
             data = figures.report_rows(report.figures)
             context["revisions"] = figures.revisions(report.figures, report.current)
+            # The month's article in this language, once published; a later correction shows
+            # on it against the figures it was written from, never silently.
+            context["article"] = report.articles.filter(
+                language=language, status=MonthlyArticle.Status.PUBLISHED
+            ).first()
+            if report.revised_at:
+                context["article_revisions"] = figures.revision_rows(report.figures, report.current)
         context.update(
             first=first,
             month_name=month_name(first),

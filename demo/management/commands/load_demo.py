@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from demo import akhmet, desk, record, stories
+from demo import akhmet, barometer, desk, record, stories
 from incidents.models import Category, Region
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -72,6 +72,12 @@ class Command(BaseCommand):
         if not options["no_admin"]:
             staff, login = self.demo_admin(options["site"])
         desk.load(stdout=self.stdout, staff=staff)
+        if barometer.load(staff=staff) is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo barometer: {barometer.MONTH:%Y-%m} published, with its article."
+                )
+            )
         return login
 
     def demo_admin(self, site: str = DEMO_SITE_URL):

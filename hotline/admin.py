@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -21,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.admin import HISTORY_STYLE_HASH, IncidentAdmin, NamedTitlesMixin, SourceLinkInline
 from incidents.exports import csvfile
-from incidents.models import Incident
+from incidents.models import Incident, Region
 
 from . import notifications, retention
 from .audit import record_access
@@ -37,8 +36,10 @@ from .models import (
     Notification,
     SourceArchive,
     SourceCopy,
+    StaffDesk,
     StaffProfile,
     TriageQuerySet,
+    desk_regions,
 )
 from .services import consent, desk, inbox, outbox, publication, sources, triage
 
@@ -235,13 +236,16 @@ class TriageAdmin(SimpleHistoryAdmin):
                 previews = modeladmin.reporter_mail_previews(queryset, status)
                 if previews:
                     return modeladmin.confirm_status_page(request, queryset, status, previews)
-            moved, refused = 0, 0
+            moved, refused, outside = 0, 0, 0
             for obj in queryset:
                 try:
                     desk.change_status(obj=obj, status=status, user=request.user)
                     moved += 1
                 except triage.TransitionError:
                     refused += 1
+                except desk.OutsideDeskError:
+                    outside += 1
+            modeladmin.tell_outside_desk(request, outside)
             if moved:
                 modeladmin.message_user(
                     request,
@@ -280,11 +284,94 @@ class TriageAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/hotline/confirm_status.html", context)
 
+    def tell_outside_desk(self, request, count: int) -> None:
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d item was left as it was: it is no longer on your regional desk.",
+                    "%d items were left as they were: they are no longer on your regional desk.",
+                    count,
+                )
+                % count,
+                messages.WARNING,
+            )
+
     @admin.action(description=_("Assign to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
+        assigned, outside = 0, 0
         for obj in queryset:
-            desk.assign(obj=obj, user=request.user)
-        self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+            try:
+                desk.assign(obj=obj, user=request.user)
+                assigned += 1
+            except desk.OutsideDeskError:
+                outside += 1
+        self.tell_outside_desk(request, outside)
+        if assigned:
+            self.message_user(request, _("Assigned to you."), messages.SUCCESS)
+
+    # --- The regional desk (models.desk_regions): what is not on it is not there ---------
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and from_field is None and str(object_id).isdigit():
+            self.refused_outside_desk(request, int(object_id))
+        return obj
+
+    def get_visible_or_404(self, request, object_id):
+        """For the admin's own pages (log a call, write to the reporter, draft): the item if
+        it is on the desk; else 404, the answer for an item that does not exist."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def refused_outside_desk(self, request, pk: int) -> None:
+        """An item that exists but is not on this member's desk was asked for by its address:
+        answered as if it did not exist, and written to the access audit (once a request)."""
+        refused = request.__dict__.setdefault("_outside_desk", set())
+        key = (self.model, pk)
+        if key in refused or not self.model._default_manager.filter(pk=pk).exists():
+            return
+        refused.add(key)
+        record_access(
+            user=request.user,
+            action=AccessEvent.Action.OUTSIDE_DESK,
+            model=self.model,
+            target_id=pk,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        if (
+            object_id is not None
+            and request.method == "POST"
+            and self.get_object(request, object_id) is None
+        ):
+            # The same words whether it never existed or moved off the desk meanwhile.
+            self.message_user(
+                request,
+                _(
+                    "Nothing was saved: this item does not exist or is no longer on your"
+                    " regional desk."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(changelist)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except desk.OutsideDeskError as error:
+            # Raised inside the form's transaction: everything it wrote is rolled back.
+            self.message_user(request, f"{error} {_('Nothing was saved.')}", messages.ERROR)
+            return HttpResponseRedirect(changelist)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            regions = desk_regions(request.user)
+            if regions is not None:
+                # A regional member keeps an item on their desk.
+                kwargs["queryset"] = Region.objects.filter(pk__in=regions)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -297,6 +384,9 @@ class TriageAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         if not str(object_id).isdigit():
             raise Http404  # simple_history would look the text up as an id and fail with 500
+        # simple_history falls back to the last historical row of an item it cannot find:
+        # an item off the desk has no history here either.
+        self.get_visible_or_404(request, object_id)
         response = super().history_view(request, object_id, extra_context)
         self._record(request, response, AccessEvent.Action.HISTORY, object_id)
         return response
@@ -368,6 +458,9 @@ class TriageAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple_history saves a posted version after checking view permission only: a revert
         # needs the right to change the item as it is now (and an erased one has none).
+        if not str(object_id).isdigit():
+            raise Http404
+        self.get_visible_or_404(request, object_id)
         if request.method == "POST" and not self._changeable_now(request, object_id):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -385,7 +478,7 @@ class TriageAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         # ModelAdmin.get_queryset orders before anyone can annotate: the annotation the
         # ordering needs comes first here.
-        queryset = self.model._default_manager.get_queryset().shift_order()
+        queryset = self.model._default_manager.visible_to(request.user).shift_order()
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
@@ -398,6 +491,10 @@ class TriageAdmin(SimpleHistoryAdmin):
         # other fields are saved first, then the status moves (or the form says why not).
         # Only a new status moves the timers (hotline.services.triage): a note or a fixed typo keeps
         # the item's due time and escalation as they were.
+        if change:
+            # The row, locked, is still on the desk: a region changed since the form was
+            # opened refuses the whole save (changeform_view says so).
+            desk.ensure_on_desk(obj, request.user)
         new_status = obj.status
         if change and "status" in form.changed_data:
             obj.status = form.initial["status"]
@@ -486,9 +583,10 @@ class CallbackRequestAdmin(TriageAdmin):
         "topic",
         "preferred_time",
         "language",
+        ("region", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["=id", "phone", "name", "message"]
-    list_select_related = ["assignee"]
+    list_select_related = ["assignee", "region"]
     inlines = [CallAttemptInline, NoteInline]
     actions = ["assign_to_me", "export_csv"]
     readonly_fields = [
@@ -569,7 +667,7 @@ class CallbackRequestAdmin(TriageAdmin):
     def call_view(self, request, object_id):
         """Log one call attempt and its outcome; the request moves on by the rules of
         hotline.services.desk.callback_log_attempt."""
-        callback = get_object_or_404(CallbackRequest, pk=object_id)
+        callback = self.get_visible_or_404(request, object_id)
         if not self.has_change_permission(request, callback):
             raise PermissionDenied
         form = CallAttemptForm(request.POST or None)
@@ -583,6 +681,8 @@ class CallbackRequestAdmin(TriageAdmin):
                 )
             except triage.TransitionError:
                 self.message_user(request, _("This request is closed."), messages.WARNING)
+            except desk.OutsideDeskError as error:
+                self.message_user(request, str(error), messages.ERROR)
             else:
                 callback.refresh_from_db()
                 self.message_user(
@@ -612,6 +712,7 @@ class CallbackRequestAdmin(TriageAdmin):
         "name",
         "phone",
         "language",
+        "region",
     ]
 
 
@@ -974,7 +1075,7 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
         """Confirm, then make the incident draft; or say why there can be none."""
         if not self.has_create_incident_permission(request):
             raise PermissionDenied
-        complaint = get_object_or_404(Complaint, pk=object_id)
+        complaint = self.get_visible_or_404(request, object_id)
         refusal = (
             publication.incident_draft_refusal(complaint) if not complaint.incident_id else None
         )
@@ -997,7 +1098,7 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
     def message_view(self, request, object_id):
         """Write to the reporter's case inbox: preview exactly what they will see and be
         mailed, then send. If someone else wrote meanwhile, their message is shown first."""
-        complaint = get_object_or_404(Complaint, pk=object_id)
+        complaint = self.get_visible_or_404(request, object_id)
         if not self.has_change_permission(request, complaint):
             raise PermissionDenied
         newest = complaint.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -1008,7 +1109,11 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
             seen = form.cleaned_data["seen"] or 0
             newer = list(complaint.messages.filter(pk__gt=seen).select_related("author"))
             if "send" in request.POST and not newer:
-                inbox.case_message_send(complaint=complaint, text=text, author=request.user)
+                try:
+                    inbox.case_message_send(complaint=complaint, text=text, author=request.user)
+                except desk.OutsideDeskError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                    return HttpResponseRedirect(reverse("admin:hotline_complaint_changelist"))
                 self.message_user(
                     request,
                     _("The message is in the reporter's case inbox")
@@ -1038,10 +1143,16 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
         return TemplateResponse(request, "admin/hotline/case_message.html", context)
 
     def _set_priority(self, request, queryset, priority):
-        count = 0
+        count, outside = 0, 0
         for complaint in queryset:
-            desk.complaint_set_priority(complaint=complaint, priority=priority, user=request.user)
-            count += 1
+            try:
+                desk.complaint_set_priority(
+                    complaint=complaint, priority=priority, user=request.user
+                )
+                count += 1
+            except desk.OutsideDeskError:
+                outside += 1
+        self.tell_outside_desk(request, outside)
         self.message_user(
             request, ngettext("%d complaint updated.", "%d complaints updated.", count) % count
         )
@@ -1061,7 +1172,7 @@ class ComplaintAdmin(NamedTitlesMixin, TriageAdmin):
                 incident = publication.incident_draft_from_complaint(
                     complaint=complaint, user=request.user
                 )
-            except triage.TransitionError as error:
+            except (triage.TransitionError, desk.OutsideDeskError) as error:
                 self.message_user(request, f"{complaint}: {error}", messages.WARNING)
                 continue
             self.message_user(
@@ -1131,6 +1242,10 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     exclude = ["payload"]
     actions = ["send_again"]
+
+    def get_queryset(self, request):
+        # What a row is about is on the member's desk, or the row is not shown.
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -1226,9 +1341,22 @@ class StaffProfileInline(admin.StackedInline):
 admin.site.unregister(get_user_model())
 
 
+class StaffDeskInline(admin.StackedInline):
+    """The regions a regional representative works on (see models.desk_regions)."""
+
+    model = StaffDesk
+    can_delete = False
+    verbose_name_plural = _("regional desk")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "regions":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(get_user_model())
 class StaffUserAdmin(NamedTitlesMixin, UserAdmin):
-    inlines = [StaffProfileInline]
+    inlines = [StaffProfileInline, StaffDeskInline]
     title_name = pgettext_lazy("accusative", "user")
 
 
@@ -1430,7 +1558,7 @@ class StatementIncidentAdmin(IncidentAdmin):
     def _complaint(self, request, obj):
         if obj is None or not request.user.has_perm("hotline.view_complaint"):
             return None
-        return Complaint.objects.filter(incident_id=obj.pk).first()
+        return Complaint.objects.visible_to(request.user).filter(incident_id=obj.pk).first()
 
     @admin.display(description=_("statement"))
     def reporter_statement(self, obj):

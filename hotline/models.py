@@ -21,8 +21,48 @@ DESCRIPTION_MIN_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 20_000
 
 
+def desk_regions(user) -> frozenset[int] | None:
+    """The regions a staff member's desk covers (their ids), or None for the country-wide
+    role: a superuser, or anyone holding COUNTRY_WIDE (through a group or themselves).
+    Everyone else sees their desk's regions and the items with no region; without a desk,
+    or with a desk of no regions, only the items with no region (closed by default: a
+    new account or a new group sees nobody's data until it is given regions or the role).
+    Kept on the user object for the request (a permission cache does the same)."""
+    if user is None or not user.is_active or not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser or user.has_perm(COUNTRY_WIDE):
+        return None
+    cached = getattr(user, "_desk_regions", None)
+    if cached is None:
+        cached = frozenset(
+            StaffDesk.regions.through.objects.filter(staffdesk__user=user).values_list(
+                "region_id", flat=True
+            )
+        )
+        user._desk_regions = cached
+    return cached
+
+
+def desk_filter(user, prefix: str = "") -> Q:
+    """The one rule of what a staff member sees, as a filter on an item with a region
+    (`prefix` reaches it through a relation, e.g. "complaint__"). The inverse read, who
+    sees an item (StaffDesk.covering), is written beside it."""
+    regions = desk_regions(user)
+    if regions is None:
+        return Q()
+    return Q(**{f"{prefix}region__isnull": True}) | Q(**{f"{prefix}region__in": regions})
+
+
 class TriageQuerySet(models.QuerySet):
-    """The rules a shift works by, written once: what is open, what is overdue."""
+    """The rules a shift works by, written once: what is open, what is overdue, and what a
+    staff member's desk covers."""
+
+    def visible_to(self, user):
+        """What this staff member may see and touch: every staff read starts here (the
+        admin's lists and pages, searches, counts, exports, downloads, the desk's tiles)."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(desk_filter(user))
 
     def open(self):
         return self.exclude(status__in=self.model.FINISHED).filter(erased_at__isnull=True)
@@ -249,6 +289,19 @@ class CallbackRequest(TriageItem):
     attempts = models.PositiveSmallIntegerField(_("call attempts"), default=0, editable=False)
     last_outcome = models.CharField(_("last attempt"), max_length=16, blank=True, editable=False)
     submission_key = models.UUIDField(editable=False, unique=True, default=uuid.uuid4)
+    # Staff set it when they know it (the form does not ask): it puts the request on the
+    # regional desk; empty, every desk sees it.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_(
+            "The region's representative sees the request; with no region, every desk does."
+        ),
+    )
 
     history = HistoricalRecords(excluded_fields=["submission_key"])
     objects = CallbackQuerySet.as_manager()
@@ -899,6 +952,16 @@ class NotificationQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(status="failed")
 
+    def visible_to(self, user):
+        """The rows about items this staff member sees (TriageQuerySet.visible_to)."""
+        if desk_regions(user) is None:
+            return self
+        return self.filter(
+            Q(complaint__isnull=True, callback__isnull=True)
+            | Q(complaint__in=Complaint.objects.visible_to(user))
+            | Q(callback__in=CallbackRequest.objects.visible_to(user))
+        )
+
     def counts(self) -> dict[str, int]:
         """Pending and failed rows, in one query (the admin index and monitoring)."""
         return self.aggregate(
@@ -1012,6 +1075,59 @@ class StaffProfile(models.Model):
         return str(self.user)
 
 
+COUNTRY_WIDE = "hotline.view_all_regions"
+
+
+class StaffDesk(models.Model):
+    """A regional representative's desk: the regions whose complaints and callback requests
+    they see and work on (with those that have no region). The country-wide role is the
+    permission COUNTRY_WIDE, not a desk: see desk_regions."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk"
+    )
+    regions = models.ManyToManyField(
+        Region,
+        verbose_name=_("regions"),
+        related_name="+",
+        blank=True,
+        help_text=_(
+            "The member sees the complaints and callback requests of these regions and those"
+            " with no region; with none chosen, only those with no region. Members of a group"
+            " with the country-wide permission see everything, whatever is chosen here."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("regional desk")
+        verbose_name_plural = _("regional desk")
+        permissions = [
+            (
+                "view_all_regions",
+                _("Can see the complaints and callback requests of every region"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @staticmethod
+    def covering(users, region_id: int | None):
+        """Of these users, those who see an item of this region (the inverse of
+        desk_filter): everyone for an item with no region; else superusers, the
+        country-wide role and the desks of that region."""
+        if region_id is None:
+            return users
+        from django.contrib.auth import get_user_model
+
+        country_wide = get_user_model().objects.with_perm(
+            COUNTRY_WIDE,
+            include_superusers=True,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        return users.filter(Q(pk__in=country_wide.values("pk")) | Q(desk__regions=region_id))
+
+
 class AccessEvent(models.Model):
     """Who looked at whose personal data, and when: the access audit.
 
@@ -1030,6 +1146,7 @@ class AccessEvent(models.Model):
         READ = "read", _("Read the reporter's replies")
         CONFIRMED_NAMING = "confirmed", _("Confirmed publishing a name held as protected")
         SOURCE_COPY = "copy", _("Opened an archived copy of a source")
+        OUTSIDE_DESK = "outside", _("Refused: not on their regional desk")
 
     class Target(models.TextChoices):
         COMPLAINT = "complaint", _("Complaint")

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import CallbackRequest, Complaint, Notification
+from .models import CallbackRequest, Complaint, Notification, StaffDesk
 from .selectors import story_links
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,9 @@ def _language(code: str | None) -> str:
 
 
 def staff_recipients(notification: Notification) -> list[Recipient]:
-    """STAFF_NOTIFY_EMAILS (`address` or `address|en`) plus active staff who may work on the
-    item (PERMISSION_FOR; superusers only if they hold it themselves)."""
+    """STAFF_NOTIFY_EMAILS (`address` or `address|en`: the duty desk's addresses, which hear
+    of every region) plus active staff who may work on the item (PERMISSION_FOR; superusers
+    only if they hold it themselves) and whose regional desk covers its region."""
     found: dict[str, Recipient] = {}
     addresses = settings.STAFF_NOTIFY_EMAILS
     supervisors = (Notification.Kind.ESCALATION, Notification.Kind.UNREACHABLE)
@@ -69,8 +70,9 @@ def staff_recipients(notification: Notification) -> list[Recipient]:
         .filter(is_staff=True)
         .exclude(email="")
         .select_related("staff_profile")
-        .distinct()
     )
+    # Only those whose desk covers the item's region (everyone, for an item with none).
+    users = StaffDesk.covering(users, _item(notification).region_id).distinct()
     for user in users:
         profile = getattr(user, "staff_profile", None)
         if profile is not None and not profile.notify:

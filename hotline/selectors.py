@@ -147,7 +147,7 @@ def duty_tiles(user) -> list[Tile]:
     tiles = []
     if user.has_perm("hotline.view_callbackrequest"):
         base = reverse("admin:hotline_callbackrequest_changelist")
-        callbacks = CallbackRequest.objects
+        callbacks = CallbackRequest.objects.visible_to(user)
         tiles += [
             Tile(
                 "callbacks-overdue",
@@ -182,7 +182,7 @@ def duty_tiles(user) -> list[Tile]:
         ]
     if user.has_perm("hotline.view_complaint"):
         base = reverse("admin:hotline_complaint_changelist")
-        complaints = Complaint.objects
+        complaints = Complaint.objects.visible_to(user)
         tiles += [
             Tile(
                 "complaints-overdue",
@@ -229,13 +229,26 @@ def duty_tiles(user) -> list[Tile]:
             Tile(
                 "notifications-failed",
                 _("Notifications that failed"),
-                Notification.objects.failed().count(),
+                Notification.objects.visible_to(user).failed().count(),
                 f"{base}?status__exact=failed",
                 1,
             )
         )
     # The urgent ones that have something in them first; empty tiles last.
     return sorted(tiles, key=lambda tile: (tile.count == 0, tile.urgency, -tile.count))
+
+
+def desk_scope(user) -> list[str] | None:
+    """The names of the regions a regional member's desk covers, in the active language, for
+    the banner on the lists and the desk; None for the country-wide role (no banner)."""
+    from incidents.models import Region
+
+    from .models import desk_regions
+
+    regions = desk_regions(user)
+    if regions is None:
+        return None
+    return sorted(str(region.name) for region in Region.objects.filter(pk__in=regions))
 
 
 def callback_of_session(pk) -> CallbackRequest | None:

@@ -706,6 +706,22 @@ def attachment_download(request, pk: int):
     if not (admin.site.has_permission(request) and user.has_perm("hotline.view_attachment")):
         raise Http404
     attachment = get_object_or_404(Attachment, pk=pk)
+    if not Complaint.objects.visible_to(user).filter(pk=attachment.complaint_id).exists():
+        # Another region's evidence: the answer for a file that does not exist, audited.
+        record_access(
+            user=user,
+            action=AccessEvent.Action.OUTSIDE_DESK,
+            model=Complaint,
+            target_id=attachment.complaint_id,
+            attachment_id=attachment.pk,
+        )
+        access_log.warning(
+            "attachment download refused, not on the desk: user=%s attachment=%s complaint=%s",
+            user.pk,
+            attachment.pk,
+            attachment.complaint_id,
+        )
+        raise Http404
     try:
         # The whole file is decrypted and checked against the SHA-256 recorded at receipt
         # before one byte is sent: a changed file, or the wrong key, serves nothing.

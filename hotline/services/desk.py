@@ -1,5 +1,6 @@
 """The duty desk's actions: move an item's status (its timer through triage, who must be told
-through the outbox), log a call attempt, set a priority, assign."""
+through the outbox), log a call attempt, set a priority, assign. Each refuses an item that
+is not on the staff member's regional desk (ensure_on_desk), checked on the locked row."""
 
 import logging
 
@@ -21,9 +22,34 @@ from .triage import TransitionError
 logger = logging.getLogger(__name__)
 
 
+class OutsideDeskError(Exception):
+    """The item is not, or no longer, on this staff member's regional desk."""
+
+
+def ensure_on_desk(obj, user) -> None:
+    """In the caller's transaction: the item's row, locked, is on the user's desk
+    (TriageQuerySet.visible_to). Its region may have changed since the page was opened:
+    then nothing is written. No user: the system's own moves (jobs, the demo)."""
+    if user is None:
+        return
+    found = (
+        type(obj)
+        .objects.visible_to(user)
+        .select_for_update()
+        .filter(pk=obj.pk)
+        .values_list("pk", flat=True)
+    )
+    if not list(found):
+        raise OutsideDeskError(
+            _("%(item)s is not on your regional desk (its region may have changed).")
+            % {"item": obj}
+        )
+
+
 def _move(obj, status: str, user=None):
     """A status change (triage.move) and the news it makes, in one transaction."""
     with transaction.atomic():
+        ensure_on_desk(obj, user)
         if triage.move(obj, status, user):
             status_changed(obj)
     return obj
@@ -48,10 +74,12 @@ def complaint_set_priority(*, complaint: Complaint, priority: int, user=None) ->
     """A new priority, with its history row (who and when)."""
     if complaint.priority == priority:
         return complaint
-    complaint.priority = priority
-    if user is not None:
-        complaint._history_user = user
-    complaint.save(update_fields=["priority", "updated_at"])
+    with transaction.atomic():
+        ensure_on_desk(complaint, user)
+        complaint.priority = priority
+        if user is not None:
+            complaint._history_user = user
+        complaint.save(update_fields=["priority", "updated_at"])
     return complaint
 
 
@@ -67,6 +95,7 @@ def callback_log_attempt(
     """
     outcome = CallAttempt.Outcome(outcome)
     with transaction.atomic():
+        ensure_on_desk(callback, user)
         callback = CallbackRequest.objects.select_for_update().get(pk=callback.pk)
         if callback.erased_at is not None or callback.status in callback.FINISHED:
             raise TransitionError("the callback request is closed")
@@ -126,6 +155,8 @@ def status_changed(obj) -> None:
 
 
 def assign(*, obj, user):
-    obj.assignee = user
-    obj.save(update_fields=["assignee", "updated_at"])
+    with transaction.atomic():
+        ensure_on_desk(obj, user)
+        obj.assignee = user
+        obj.save(update_fields=["assignee", "updated_at"])
     return obj

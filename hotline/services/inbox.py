@@ -15,6 +15,7 @@ from ..models import (
 )
 from ..vault.evidence import CheckedFile
 from ..vault.storage import private_storage
+from .desk import ensure_on_desk
 from .intake import held_files_as_evidence, held_files_release, store_attachment
 from .outbox import complainant_notification, notify_complainant, write_outbox
 
@@ -24,8 +25,10 @@ logger = logging.getLogger(__name__)
 def case_message_send(*, complaint: Complaint, text: str, author) -> CaseMessage:
     """Staff write to the reporter: the message waits in the case inbox, the reporter is
     told by e-mail (if they gave one) that there is a message, never what it says, and the
-    access audit records who wrote it."""
+    access audit records who wrote it. Refused (OutsideDeskError) for a complaint not on the
+    writer's regional desk."""
     with transaction.atomic():
+        ensure_on_desk(complaint, author)
         message = CaseMessage(
             complaint=complaint, sender=CaseMessage.Sender.STAFF, text=text, author=author
         )

@@ -11,7 +11,7 @@ from ..models import (
     Complaint,
 )
 from .consent import ConsentError
-from .desk import complaint_change_status
+from .desk import complaint_change_status, ensure_on_desk
 from .triage import TransitionError
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
         error = ConsentError if not complaint.consent_publish else TransitionError
         raise error(_("No incident draft: %(reason)s.") % {"reason": refusal})
     with transaction.atomic():
+        ensure_on_desk(complaint, user)
         incident = incident_create_draft(
             title=working_title(complaint),
             language=complaint.language,

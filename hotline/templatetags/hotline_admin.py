@@ -13,7 +13,7 @@ def outbox_alert(context):
     user = context["request"].user
     if not user.has_perm("hotline.view_notification"):
         return {"show": False}
-    counts = Notification.objects.counts()
+    counts = Notification.objects.visible_to(user).counts()
     url = reverse("admin:hotline_notification_changelist")
     return {
         "show": True,
@@ -27,3 +27,11 @@ def outbox_alert(context):
 def duty_dashboard(context):
     """The shift's counts on the admin index, for what the signed-in person may see."""
     return {"tiles": selectors.duty_tiles(context["request"].user)}
+
+
+@register.inclusion_tag("admin/hotline/desk_banner.html", takes_context=True)
+def desk_banner(context):
+    """A regional member is told which regions they see (nothing for the country-wide role)."""
+    request = context.get("request")
+    regions = selectors.desk_scope(request.user) if request is not None else None
+    return {"show": regions is not None, "regions": ", ".join(regions or [])}

@@ -120,3 +120,5 @@ def reference_data(transactional_db):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("hotline.migrations.0002_permission_groups").assign_groups(apps)
+    # The country-wide role for the groups that read items, as on a migrated database.
+    importlib.import_module("hotline.migrations.0019_staff_desks").grant_country_wide(apps)

@@ -362,6 +362,8 @@ def test_staff_mail_goes_by_permission_not_by_group_name(settings, editor):
     settings.STAFF_NOTIFY_EMAILS = []
     night = Group.objects.create(name="Нічна зміна")  # a group named by the NGO itself
     night.permissions.add(Permission.objects.get(codename="change_complaint"))
+    # A shift for the whole country: the role is a permission too (hotline.view_all_regions).
+    night.permissions.add(Permission.objects.get(codename="view_all_regions"))
     nurse = UserFactory(username="night", is_staff=True, email="night@example.org")
     nurse.groups.add(night)
     editor.email = "editor@example.org"

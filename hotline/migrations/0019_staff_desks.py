@@ -25,9 +25,12 @@ REGIONAL_PERMISSIONS = [
 def grant_country_wide(apps, schema_editor=None):
     """Idempotent: tests that flush the database run it again after the groups' seeding."""
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # A migration's registry has no models modules, and create_permissions skips such
+        # an app; the live registry (the tests' re-seeding) must keep its own.
+        previous = getattr(app_config, "models_module", None)
+        app_config.models_module = previous or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))

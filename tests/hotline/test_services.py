@@ -271,8 +271,9 @@ def test_closed_is_final():
 
 @pytest.mark.django_db
 def test_change_status_assigns_the_user_when_nobody_is():
-    user = UserFactory(is_staff=True)
-    other = UserFactory(is_staff=True)
+    # Country-wide staff (a regional desk's member is tested in test_regional_desks).
+    user = UserFactory(is_staff=True, permissions=["hotline.view_all_regions"])
+    other = UserFactory(is_staff=True, permissions=["hotline.view_all_regions"])
     complaint = ComplaintFactory()
     desk.change_status(obj=complaint, status=Complaint.Status.TRIAGE, user=user)
     complaint.refresh_from_db()
@@ -311,7 +312,7 @@ def test_only_a_verified_complaint_becomes_a_draft(status):
 
 @pytest.mark.django_db
 def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
-    editor = UserFactory(is_staff=True)
+    editor = UserFactory(is_staff=True, permissions=["hotline.view_all_regions"])
     complaint = ComplaintFactory(
         status=Complaint.Status.VERIFIED,
         consent_publish=True,

@@ -252,7 +252,6 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
             "preferred_channel",
             "safe_times",
             "occurred_on",
-            "occurred_on_approximate",
             "region",
             "place",
             "category",
@@ -371,7 +370,6 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
             Fieldset(
                 _("What happened"),
                 "occurred_on",
-                "occurred_on_approximate",
                 "region",
                 "place",
                 "category",

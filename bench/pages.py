@@ -237,6 +237,7 @@ def generate(total: int, seed: int) -> None:
                     status=Incident.Status.PUBLISHED,
                     published_at=min(published, now),
                     occurred_on=day,
+                    occurred_until=day,  # bulk_create skips save(), which derives it
                     region=rng.choices(regions, weights)[0],
                     perpetrator_type=rng.choice(perpetrators),
                 )
@@ -250,6 +251,7 @@ def generate(total: int, seed: int) -> None:
                     source = rng.choice(originals)
                     translation.translation_of = source
                     translation.occurred_on = source.occurred_on
+                    translation.occurred_until = source.occurred_until
                     translation.region = source.region
                     translation.country = source.country
                     translation.perpetrator_type = source.perpetrator_type
@@ -647,6 +649,7 @@ def make_drafts(count: int) -> None:
             language="uk",
             status=Incident.Status.DRAFT,
             occurred_on=timezone.localdate(),
+            occurred_until=timezone.localdate(),
             region=model.region,
             perpetrator_type=model.perpetrator_type,
         )
@@ -989,7 +992,7 @@ def export_rows(args, paths) -> int:
         return db.execute(
             "SELECT count(*) FROM incidents_incident i JOIN incidents_region r ON r.id = "
             "i.region_id WHERE i.listed_uk AND i.status = 'published' AND r.slug = 'kyiv' "
-            "AND i.occurred_on >= %s AND i.occurred_on < %s",
+            "AND i.occurred_on >= %s AND i.occurred_until < %s",
             [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)],
         ).fetchone()[0]
 

@@ -15,7 +15,7 @@ def akhmet_specs(regions: dict) -> list[Spec]:
     article = read("akhmet")
     facts = {
         "occurred_on": article["occurred_on"],
-        "occurred_on_approximate": False,
+        "occurred_precision": "day",
         "region_id": regions[article["region"]].pk,
         "country": "",
         "perpetrator_type": article["perpetrator_type"],

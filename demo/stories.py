@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from incidents.dates import DatePrecision
 from incidents.models import PERPETRATOR_CATEGORY, Incident, PerpetratorType
 
 from .data import read
@@ -28,6 +29,20 @@ FICTIONAL_COUNT = 66
 DRAFTS, ARCHIVED = {5, 27, 49}, {14, 38}  # by the story's number
 
 P = PerpetratorType
+
+
+def demo_precision(index: int) -> str:
+    """How precisely a generated incident's date is known: mostly the day; a month, a season
+    and a year now and then, as the record has them (issue 31)."""
+    if index % 10 == 7:
+        return DatePrecision.MONTH
+    if index % 25 == 13:
+        return DatePrecision.SEASON
+    if index % 25 == 22:
+        return DatePrecision.YEAR
+    return DatePrecision.DAY
+
+
 _DATA = read("stories")
 DEMO_NOTE = _DATA["demo_note"]
 PHRASES = _DATA["phrases"]
@@ -77,7 +92,7 @@ class Story:
     slug: str
     published_at: datetime.datetime | None
     occurred_on: datetime.date
-    approximate: bool
+    precision: str
     status: str
     categories: list
     region: str
@@ -106,7 +121,7 @@ class StoryMaker:
         used.add(choice)
         return choice
 
-    def story(self, slug_for, published_at, occurred_on, *, approximate, status, source):
+    def story(self, slug_for, published_at, occurred_on, *, precision, status, source):
         rng = self.rng
         war = occurred_on >= WAR_START
         allowed = [s for s in TEMPLATES if war or not self.wartime[s]]
@@ -154,7 +169,7 @@ class StoryMaker:
             slug=slug_for(primary, region),
             published_at=published_at,
             occurred_on=occurred_on,
-            approximate=approximate,
+            precision=precision,
             status=status,
             categories=categories,
             region=region,
@@ -214,7 +229,7 @@ def render(story: Story, language: str, regions: dict, slug: str | None = None) 
             "lead": text(template["lead"]),
             "body": "\n\n".join(paragraphs),
             "occurred_on": story.occurred_on,
-            "occurred_on_approximate": story.approximate,
+            "occurred_precision": story.precision,
             "region_id": regions[story.region].pk,
             "place": f"{city}, {template['spot'][language]}",
             "country": "" if story.country is None else COUNTRIES[story.country][language],
@@ -360,7 +375,7 @@ def fictional_specs(regions: dict, wartime: dict) -> list[Spec]:
             ),
             None if status == Incident.Status.DRAFT else published,
             occurred_on,
-            approximate=i % 10 == 7,
+            precision=demo_precision(i),
             status=status,
             source=i % 2 == 0,
         )
@@ -390,7 +405,7 @@ def this_month_specs(maker: StoryMaker, regions: dict) -> list[Spec]:
             lambda primary, region, n=number: f"demo-this-month-{n}",
             min(published, now),
             occurred_on,
-            approximate=False,
+            precision=DatePrecision.DAY,
             status=Incident.Status.PUBLISHED,
             source=number != 2,
         )

@@ -13,6 +13,8 @@ from django.utils.html import format_html, strip_tags
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from incidents.dates import DatePrecision
+from incidents.filters import MIN_YEAR, month_choices
 from incidents.models import Category, Region
 from incidents.widgets import DATE_INPUT_FORMATS, PageDateInput
 
@@ -232,6 +234,24 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
         required=False,
         help_text=_("Up to 5 files, 10 MB each: photos, video, audio, PDF or office documents."),
     )
+    day_unknown = forms.BooleanField(
+        label=_("I don't know the exact day"),
+        required=False,
+        help_text=_("Then give the month and year, or just the year."),
+    )
+    occurred_month = forms.TypedChoiceField(
+        label=_("Month"),
+        required=False,
+        choices=lambda: [("", _("I don't know the month")), *month_choices()],
+    )
+    occurred_year = forms.TypedChoiceField(
+        label=_("Year"),
+        required=False,
+        choices=lambda: [
+            ("", "—"),
+            *((str(y), str(y)) for y in range(timezone.localdate().year, MIN_YEAR - 1, -1)),
+        ],
+    )
 
     class Meta:
         model = Complaint
@@ -252,7 +272,6 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
             "preferred_channel",
             "safe_times",
             "occurred_on",
-            "occurred_on_approximate",
             "region",
             "place",
             "category",
@@ -370,8 +389,18 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
             ),
             Fieldset(
                 _("What happened"),
-                "occurred_on",
-                "occurred_on_approximate",
+                # One block: the legend's next sibling never hides (Bootstrap clears the
+                # legend's float on it), whichever of the day or the month is shown.
+                Div(
+                    Div("occurred_on", css_class="day-known"),
+                    "day_unknown",
+                    Div(
+                        Div("occurred_month", css_class="col-sm-7"),
+                        Div("occurred_year", css_class="col-sm-5"),
+                        css_class="row day-unknown",
+                    ),
+                    css_class="occurred",
+                ),
                 "region",
                 "place",
                 "category",
@@ -395,6 +424,7 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_date(cleaned)
         if not cleaned.get("for_someone_else"):
             # Typed, then the box unticked: nothing about another person is kept.
             for name in self.VICTIM_FIELDS:
@@ -411,6 +441,30 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
         if value < datetime.date(1991, 1, 1):
             raise ValidationError(_("Please check the year."))
         return value
+
+    # Questions whose answers are stored through others (the date and its precision).
+    NOT_STORED = ("day_unknown", "occurred_month", "occurred_year")
+
+    def _clean_date(self, cleaned: dict) -> None:
+        """ "I don't know the exact day": the month and year, or the year alone, become the
+        date, its precision said (the draft made from the complaint carries it); no year is
+        the same answer as an empty date."""
+        cleaned["occurred_precision"] = DatePrecision.DAY
+        if not cleaned.get("day_unknown"):
+            return
+        self.errors.pop("occurred_on", None)  # a day typed before the box was ticked
+        year, month = cleaned.get("occurred_year"), cleaned.get("occurred_month")
+        if not year:
+            if month:
+                self.add_error("occurred_year", _("Give the year too, or untick the box."))
+            cleaned["occurred_on"] = None
+            return
+        first = datetime.date(int(year), int(month) if month else 1, 1)
+        if first > timezone.localdate():
+            self.add_error("occurred_month", _("The date cannot be in the future."))
+            return
+        cleaned["occurred_on"] = first
+        cleaned["occurred_precision"] = DatePrecision.MONTH if month else DatePrecision.YEAR
 
 
 def code_field(label) -> forms.CharField:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from incidents.dates import DatePrecision
 from incidents.models import Category, Incident, Language, PerpetratorType, Region, SourceLink
 
 from .vault.cipher import Lock
@@ -496,8 +497,19 @@ class Complaint(TriageItem):
     )
     # What happened
     # Null: the reporter answered "I don't know" (to the date, region or category).
-    occurred_on = models.DateField(_("date of the incident"), null=True, blank=True)
-    occurred_on_approximate = models.BooleanField(_("the date is approximate"), default=False)
+    occurred_on = models.DateField(
+        _("date of the incident"),
+        null=True,
+        blank=True,
+        help_text=_("The day, or the first day of the month or year when only that is known."),
+    )
+    occurred_precision = models.CharField(
+        _("the date is known to"),
+        max_length=6,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_("“I don't know the exact day”: the reporter gave a month and year, or a year."),
+    )
     region = models.ForeignKey(
         Region,
         verbose_name=_("region"),

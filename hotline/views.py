@@ -309,7 +309,7 @@ class ComplaintView(IntakeView):
         data = {
             name: value
             for name, value in form.cleaned_data.items()
-            if name not in ("attachments", "submission_key", form.honeypot_field)
+            if name not in ("attachments", "submission_key", form.honeypot_field, *form.NOT_STORED)
         }
         complaint, code = intake.complaint_submit(
             data=data,

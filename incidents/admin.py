@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .dates import is_range, period_start
 from .models import (
     Category,
     CriminalCase,
@@ -406,11 +407,34 @@ class IncidentAdminForm(PublicationCheckedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        instance = self.instance
+        if (
+            "occurred_until" in self.fields
+            and instance.occurred_on
+            and not is_range(
+                instance.occurred_precision, instance.occurred_on, instance.occurred_until
+            )
+        ):
+            # The stored end of a single period is derived: shown empty, so that a changed
+            # date or precision is not held back by the old period's end.
+            self.initial["occurred_until"] = None
+        if "occurred_precision" in self.fields:
+            # Not sent (an older form, a script): the day, or what the incident had.
+            self.fields["occurred_precision"].required = False
         if "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = _(
                 "The last part of the address. Leave it empty to make it from the title."
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("occurred_on")
+        precision = cleaned.get("occurred_precision") or self.instance.occurred_precision
+        if precision and start:
+            # Any day of the month, season or year may be typed: its first day is stored.
+            cleaned["occurred_on"] = period_start(precision, start)
+        return cleaned
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug")
@@ -488,7 +512,7 @@ class IncidentAdmin(PublicationCheckedAdmin, ReadOnlyHistoryAdmin):
             _("Facts"),
             {
                 "fields": [
-                    ("occurred_on", "occurred_on_approximate"),
+                    ("occurred_precision", "occurred_on", "occurred_until"),
                     "categories",
                     ("region", "place", "country"),
                     ("perpetrator_type", "perpetrator_detail"),

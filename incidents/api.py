@@ -43,6 +43,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import fragments, selectors
 from .barometer import counts
+from .dates import DatePrecision, describe_incident
 from .filters import MIN_YEAR, IncidentFilter
 from .models import (
     VERIFICATION_SLUGS,
@@ -344,6 +345,35 @@ class IncidentSerializer(PublicSerializer):
     updates_url = serializers.SerializerMethodField(
         help_text="Every public dated update, oldest first, in pages."
     )
+    occurred_on = serializers.DateField(
+        read_only=True,
+        help_text=(
+            "The first day of the period the incident is known to have happened in (see"
+            " occurred_precision): the day itself, or the first of its month, season or year."
+        ),
+    )
+    occurred_precision = serializers.ChoiceField(
+        choices=DatePrecision.values,
+        read_only=True,
+        help_text=(
+            "How precisely the date is known: day, month, season (spring from 1 March, summer"
+            " 1 June, autumn 1 September, winter 1 December) or year. It replaces the former"
+            " occurred_on_approximate, which was true for what is now month."
+        ),
+    )
+    occurred_until = serializers.DateField(
+        read_only=True,
+        help_text=(
+            "The last day of that period (occurred_on itself for a known day); later than the"
+            ' period occurred_on starts for a range ("March–April 2022").'
+        ),
+    )
+    occurred_text = serializers.SerializerMethodField(
+        help_text=(
+            "The date as precisely as it is known, in the article's language: \"12 March"
+            ' 2022", "March 2022", "spring 2022", "2022", "March–April 2022".'
+        )
+    )
 
     class Meta:
         model = Incident
@@ -356,7 +386,9 @@ class IncidentSerializer(PublicSerializer):
             "language",
             "published_at",
             "occurred_on",
-            "occurred_on_approximate",
+            "occurred_precision",
+            "occurred_until",
+            "occurred_text",
             "categories",
             "region",
             "country",
@@ -375,6 +407,10 @@ class IncidentSerializer(PublicSerializer):
             "body_html",
         ]
         read_only_fields = fields
+
+    def get_occurred_text(self, incident) -> str:
+        with override(incident.language):
+            return describe_incident(incident)
 
     @extend_schema_field(serializers.ChoiceField(choices=list(VERIFICATION_SLUGS.values())))
     def get_verification(self, incident) -> str:

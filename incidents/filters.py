@@ -5,7 +5,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -111,8 +111,7 @@ class IncidentFilter(django_filters.FilterSet):
     )
     year = django_filters.ChoiceFilter(
         label=_("Year"),
-        field_name="occurred_on",
-        lookup_expr="year",
+        method="filter_year",
         choices=year_choices,
         empty_label=_("Any year"),
         widget=FastSelect,
@@ -124,16 +123,16 @@ class IncidentFilter(django_filters.FilterSet):
         empty_label=_("Any month"),
         widget=FastSelect,
     )
+    # A date filter holds the incidents known to have happened inside it (their whole
+    # period: "2022" is in the year 2022, not in its March); counts.py counts the same way.
     date_from = django_filters.DateFilter(
         label=_("From"),
-        field_name="occurred_on",
-        lookup_expr="gte",
+        method="filter_date_from",
         widget=PageDateInput(),
     )
     date_to = django_filters.DateFilter(
         label=_("To"),
-        field_name="occurred_on",
-        lookup_expr="lte",
+        method="filter_date_to",
         widget=PageDateInput(),
     )
 
@@ -282,15 +281,32 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_category(self, queryset, name, value: Category):
         return queryset.in_categories(categories=[value])
 
+    def filter_year(self, queryset, name, value: str):
+        if self.form.cleaned_data.get("month"):
+            return queryset  # filter_month takes the year's month
+        year = int(value)
+        return queryset.occurred_within(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
     def filter_month(self, queryset, name, value: str):
         """A month of a year is a range of days, read off the date's index (the monthly
-        report's cards); a month in every year can only be matched by its number."""
+        report's cards); a month in every year can only be matched by its number, and only
+        by incidents known to that month."""
         year = self.form.cleaned_data.get("year")
         if not year:
-            return queryset.filter(occurred_on__month=value)
+            return queryset.filter(
+                occurred_on__month=value,
+                occurred_until__month=value,
+                occurred_until__year=F("occurred_on__year"),
+            )
         first = datetime.date(int(year), int(value), 1)
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        return queryset.filter(occurred_on__gte=first, occurred_on__lte=last)
+        return queryset.occurred_within(first, last)
+
+    def filter_date_from(self, queryset, name, value: datetime.date):
+        return queryset.occurred_within(start=value)
+
+    def filter_date_to(self, queryset, name, value: datetime.date):
+        return queryset.occurred_within(end=value)
 
     def filter_verification(self, queryset, name, value):
         return queryset.filter(verification__gte=VERIFICATION_AT_LEAST[value])

@@ -31,6 +31,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import public_cache, search
+from .dates import (
+    DatePrecision,
+    describe_incident,
+    is_range,
+    machine_readable,
+    period_end,
+    period_start,
+)
 from .text import render_markdown
 
 
@@ -260,6 +268,17 @@ class IncidentQuerySet(models.QuerySet):
         its time come, one row per story. Every public page, feed, export and count starts
         here."""
         return self.published().for_language(language or current_language())
+
+    def occurred_within(self, start=None, end=None):
+        """Incidents known to have happened between start and end (inclusive; None: open):
+        their whole period lies inside, so "March 2022" is in March and in 2022, but "2022"
+        is not in March. The list's date filters, the counts and the exports all use it."""
+        condition = Q()
+        if start is not None:
+            condition &= Q(occurred_on__gte=start)
+        if end is not None:
+            condition &= Q(occurred_until__lte=end)
+        return self.filter(condition)
 
     def in_categories(self, *, categories=None, group=None):
         """Incidents in any of these categories, or in any category of `group`: each once
@@ -613,11 +632,33 @@ class Incident(models.Model):
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown at the top of the home page while public.")
     )
-    occurred_on = models.DateField(_("date of the incident"))
-    occurred_on_approximate = models.BooleanField(
-        _("exact date unknown"),
-        default=False,
-        help_text=_("Only the month and year are shown; enter any day of that month."),
+    occurred_on = models.DateField(
+        _("date of the incident"),
+        help_text=_(
+            "The first day of what is known: the day, or the first of the month, of the season"
+            " (spring 1 March, summer 1 June, autumn 1 September, winter 1 December) or of the"
+            " year."
+        ),
+    )
+    occurred_precision = models.CharField(
+        _("the date is known to"),
+        max_length=6,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text=_(
+            "Month, season or year when the exact day is not known: the public page says"
+            " “March 2022” or “spring 2022”, and the barometer counts a season or a year only"
+            " in the year's figures."
+        ),
+    )
+    occurred_until = models.DateField(
+        _("until"),
+        blank=True,
+        help_text=_(
+            "For a period (“March–April 2022”): its last day, or any day of the last month,"
+            " season or year it spans. Left empty: the period the date names. Stored as the"
+            " last day the incident may have happened."
+        ),
     )
     categories = models.ManyToManyField(
         Category,
@@ -722,6 +763,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="incident_status_pub_idx"),
             models.Index(fields=["occurred_on"], name="incident_occurred_idx"),
+            models.Index(fields=["occurred_until"], name="incident_occurred_until_idx"),
             models.Index(fields=["perpetrator_type"], name="incident_perpetrator_idx"),
             models.Index(fields=["language"], name="incident_language_idx"),
             # The public list in each language, newest first: the page is read off the index.
@@ -759,6 +801,10 @@ class Incident(models.Model):
             models.UniqueConstraint(
                 fields=["translation_of", "language"], name="incident_one_translation_per_language"
             ),
+            models.CheckConstraint(
+                condition=Q(occurred_until__gte=F("occurred_on")),
+                name="incident_occurred_until_not_before",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -788,6 +834,7 @@ class Incident(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
+        self.normalise_dates()
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 field.name
@@ -800,8 +847,47 @@ class Incident(models.Model):
         # incidents/urls.py: "<slug:slug>/" under the list's address.
         return f"{list_url()}{self.slug}/"
 
+    def normalise_dates(self) -> None:
+        """Derived fields: the date moved to its period's first day, `occurred_until` to the
+        last day of the period it names (the date's own period when empty). An end that was
+        derived when the incident was read follows a changed date or precision; a range's end
+        stays what it was."""
+        if self.occurred_on is None:
+            return
+        precision = self.occurred_precision or DatePrecision.DAY
+        until = self.occurred_until
+        if until is not None and until == getattr(self, "_derived_until", None):
+            until = None
+        self.occurred_on = period_start(precision, self.occurred_on)
+        self.occurred_until = period_end(precision, until or self.occurred_on)
+        self._remember_derived_until()
+
+    def _remember_derived_until(self) -> None:
+        loaded = self.__dict__
+        if all(name in loaded for name in ("occurred_on", "occurred_precision", "occurred_until")):
+            single = self.occurred_on is not None and not is_range(
+                self.occurred_precision, self.occurred_on, self.occurred_until
+            )
+            self._derived_until = self.occurred_until if single else None
+
+    @property
+    def occurred_text(self) -> str:
+        """The date as precisely as it is known, in the active language (dates.describe)."""
+        return describe_incident(self)
+
+    @property
+    def occurred_machine(self) -> str:
+        """The date for <time datetime>, or "" for a season or a range."""
+        return machine_readable(self.occurred_precision, self.occurred_on, self.occurred_until)
+
     def clean(self):
         errors = {}
+        if (
+            self.occurred_on
+            and self.occurred_until
+            and period_end(self.occurred_precision, self.occurred_until) < self.occurred_on
+        ):
+            errors["occurred_until"] = _("The end of the period cannot precede its start.")
         if self.status == self.Status.PUBLISHED and not self.published_at:
             errors["published_at"] = _("A published incident needs its publication time.")
         if self.region_id:
@@ -829,6 +915,7 @@ class Incident(models.Model):
         # the marks of those incidents drop it when they change.
         instance = super().from_db(db, field_names, values)
         public_cache.read(instance.pk)
+        instance._remember_derived_until()
         return instance
 
     @property
@@ -865,7 +952,8 @@ def _not_before_incident(incident, value, field: str, errors: dict) -> None:
     unknown)."""
     occurred = getattr(incident, "occurred_on", None) if incident is not None else None
     if value and occurred:
-        earliest = occurred.replace(day=1) if incident.occurred_on_approximate else occurred
+        precision = getattr(incident, "occurred_precision", None) or DatePrecision.DAY
+        earliest = period_start(precision, occurred)
         if value < earliest:
             errors[field] = _("This is before the incident happened (%(date)s).") % {
                 "date": earliest.strftime("%d.%m.%Y")
@@ -1354,13 +1442,18 @@ class DailyCount(models.Model):
 
     language = models.CharField(max_length=2, choices=Language.choices)
     day = models.DateField()
+    # The last day of their period (the day itself when the day is known): a period of days
+    # counts them when it holds both ends (IncidentQuerySet.occurred_within), as the list does.
+    until = models.DateField()
     count = models.PositiveIntegerField()
     # Of these, the ones written in `language`: what its lists show by default (issue 16).
     own = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["language", "day"], name="dailycount_unique"),
+            models.UniqueConstraint(
+                fields=["language", "day", "until"], name="dailycount_day_until_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1394,6 +1487,9 @@ class MonthlyCount(models.Model):
 
     language = models.CharField(max_length=2, choices=Language.choices)
     month = models.DateField(help_text="The first day of the month.")
+    # The first day of the month their period ends in: `month` for a day or a month; later
+    # for a season, a year or a range, which a month's figures leave to the year's.
+    last_month = models.DateField()
     dimension = models.CharField(max_length=20, choices=Dimension.choices)
     key = models.CharField(max_length=40)
     count = models.PositiveIntegerField()
@@ -1402,7 +1498,8 @@ class MonthlyCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["language", "dimension", "month", "key"], name="monthlycount_unique"
+                fields=["language", "dimension", "month", "last_month", "key"],
+                name="monthlycount_month_last_unique",
             ),
         ]
         indexes = [

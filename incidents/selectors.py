@@ -70,6 +70,8 @@ def people_elsewhere(victims) -> dict[int, list[Incident]]:
             "incident__title",
             "incident__language",
             "incident__occurred_on",
+            "incident__occurred_precision",
+            "incident__occurred_until",
             "incident__translation_of_id",
         )
         .order_by("-incident__occurred_on")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import public_cache, search, selectors
 from .barometer import article as article_text
+from .dates import DatePrecision, period_end, period_start
 from .models import (
     Category,
     DailyCount,
@@ -506,12 +507,16 @@ def _recount(months: set[datetime.date] | None) -> None:
         own = Q(language=language)
         for row in (
             public.order_by()
-            .values("occurred_on")
+            .values("occurred_on", "occurred_until")
             .annotate(n=Count("pk"), own=Count("pk", filter=own))
         ):
             daily.append(
                 DailyCount(
-                    language=language, day=row["occurred_on"], count=row["n"], own=row["own"]
+                    language=language,
+                    day=row["occurred_on"],
+                    until=row["occurred_until"],
+                    count=row["n"],
+                    own=row["own"],
                 )
             )
         linked = through.objects.filter(incident__in=public.order_by().values("pk"))
@@ -556,19 +561,23 @@ def _recount(months: set[datetime.date] | None) -> None:
         for name, keys, rows, date_field, counted, in_language in sources:
             grouped = (
                 rows.order_by()
-                .annotate(m=TruncMonth(date_field))
-                .values("m", *keys)
+                .annotate(m=TruncMonth(date_field), last=TruncMonth(f"{date_field[:-2]}until"))
+                .values("m", "last", *keys)
                 .annotate(
                     n=Count(counted, distinct=True),
                     own=Count(counted, distinct=True, filter=in_language),
                 )
             )
             for row in grouped:
-                month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
+                month, last = (
+                    value.date() if isinstance(value, datetime.datetime) else value
+                    for value in (row["m"], row["last"])
+                )
                 monthly.append(
                     MonthlyCount(
                         language=language,
                         month=month,
+                        last_month=last,
                         dimension=name,
                         key=":".join(str(row[key]) for key in keys),
                         count=row["n"],
@@ -589,7 +598,9 @@ def month_figures(month: datetime.date) -> dict:
     """A month's barometer by IMI's rule, keyed by slug, from the summary tables."""
     month = _month(month)
     dimensions = MonthlyCount.Dimension
-    rows = MonthlyCount.objects.filter(language=REPORT_LANGUAGE, month=month)
+    # A month's figures hold what is known to have happened in it: a season or a year is
+    # counted in the year's figures only (the report says how many).
+    rows = MonthlyCount.objects.filter(language=REPORT_LANGUAGE, month=month, last_month=month)
     slugs = {c.pk: c.slug for c in Category.objects.all()}
     regions = {r.pk: r.slug for r in Region.objects.all()}
     figures = {"total": 0, "groups": {}, "categories": {}, "regions": {}, "perpetrators": {}}
@@ -606,7 +617,7 @@ def month_figures(month: datetime.date) -> dict:
             figures[name][label] = count
     figures["total"] = sum(
         DailyCount.objects.filter(
-            language=REPORT_LANGUAGE, day__gte=month, day__lt=_next_month(month)
+            language=REPORT_LANGUAGE, day__gte=month, until__lt=_next_month(month)
         ).values_list("count", flat=True)
     )
     # Attempts count with completed acts; the article says how many of the month's they were.
@@ -871,7 +882,8 @@ def incident_create_draft(
     region: Region,
     category: Category,
     victim: DraftVictim,
-    occurred_on_approximate: bool = False,
+    occurred_precision: str = DatePrecision.DAY,
+    occurred_until: datetime.date | None = None,
     place: str = "",
     perpetrator_type: str = "",
     author=None,
@@ -889,7 +901,8 @@ def incident_create_draft(
         language=language,
         status=Incident.Status.DRAFT,
         occurred_on=occurred_on,
-        occurred_on_approximate=occurred_on_approximate,
+        occurred_precision=occurred_precision,
+        occurred_until=occurred_until,
         region=region,
         place=place,
         author=author,
@@ -984,6 +997,7 @@ def incident_save_record(
     if created:
         incident = Incident(slug=slug)
     before = {"story": incident.translation_of_id, "month": incident.occurred_on}
+    fields = _record_dates(fields, incident)
     changed = created or any(getattr(incident, name) != value for name, value in fields.items())
     if changed:
         for name, value in fields.items():
@@ -1014,6 +1028,26 @@ def incident_save_record(
     if created:
         return incident, "created"
     return incident, "updated" if changed or moved else "unchanged"
+
+
+def _record_dates(fields: dict, incident: Incident) -> dict:
+    """A record's date as the incident stores it (the period's first and last day), so a
+    record read again compares equal and writes nothing."""
+    if not {"occurred_on", "occurred_precision", "occurred_until"} & set(fields):
+        return fields
+    fields = dict(fields)
+    precision = fields.get("occurred_precision", incident.occurred_precision)
+    start = fields.get("occurred_on", incident.occurred_on)
+    if start is None:
+        return fields
+    until = (
+        fields.get("occurred_until")
+        if "occurred_until" in fields or "occurred_on" in fields
+        else incident.occurred_until
+    )
+    fields["occurred_on"] = period_start(precision, start)
+    fields["occurred_until"] = period_end(precision, until or start)
+    return fields
 
 
 def _record_rows(related, wanted: list[dict], *, created: bool) -> bool:

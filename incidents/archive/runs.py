@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import services
+from ..dates import DatePrecision
 from ..models import ImportItem, ImportRun, Incident, Region
 from ..text import render_markdown
 from . import parsers
@@ -331,7 +332,10 @@ def _save(record: dict) -> Incident:
         "url": record["url"],
         "title": fields["title"][:300],
         "publisher": record["publisher"][:200],
-        "published_on": fields["occurred_on"],
+        # The article's day, when the item gave one (a month or a year is no day).
+        "published_on": fields["occurred_on"]
+        if fields.get("occurred_precision", DatePrecision.DAY) == DatePrecision.DAY
+        else None,
     }
     incident, _state = services.incident_save_record(
         slug=services.incident_unique_slug(fields["title"]),
@@ -348,6 +352,22 @@ def _save(record: dict) -> Incident:
 
 def _problem(message: str):
     return ValidationError(message)
+
+
+def parse_period(text: str) -> tuple[datetime.date, str] | None:
+    """An item's date and how precisely it is known: a cell "2022-03" (or "03.2022") is the
+    month, "2022" the year, anything parse_date reads the day."""
+    text = (text or "").strip()
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})[./](\d{4})", text)
+    if found:
+        year, month = (found[1], found[2]) if found[1] else (found[4], found[3])
+        if 1 <= int(month) <= 12:
+            return datetime.date(int(year), int(month), 1), DatePrecision.MONTH
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        return datetime.date(int(text), 1, 1), DatePrecision.YEAR
+    day = parse_date(text)
+    return None if day is None else (day, DatePrecision.DAY)
 
 
 def parse_date(text: str) -> datetime.date | None:
@@ -411,9 +431,10 @@ def _record(context: _Context, raw: parsers.RawItem) -> dict:
         title = title[:299].rsplit(" ", 1)[0] + "…"
     if not raw.date.strip():
         raise _problem(_("No date."))
-    day = parse_date(raw.date)
-    if day is None:
+    period = parse_period(raw.date)
+    if period is None:
         raise _problem(_("A date that cannot be read: “%(date)s”.") % {"date": raw.date[:40]})
+    day, precision = period
     if day < EARLIEST:
         raise _problem(
             _("The date %(date)s is before %(year)s: a typo?")
@@ -452,6 +473,7 @@ def _record(context: _Context, raw: parsers.RawItem) -> dict:
             "body": body,
             "language": language,
             "occurred_on": day,
+            "occurred_precision": precision,
             "region_id": guess.region.pk,
         },
     }

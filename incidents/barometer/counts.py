@@ -8,10 +8,11 @@ cuts a month in which incidents happened); the caller then counts the incidents 
 
 import datetime
 
-from django.db.models import Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import F, Q, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
 
 from .. import search
+from ..dates import in_one_month
 from ..models import DailyCount, MonthlyCount
 
 DIMENSIONS = {
@@ -44,12 +45,18 @@ def month_end(day: datetime.date) -> datetime.date:
 
 
 def _days(language: str, start=None, end=None):
-    rows = DailyCount.objects.filter(language=language)
+    """The daily rows of incidents known to have happened between start and end: their
+    whole period inside (IncidentQuerySet.occurred_within, what the list's filters do)."""
+    return DailyCount.objects.filter(_inside(start, end), language=language)
+
+
+def _inside(start, end, first="day", last="until") -> Q:
+    condition = Q()
     if start is not None:
-        rows = rows.filter(day__gte=start)
+        condition &= Q(**{f"{first}__gte": start})
     if end is not None:
-        rows = rows.filter(day__lte=end)
-    return rows
+        condition &= Q(**{f"{last}__lte": end})
+    return condition
 
 
 def total(language: str, start=None, end=None, *, own: bool = False) -> int:
@@ -62,19 +69,10 @@ def totals(language: str, periods: dict, *, own: bool = False) -> dict:
     """{name: total(language, start, end)} for each named (start, end), in one query."""
     field = "own" if own else "count"
     sums = {
-        name: Sum(field, filter=_within("day", start, end), default=0)
+        name: Sum(field, filter=_inside(start, end), default=0)
         for name, (start, end) in periods.items()
     }
     return DailyCount.objects.filter(language=language).aggregate(**sums)
-
-
-def _within(field: str, start, end) -> Q:
-    condition = Q()
-    if start is not None:
-        condition &= Q(**{f"{field}__gte": start})
-    if end is not None:
-        condition &= Q(**{f"{field}__lte": end})
-    return condition
 
 
 def first_day(language: str) -> datetime.date | None:
@@ -83,9 +81,12 @@ def first_day(language: str) -> datetime.date | None:
 
 
 def per_year(language: str) -> list[dict]:
+    """Incidents per year: a season or a year counts in its year, a range across two years in
+    neither (the list filtered by that year shows neither)."""
     rows = (
         _days(language)
-        .annotate(year=ExtractYear("day"))
+        .annotate(year=ExtractYear("day"), last_year=ExtractYear("until"))
+        .filter(year=F("last_year"))
         .values("year")
         .annotate(count=Sum("count"))
         .order_by("-year")
@@ -94,28 +95,43 @@ def per_year(language: str) -> list[dict]:
 
 
 def per_month_totals(language: str, start, end) -> dict[datetime.date, int]:
+    """Incidents per month: only those known to one month (the others count in the year)."""
     counts: dict[datetime.date, int] = {}
-    for day, n in _days(language, start, end).values_list("day", "count"):
-        month = day.replace(day=1)
-        counts[month] = counts.get(month, 0) + n
+    for day, until, n in _days(language, start, end).values_list("day", "until", "count"):
+        if in_one_month(day, until):
+            month = day.replace(day=1)
+            counts[month] = counts.get(month, 0) + n
     return counts
+
+
+def yearly_only(language: str, start=None, end=None) -> int:
+    """Incidents between start and end known only to a season, a year or a period across
+    months: the period's total holds them, no month's figure does."""
+    rows = (
+        _days(language, start, end)
+        .annotate(first=TruncMonth("day"), last=TruncMonth("until"))
+        .exclude(first=F("last"))
+    )
+    return rows.aggregate(n=Sum("count"))["n"] or 0
 
 
 def whole_months(language: str, start=None, end=None):
     """(first month, last month) whose monthly counts are exactly [start, end], or None.
 
-    A range that starts or ends inside a month is exact only if nothing happened in the
-    cut-off part of that month (the daily counts tell).
+    A range that starts or ends inside a month is exact only if nothing starts in the cut-off
+    part of its first month, and nothing ends in the cut-off part of its last (a month known
+    only as a month ends on its last day): the daily counts tell.
     """
     first = last = None
+    rows = DailyCount.objects.filter(language=language)
     if start is not None:
         first = start.replace(day=1)
-        if start != first and _days(language, first, start - datetime.timedelta(days=1)).exists():
+        if start != first and rows.filter(day__gte=first, day__lt=start).exists():
             return None
     if end is not None:
         last = end.replace(day=1)
         last_day = month_end(end)
-        if end != last_day and _days(language, end + datetime.timedelta(days=1), last_day).exists():
+        if end != last_day and rows.filter(until__gt=end, until__lte=last_day).exists():
             return None
     return first, last
 
@@ -140,7 +156,9 @@ def by_dimensions(language: str, dimensions, months) -> dict:
     """{dimension: by_dimension(language, dimension, months)} for several, in one query."""
     first, last = months
     rows = MonthlyCount.objects.filter(
-        _within("month", first, last), language=language, dimension__in=list(dimensions)
+        _inside(first, last, "month", "last_month"),
+        language=language,
+        dimension__in=list(dimensions),
     )
     result: dict = {dimension: {} for dimension in dimensions}
     for dimension, key, n in (
@@ -154,7 +172,10 @@ def per_month_by_dimensions(language: str, dimensions, months) -> dict:
     """{dimension: per_month_by_dimension(language, dimension, months)}, in one query."""
     first, last = months
     rows = MonthlyCount.objects.filter(
-        _within("month", first, last), language=language, dimension__in=list(dimensions)
+        _inside(first, last, "month", "last_month"),
+        language=language,
+        dimension__in=list(dimensions),
+        month=F("last_month"),
     )
     result: dict = {dimension: {} for dimension in dimensions}
     for dimension, month, key, n in rows.values_list("dimension", "month", "key", "count"):
@@ -170,19 +191,21 @@ def count_of(language: str, dimension: str, key: str, months, *, own: bool = Fal
 
 
 def per_month_by_dimension(language: str, dimension: str, months) -> dict:
-    """{(month, key): incidents} over the months returned by whole_months."""
-    rows = _months(language, dimension, months).values_list("month", "key", "count")
+    """{(month, key): incidents} over the months returned by whole_months (those known to
+    one month: a season or a year counts in the year's figures only)."""
+    rows = (
+        _months(language, dimension, months)
+        .filter(month=F("last_month"))
+        .values_list("month", "key", "count")
+    )
     return {(month, _typed(dimension, key)): n for month, key, n in rows}
 
 
 def _months(language, dimension, months):
     first, last = months
-    rows = MonthlyCount.objects.filter(language=language, dimension=dimension)
-    if first is not None:
-        rows = rows.filter(month__gte=first)
-    if last is not None:
-        rows = rows.filter(month__lte=last)
-    return rows
+    return MonthlyCount.objects.filter(
+        _inside(first, last, "month", "last_month"), language=language, dimension=dimension
+    )
 
 
 def date_range(cleaned: dict):

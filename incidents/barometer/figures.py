@@ -14,7 +14,7 @@ import datetime
 import hashlib
 import json
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext
 
@@ -68,12 +68,34 @@ def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
+def _months_of(rows, start, end, path: str = ""):
+    """Rows of incidents known to one month between start and end, with that month: a
+    season, a year or a period across months counts in the year's figures only."""
+    return (
+        rows.filter(**{f"{path}occurred_on__gte": start, f"{path}occurred_until__lte": end})
+        .annotate(
+            month=TruncMonth(f"{path}occurred_on"), last_month=TruncMonth(f"{path}occurred_until")
+        )
+        .filter(month=F("last_month"))
+    )
+
+
+def yearly_only(incidents) -> int:
+    """Of these incidents, those no month's figure holds (a season, a year, a period across
+    months): counts.yearly_only, counted from the incidents."""
+    return (
+        incidents.order_by()
+        .annotate(month=TruncMonth("occurred_on"), last_month=TruncMonth("occurred_until"))
+        .exclude(month=F("last_month"))
+        .count()
+    )
+
+
 def per_month_by_group(incidents, start: datetime.date, end: datetime.date, rule=SEVEREST):
     """Incidents per month, stacked by category group (one query)."""
     if rule == SEVEREST:
         rows = (
-            incidents.filter(occurred_on__gte=start, occurred_on__lte=end)
-            .annotate(month=TruncMonth("occurred_on"))
+            _months_of(incidents, start, end)
             .values("month", "primary_category__parent")
             .annotate(n=Count("pk"))
             .order_by()
@@ -81,9 +103,7 @@ def per_month_by_group(incidents, start: datetime.date, end: datetime.date, rule
         counts = {(_as_date(r["month"]), r["primary_category__parent"]): r["n"] for r in rows}
         return monthly_series(counts, start, end)
     rows = (
-        _through(incidents)
-        .filter(incident__occurred_on__gte=start, incident__occurred_on__lte=end)
-        .annotate(month=TruncMonth("incident__occurred_on"))
+        _months_of(_through(incidents), start, end, "incident__")
         .values("month", "category__parent")
         .annotate(n=Count("incident", distinct=True))
         .order_by()
@@ -95,8 +115,7 @@ def per_month_by_group(incidents, start: datetime.date, end: datetime.date, rule
 def per_month_by_perpetrator(incidents, start, end, perpetrator: str) -> dict:
     """{month: incidents by this perpetrator} (the Russian Federation's series)."""
     rows = (
-        incidents.filter(occurred_on__gte=start, occurred_on__lte=end, perpetrator_type=perpetrator)
-        .annotate(month=TruncMonth("occurred_on"))
+        _months_of(incidents.filter(perpetrator_type=perpetrator), start, end)
         .values("month")
         .annotate(n=Count("pk"))
         .order_by()
@@ -131,13 +150,7 @@ def monthly_series(counts: dict, start, end, taxonomy=None) -> dict:
 
 
 def per_month_totals(incidents, start, end) -> list[tuple[datetime.date, int]]:
-    rows = (
-        incidents.filter(occurred_on__gte=start, occurred_on__lte=end)
-        .annotate(month=TruncMonth("occurred_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    rows = _months_of(incidents, start, end).values("month").annotate(n=Count("pk")).order_by()
     counts = {_as_date(r["month"]): r["n"] for r in rows}
     return [(m, counts.get(m, 0)) for m in months_between(start, end)]
 
@@ -228,7 +241,7 @@ def comparisons(incidents, today: datetime.date) -> dict:
     periods = comparison_periods(today)
     result = incidents.order_by().aggregate(
         **{
-            name: Count("pk", filter=Q(occurred_on__gte=start, occurred_on__lte=end))
+            name: Count("pk", filter=Q(occurred_on__gte=start, occurred_until__lte=end))
             for name, (start, end) in periods.items()
         }
     )

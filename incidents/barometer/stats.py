@@ -106,6 +106,7 @@ def compute_from_incidents(filterset, start, end, today, rule) -> dict:
         "regions": figures.by_region(incidents),
         "perpetrators": figures.by_perpetrator(incidents),
         "comparisons": figures.comparisons(undated.qs, today),
+        "yearly_only": figures.yearly_only(incidents),
     }
 
 
@@ -161,6 +162,7 @@ def compute_from_counts(filterset: IncidentFilter, start, end, today, rule=figur
         "regions": figures.region_rows(by[dimension["region"]]),
         "perpetrators": figures.perpetrator_rows(by[dimension["perpetrator"]]),
         "comparisons": figures.comparison_figures(sums, today),
+        "yearly_only": counts.yearly_only(language, low, high),
     }
 
 

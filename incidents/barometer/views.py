@@ -233,6 +233,11 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
                 context["article_revisions"] = figures.revision_rows(report.figures, report.current)
         context.update(
             first=first,
+            # What the month's figures leave to the year's (a season, a year, a period
+            # across months): said under the total.
+            yearly_only=counts.yearly_only(
+                language, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+            ),
             month_name=month_name(first),
             data=data,
             report=report,

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .. import selectors
+from ..dates import DatePrecision
 from ..filters import IncidentFilter, applied_filters
 from ..models import (
     VERIFICATION_SLUGS,
@@ -74,12 +75,27 @@ FIELDS = [
     ),
     _field("incident_id", "integer", _("The incident's number in this record.")),
     _field("incident_url", "string", _("The incident's page.")),
-    _field("date", "date", _("The day of the incident (YYYY-MM-DD).")),
+    _field(
+        "date",
+        "date",
+        _(
+            "The day of the incident (YYYY-MM-DD), or the first day of the month, season or"
+            " year it is known to."
+        ),
+    ),
     _field(
         "date_precision",
         "string",
-        _("day, or month when only the month is known (the date is then a day in it)."),
-        ["day", "month"],
+        _(
+            "How precisely the date is known: day, month, season (spring from 1 March, summer"
+            " 1 June, autumn 1 September, winter 1 December) or year."
+        ),
+        DatePrecision.values,
+    ),
+    _field(
+        "date_until",
+        "date",
+        _("The last day the incident may have happened: the date itself for a known day."),
     ),
     _field("country", "string", _("UA for Ukraine; otherwise the country as recorded.")),
     _field("region", "string", _("The ISO 3166-2 code of the region in Ukraine; empty abroad.")),
@@ -251,7 +267,8 @@ class SdgExport:
             "pk",
             "slug",
             "occurred_on",
-            "occurred_on_approximate",
+            "occurred_precision",
+            "occurred_until",
             "country",
             "place",
             "motive",
@@ -309,7 +326,8 @@ class SdgExport:
             "incident_id": incident.pk,
             "incident_url": self.url_template.replace(SLUG_PLACEHOLDER, incident.slug),
             "date": incident.occurred_on.isoformat(),
-            "date_precision": "month" if incident.occurred_on_approximate else "day",
+            "date_precision": incident.occurred_precision,
+            "date_until": incident.occurred_until.isoformat(),
             "country": incident.country or "UA",
             "region": incident.region.iso_code,
             "place": incident.place,
@@ -364,9 +382,8 @@ def copy_statement(export: SdgExport) -> tuple[str, list]:
     cells = {
         "incident_url": pgcopy.SafeCell(pgcopy.url(prefix, "slug", suffix)),
         "date": pgcopy.iso_date("occurred_on"),
-        "date_precision": pgcopy.Sql(
-            "CASE WHEN {v} THEN 'month' ELSE 'day' END", v=F("occurred_on_approximate")
-        ),
+        "date_precision": pgcopy.SafeCell("occurred_precision"),
+        "date_until": pgcopy.iso_date("occurred_until"),
         "country": pgcopy.SafeCell(Coalesce(NullIf("country", Value("")), Value("UA"))),
         "region": pgcopy.SafeCell("region__iso_code"),
         "place": pgcopy.SafeCell("place"),

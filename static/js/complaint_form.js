@@ -56,3 +56,22 @@
   box.addEventListener("change", update);
   update();
 })();
+
+// "I don't know the exact day": the month and year replace the day's box. Without scripts
+// both show, and the server reads the month and year only when the box is ticked.
+(function () {
+  var box = document.getElementById("id_day_unknown");
+  if (!box) {
+    return;
+  }
+  function update() {
+    box.form.querySelectorAll(".day-unknown").forEach(function (part) {
+      part.hidden = !box.checked;
+    });
+    box.form.querySelectorAll(".day-known").forEach(function (part) {
+      part.hidden = box.checked;
+    });
+  }
+  box.addEventListener("change", update);
+  update();
+})();

@@ -210,3 +210,45 @@ def test_tracking_form_rejects_what_cannot_be_a_code(typed):
 @pytest.mark.parametrize("typed", ["K7Q4-9XMD-2RHP", "k7q4 9xmd 2rhp", "K7Q49XMD2RHP"])
 def test_tracking_form_accepts_codes_as_people_type_them(typed):
     assert TrackingForm(data={"code": typed}).is_valid()
+
+
+# --- "I don't know the exact day" (issue 31) ---------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answers, occurred_on, precision",
+    [
+        ({"occurred_month": "3", "occurred_year": "2022"}, datetime.date(2022, 3, 1), "month"),
+        ({"occurred_month": "", "occurred_year": "2022"}, datetime.date(2022, 1, 1), "year"),
+        ({"occurred_month": "", "occurred_year": ""}, None, "day"),  # nothing known
+    ],
+)
+def test_complaint_without_the_exact_day_keeps_the_month_or_the_year(
+    answers, occurred_on, precision
+):
+    # A day typed before the box was ticked is not the answer.
+    form = ComplaintForm(data=complaint_post_data(day_unknown="on", occurred_on="", **answers))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["occurred_on"] == occurred_on
+    assert form.cleaned_data["occurred_precision"] == precision
+
+
+@pytest.mark.django_db
+def test_complaint_month_without_a_year_or_in_the_future_is_an_error():
+    form = ComplaintForm(
+        data=complaint_post_data(day_unknown="on", occurred_month="3", occurred_year="")
+    )
+    assert not form.is_valid()
+    assert "occurred_year" in form.errors
+    next_year = str(timezone.localdate().year + 1)
+    form = ComplaintForm(data=complaint_post_data(day_unknown="on", occurred_year=next_year))
+    assert not form.is_valid()  # not among the years offered
+
+
+@pytest.mark.django_db
+def test_complaint_with_the_day_known_is_day_precise():
+    form = ComplaintForm(data=complaint_post_data(occurred_month="3", occurred_year="2020"))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["occurred_precision"] == "day"
+    assert form.cleaned_data["occurred_on"] == timezone.localdate() - datetime.timedelta(days=2)

@@ -31,7 +31,7 @@ def complaint_data(kyiv, beating, **overrides):
         "preferred_channel": Complaint.Channel.EMAIL,
         "safe_times": "",
         "occurred_on": timezone.localdate() - datetime.timedelta(days=1),
-        "occurred_on_approximate": False,
+        "occurred_precision": "day",
         "region": kyiv,
         "place": "Khreshchatyk",
         "category": beating,
@@ -317,8 +317,8 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
         status=Complaint.Status.VERIFIED,
         consent_publish=True,
         reporter_name="Ivanna Koval",
-        occurred_on=datetime.date(2024, 3, 8),
-        occurred_on_approximate=True,
+        occurred_on=datetime.date(2024, 3, 1),
+        occurred_precision="month",
         perpetrator_type="police",
     )
     incident = publication.incident_draft_from_complaint(complaint=complaint, user=editor)
@@ -328,8 +328,9 @@ def test_draft_is_prefilled_and_linked_both_ways(kyiv, beating):
     assert not incident.is_public
     assert list(incident.categories.all()) == [beating]
     assert incident.region == kyiv
-    assert incident.occurred_on == datetime.date(2024, 3, 8)
-    assert incident.occurred_on_approximate
+    assert incident.occurred_on == datetime.date(2024, 3, 1)
+    assert incident.occurred_precision == "month"
+    assert incident.occurred_until == datetime.date(2024, 3, 31)
     assert incident.perpetrator_type == "police"
     assert incident.author == editor
     assert complaint.incident == incident

@@ -441,3 +441,19 @@ def test_complaint_form_texts_are_in_the_page_language(client):
     assert "Who did what, when and where" not in ukrainian
     assert "Give an e-mail or a phone number, or both." not in ukrainian
     assert shown("Give an e-mail or a phone number, or both.") in ukrainian
+
+
+@pytest.mark.django_db
+def test_a_complaint_without_the_exact_day_is_stored_with_its_month(client):
+    """ "I don't know the exact day" (issue 31): the month and year asked are stored as the
+    date's first day and its precision, which the draft made from it carries."""
+    page = client.get(reverse("hotline:complaint")).content.decode()
+    assert 'name="day_unknown"' in page and 'name="occurred_month"' in page
+    data = complaint_post_data(
+        day_unknown="on", occurred_on="", occurred_month="3", occurred_year="2022"
+    )
+    response = client.post(reverse("hotline:complaint"), data)
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.occurred_on == datetime.date(2022, 3, 1)
+    assert complaint.occurred_precision == "month"

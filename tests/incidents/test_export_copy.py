@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidents import services
+from incidents.dates import DatePrecision
 from incidents.exports import csvfile, pgcopy
 from incidents.models import (
     Category,
@@ -81,7 +82,8 @@ incident_spec = st.fixed_dictionaries(
         "perpetrator_type": st.sampled_from(PerpetratorType.values),
         "motive": st.sampled_from(["confirmed", "unconfirmed"]),
         "is_attempt": st.booleans(),
-        "approximate": st.booleans(),
+        "precision": st.sampled_from(DatePrecision.values),
+        "until_days": st.sampled_from([None, 40, 400]),
         "occurred_on": st.dates(datetime.date(1995, 1, 1), datetime.date(2025, 12, 31)),
         # Summer and winter time, whole seconds and microseconds.
         "published_at": st.datetimes(
@@ -128,8 +130,11 @@ def build(spec, n):
         perpetrator_type=spec["perpetrator_type"],
         motive=spec["motive"],
         is_attempt=spec["is_attempt"],
-        occurred_on_approximate=spec["approximate"],
+        occurred_precision=spec["precision"],
         occurred_on=spec["occurred_on"],
+        occurred_until=None
+        if spec["until_days"] is None
+        else spec["occurred_on"] + datetime.timedelta(days=spec["until_days"]),
         published_at=spec["published_at"],
         slug=f"copy-{n}",
     )
@@ -209,7 +214,8 @@ def test_a_varied_record_is_written_alike_with_every_filter(client, monkeypatch,
                 "perpetrator_type": "police" if n % 2 else "unknown",
                 "motive": "confirmed",
                 "is_attempt": bool(n % 2),
-                "approximate": bool(n % 3),
+                "precision": DatePrecision.values[n % 4],
+                "until_days": [None, 40][n % 2],
                 "occurred_on": datetime.date(2010 + n, 1 + n, 1 + n),
                 "published_at": datetime.datetime(2020, 1 + n, 2, 3, 4, 5, n * 1000, tzinfo=KYIV),
                 "perpetrators": ["state", "unknown", "state"][: n % 4],

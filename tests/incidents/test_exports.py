@@ -106,7 +106,7 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
         region=kyiv,
         perpetrator_type="unknown",
         occurred_on=datetime.date(2024, 5, 1),
-        occurred_on_approximate=True,
+        occurred_precision="month",
     )
     response = client.get(CSV, {"region": "kyiv", "year": "2024", "page": "3", "utm": "x"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -135,7 +135,8 @@ def test_csv_layout_metadata_and_cyrillic(client, db, kyiv, beating, threats):
         "language": "uk",
         "published_at": row["published_at"],
         "occurred_on": "2024-05-01",
-        "occurred_on_approximate": "true",
+        "occurred_until": "2024-05-31",
+        "date_precision": "month",
         "categories": "beating|threats",
         "category_groups": "physical-aggression",
         "counted_under": "beating",  # the more severe of the two
@@ -188,7 +189,8 @@ def test_json_layout(client, db, kyiv, beating, censorship):
     assert item["categories"] == ["beating", "censorship"]
     assert item["category_groups"] == ["physical-aggression", "censorship-access"]
     assert item["occurred_on"] == "2023-02-03"
-    assert item["occurred_on_approximate"] is False
+    assert item["occurred_until"] == "2023-02-03"
+    assert item["date_precision"] == "day"
     assert item["region_name"] == "Київ"
 
 

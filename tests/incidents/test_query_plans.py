@@ -84,6 +84,7 @@ def build_archive(size: int, seed: int = 5) -> None:
                 status=Incident.Status.PUBLISHED,
                 published_at=min(published + datetime.timedelta(hours=rng.randint(1, 300)), now),
                 occurred_on=day,
+                occurred_until=day,  # bulk_create skips save(), which derives it
                 region=region,
                 country="Poland" if region.kind == Region.Kind.ABROAD else "",
                 perpetrator_type=rng.choice(perpetrators),
@@ -107,6 +108,7 @@ def build_archive(size: int, seed: int = 5) -> None:
                 status=Incident.Status.PUBLISHED,
                 published_at=original.published_at,
                 occurred_on=original.occurred_on,
+                occurred_until=original.occurred_on,
                 region=original.region,
                 country=original.country,
                 perpetrator_type=original.perpetrator_type,

@@ -697,8 +697,9 @@ def test_every_change_in_the_admin_leaves_history(admin_client, admin_user, kyiv
 @pytest.mark.django_db(transaction=True)
 def test_migrations_carry_the_existing_record_forward():
     before = [("incidents", "0011_monthly_report")]
-    # 0016 rebuilds the listing flags, counts and verification levels (services, as they are).
-    after = [("incidents", "0016_plans_pair_counts")]
+    # 0021 rebuilds the listing flags, counts and verification levels (services, as they are),
+    # and turns "exact date unknown" into a month.
+    after = [("incidents", "0022_date_precision")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
@@ -730,6 +731,13 @@ def test_migrations_carry_the_existing_record_forward():
         incident_id=other.pk, url="https://www.detector.example/news/1", title="News"
     )
     old.get_model("incidents", "Victim").objects.create(incident_id=other.pk, name="Оксана")
+    approximate = Incident_.objects.create(
+        title="Погрози",
+        slug="pohrozy",
+        perpetrator_type="unknown",
+        occurred_on_approximate=True,
+        **{**common, "occurred_on": datetime.date(2019, 2, 14)},
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate(after)
@@ -745,6 +753,14 @@ def test_migrations_carry_the_existing_record_forward():
     assert (perpetrators.get(incident_id=other.pk).category) == "state"
     assert new.get_model("incidents", "Victim").objects.get().person_id is not None
     assert new.get_model("incidents", "Category").objects.get(slug="killing").sdg_act == "killing"
+    month = incidents.get(pk=approximate.pk)
+    assert (month.occurred_precision, month.occurred_on, month.occurred_until) == (
+        "month",
+        datetime.date(2019, 2, 1),
+        datetime.date(2019, 2, 28),
+    )
+    day = incidents.get(pk=other.pk)
+    assert (day.occurred_precision, day.occurred_until) == ("day", datetime.date(2019, 2, 27))
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 

@@ -445,6 +445,12 @@ class ComplaintForm(HeldFilesMixin, IntakeFormMixin, forms.ModelForm):
     # Questions whose answers are stored through others (the date and its precision).
     NOT_STORED = ("day_unknown", "occurred_month", "occurred_year")
 
+    def complaint_fields(self) -> dict:
+        """The valid form's answers as the complaint's fields (intake.complaint_submit's
+        `data`): not the files, the key, the trap for robots, nor the date's helpers."""
+        left_out = ("attachments", "submission_key", self.honeypot_field, *self.NOT_STORED)
+        return {name: v for name, v in self.cleaned_data.items() if name not in left_out}
+
     def _clean_date(self, cleaned: dict) -> None:
         """ "I don't know the exact day": the month and year, or the year alone, become the
         date, its precision said (the draft made from the complaint carries it); no year is

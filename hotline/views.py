@@ -306,13 +306,8 @@ class ComplaintView(IntakeView):
         return super().form_invalid(form)
 
     def submit(self, form):
-        data = {
-            name: value
-            for name, value in form.cleaned_data.items()
-            if name not in ("attachments", "submission_key", form.honeypot_field, *form.NOT_STORED)
-        }
         complaint, code = intake.complaint_submit(
-            data=data,
+            data=form.complaint_fields(),
             files=form.cleaned_data["attachments"],
             held=form.held_files,
             language=current_language(),

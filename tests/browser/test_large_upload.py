@@ -261,13 +261,8 @@ def test_a_large_file_goes_with_a_reply_in_the_case_inbox(live_server, new_page,
 
     form = ComplaintForm(data=complaint_post_data())
     assert form.is_valid(), form.errors
-    fields = {
-        k: v
-        for k, v in form.cleaned_data.items()
-        if k not in ("attachments", "submission_key", form.honeypot_field)
-    }
     complaint, code = intake.complaint_submit(
-        data=fields, files=[], language="en", submission_key=uuid.uuid4()
+        data=form.complaint_fields(), files=[], language="en", submission_key=uuid.uuid4()
     )
     data = video_bytes(1024 * 1024, seed=11)
     path = tmp_path / "bodycam.mp4"

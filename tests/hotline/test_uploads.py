@@ -151,11 +151,7 @@ def _complaint_fields() -> dict:
 
     form = ComplaintForm(data=complaint_post_data())
     assert form.is_valid(), form.errors
-    return {
-        k: v
-        for k, v in form.cleaned_data.items()
-        if k not in ("attachments", "submission_key", form.honeypot_field)
-    }
+    return form.complaint_fields()
 
 
 # --- Pieces that do not fit ----------------------------------------------------------------

@@ -35,6 +35,7 @@ def admin_add_data(**overrides) -> dict:
         "notes-TOTAL_FORMS": "0",
         "notes-INITIAL_FORMS": "0",
         "language": "uk",
+        "occurred_precision": "day",  # the admin's select, on its default
     }
 
 

@@ -13,6 +13,7 @@ Everything a visitor typed reaches the output only as the filters understood
 import datetime
 import textwrap
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -74,6 +75,12 @@ class Embed:
     @property
     def empty(self) -> bool:
         return not self.total
+
+    @property
+    def source_name(self) -> str:
+        """The link back as written under the chart: the host and page, without the query."""
+        parts = urlsplit(self.source_url)
+        return parts.netloc + parts.path
 
     @property
     def caption(self) -> str:
@@ -267,7 +274,7 @@ def _stacked(embed: Embed, top: int):
     highest = max((total for _label, total, _parts in columns), default=0) or 1
     step = (right - left) / max(len(columns), 1)
     bar_width = max(step * 0.75, 1)
-    every = max(1, round(len(columns) / 6 + 0.49))
+    every = max(1, -(-len(columns) // 5))  # at most five labels: readable at 320 px
     shapes, labels = [], []
     for index, (label, _total, parts) in enumerate(columns):
         x = left + index * step + (step - bar_width) / 2
@@ -297,7 +304,7 @@ def _stacked(embed: Embed, top: int):
     y = baseline + 40
     for position, name in enumerate(names):
         legend.append({"y": y, "colour": PALETTE[position % len(PALETTE)], "text": str(name)})
-        y += 20
+        y += 22
     body = {
         "kind": "stacked",
         "shapes": shapes,

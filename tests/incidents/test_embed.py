@@ -180,6 +180,11 @@ def test_svg_is_well_formed_with_title_and_description(client, dataset, chart):
     title, desc = root.find(f"{SVG_NS}title"), root.find(f"{SVG_NS}desc")
     assert title.text and desc.text
     assert "live as of" in desc.text or "станом на" in desc.text
+    # Coordinates are numbers in any language (Ukrainian writes "52,3" for 52.3).
+    for node in root.iter():
+        for name in ("x", "y", "width", "height", "x1", "x2", "y1", "y2"):
+            if name in node.attrib:
+                float(node.attrib[name])
 
 
 @pytest.mark.django_db

@@ -319,12 +319,12 @@ def _stacked(embed: Embed, top: int):
     return body, y
 
 
-def svg(embed: Embed, *, standalone: bool = True) -> str:
+def svg(embed: Embed, *, standalone: bool = True, uid="") -> str:
     """The chart as SVG markup. `standalone`: with its title, caption and source written in
     it (the .svg and .png); the iframe's page writes them in HTML around it instead."""
     return render_to_string(
         "incidents/embed/chart.svg",
-        {"embed": embed, "d": embed.drawing, "standalone": standalone},
+        {"embed": embed, "d": embed.drawing, "standalone": standalone, "uid": uid},
     )
 
 

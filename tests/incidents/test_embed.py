@@ -10,6 +10,8 @@ import random
 import pytest
 from defusedxml import ElementTree
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -303,3 +305,55 @@ def test_stats_page_offers_the_embed_dialog(client, dataset, prefix):
         assert 'height="' in iframe and 'title="' in iframe
         assert f"{prefix}/stats/embed/{chart}.svg?" in img and 'alt="' in img
     assert Incident.objects.exists()
+
+
+# --- Shortcodes in articles ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_shortcodes_are_drawn_into_the_article(client, dataset):
+    today = timezone.localdate().strftime("%d.%m.%Y")
+    figure = (
+        Incident.objects.public().filter(region__slug="kharkiv", occurred_on__year=2019).count()
+    )
+    article = IncidentFactory(
+        language="en",
+        body=(
+            "So far [[figure region=kharkiv year=2019]] incidents.\n\n"
+            "[[chart name=regions year=2019]]\n\n"
+            "<script>alert(1)</script>"
+        ),
+    )
+    html = article.body_html
+    assert f"<strong>{figure}</strong>" in html and f"(as of {today})" in html
+    assert '<figure class="barometer-chart">' in html and "<svg" in html
+    assert "<p><figure" not in html
+    assert "<script" not in html
+    root = ElementTree.fromstring(html[html.index("<svg") : html.index("</svg>") + 6])
+    assert root.find(f"{SVG_NS}title").text == "By region"
+    page = client.get("/en" + article.get_absolute_url())
+    assert page.status_code == 200 and f"<strong>{figure}</strong>" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "code",
+    [
+        "[[chart name=nothing year=2019]]",
+        "[[chart year=2019]]",
+        "[[figure region=<script>alert(1)</script>]]",
+        "[[figure region=atlantis]]",
+        "[[figure colour=red]]",
+        "[[figure year]]",
+        "[[figure " + "year=2019 " * 50 + "]]",
+    ],
+)
+def test_an_invalid_shortcode_is_dropped_for_the_public_and_named_to_staff(code):
+    article = IncidentFactory(body=f"Before.\n\n{code}\n\nAfter.")
+    html = article.body_html
+    assert "Before." in html and "After." in html
+    assert "[[" not in html and "<script" not in html and "imishortcode" not in html
+    assert "<svg" not in html and "barometer-figure" not in html
+    with pytest.raises(ValidationError) as error:
+        article.full_clean()
+    assert "body" in error.value.message_dict

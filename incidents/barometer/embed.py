@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from ..filters import IncidentFilter, applied_filters
 from ..models import MonthlyReport
+from ..views import month_name
 from . import counts, figures, stats
 
 CHARTS = (*stats.TABLES, "figure")
@@ -152,7 +153,7 @@ def embed_for(request, chart: str, filterset: IncidentFilter) -> Embed:
     if report is not None:
         data = frozen_data(report)
         as_of = _("Barometer for %(month)s (as published on %(date)s)") % {
-            "month": date_format(report.month, "F Y"),
+            "month": month_name(report.month),
             "date": date_format(timezone.localtime(report.published_at), "d.m.Y"),
         }
         source = site_url(report.get_absolute_url())

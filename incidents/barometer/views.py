@@ -261,7 +261,16 @@ class EmbedView(PublicRecordMixin, View):
             params = request.GET.copy()
             params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
             return redirect(f"{request.path}?{params.urlencode()}")
-        shown = embed.embed_for(request, chart, self.filtered(request.GET))
+        filterset = self.filtered(request.GET)
+        canonical = stats.query(filterset, figures.rule_of(request.GET))
+        if sorted(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)) != (
+            sorted(parse_qsl(canonical))
+        ):
+            # One address per filter set: what was not understood is dropped (never echoed),
+            # and an address varied by junk cannot make the page cache miss at will (a PNG
+            # is 100 ms of rasterising).
+            return redirect(f"{request.path}?{canonical}")
+        shown = embed.embed_for(request, chart, filterset)
         if self.format == "svg":
             markup = '<?xml version="1.0" encoding="UTF-8"?>\n' + embed.svg(shown)
             return HttpResponse(markup, content_type="image/svg+xml; charset=utf-8")

@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n auto --dist loadgroup --durations=30
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 
 .PHONY: run serve test lint format migrations-check messages compilemessages deploy-check \
-	worker beat lock bench bench-evidence bench-upload bench-identity bench-notify bench-record bench-replicas bench-search bench-misses bench-exports bench-import \
+	worker beat lock bench bench-evidence bench-upload bench-identity bench-notify bench-record bench-replicas bench-search bench-misses bench-embed bench-exports bench-import \
 	audit clean
 
 # Locally, staff notifications are printed to the console (no mail server needed).
@@ -85,6 +85,9 @@ bench-search: $(VENV)/.dev ## the search at 100,000 incidents against the plain 
 
 bench-misses: $(VENV)/.dev ## the slowest pages on a cache miss (two filters, the barometer, a month's report) against the plain list (needs PostgreSQL, Redis)
 	$(BIN)/python bench/misses.py $(BENCH_ARGS)
+
+bench-embed: $(VENV)/.dev ## the barometer's embedded charts (SVG, iframe page, PNG) on a miss and a hit against the cached barometer page (needs PostgreSQL, Redis)
+	$(BIN)/python bench/embed.py $(BENCH_ARGS)
 
 bench-exports: $(VENV)/.dev ## the CSV exports of every listed incident, row by row in Python against PostgreSQL's COPY (needs PostgreSQL)
 	$(BIN)/python bench/exports.py $(BENCH_ARGS)

@@ -566,6 +566,9 @@ PERMISSIONS_POLICY = dict.fromkeys(
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Who may frame the barometer's charts for other sites (/stats/embed/<chart>/, and those
+# alone): any site by default, as partners cite them; a list of origins narrows it.
+EMBED_FRAME_ANCESTORS = env.list("EMBED_FRAME_ANCESTORS", default=["*"])
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

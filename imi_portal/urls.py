@@ -10,7 +10,13 @@ from two_factor.views import ProfileView
 
 from hotline.views import PrivacyView
 from imi_portal.health import health
-from incidents.barometer.views import MonthlyReportView, StatsTableCSVView, StatsView
+from incidents.barometer.views import (
+    EmbedView,
+    MonthlyReportView,
+    StatsTableCSVView,
+    StatsView,
+    frameable,
+)
 from incidents.public_cache import cached_page
 from incidents.sitemaps import IncidentSitemap, PagesSitemap
 from incidents.views import HomeView
@@ -52,6 +58,22 @@ urlpatterns += i18n_patterns(
         "stats/table/<slug:name>.csv",
         cached_page(StatsTableCSVView.as_view()),
         name="stats-table",
+    ),
+    # The charts for other sites: only the page for an <iframe> may be framed.
+    path(
+        "stats/embed/<slug:chart>/",
+        frameable(cached_page(EmbedView.as_view())),
+        name="stats-embed",
+    ),
+    path(
+        "stats/embed/<slug:chart>.svg",
+        cached_page(EmbedView.as_view(format="svg")),
+        name="stats-embed-svg",
+    ),
+    path(
+        "stats/embed/<slug:chart>.png",
+        cached_page(EmbedView.as_view(format="png")),
+        name="stats-embed-png",
     ),
     path(
         "stats/<int:year>/<int:month>/",

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -39,7 +39,7 @@ from .dates import (
     period_end,
     period_start,
 )
-from .text import render_markdown
+from .text import render_markdown, shortcode_problems
 
 
 class Language(models.TextChoices):
@@ -833,7 +833,10 @@ class Incident(models.Model):
     )
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        # Derived; a barometer shortcode is counted here, a read (text.render_markdown), in
+        # the article's language, its date beside it.
+        with translation.override(self.language or None):
+            self.body_html = render_markdown(self.body, shortcodes=True)
         self.normalise_dates()
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
@@ -888,6 +891,11 @@ class Incident(models.Model):
             and period_end(self.occurred_precision, self.occurred_until) < self.occurred_on
         ):
             errors["occurred_until"] = _("The end of the period cannot precede its start.")
+        found = shortcode_problems(self.body)
+        if found:
+            errors["body"] = _("A barometer shortcode cannot be drawn: %(problems)s") % {
+                "problems": "; ".join(found)
+            }
         if self.status == self.Status.PUBLISHED and not self.published_at:
             errors["published_at"] = _("A published incident needs its publication time.")
         if self.region_id:

@@ -1,9 +1,11 @@
 """The barometer pages: statistics with charts, their tables as CSV, monthly reports."""
 
 import datetime
+import functools
 from urllib.parse import parse_qsl
 
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,7 +24,7 @@ from ..models import (
 )
 from ..views import PublicRecordMixin, month_name
 from ..widgets import parse_typed_date
-from . import counts, figures, stats, tilemap
+from . import counts, embed, figures, stats, tilemap
 
 
 class StatsView(PublicRecordMixin, TemplateView):
@@ -58,7 +60,7 @@ class StatsView(PublicRecordMixin, TemplateView):
                     "charts": stats.chart_data(data),
                     "note": MethodNote.objects.first(),
                     "query": query,
-                    "tables": stats.tables(data),
+                    "tables": embed.with_snippets(filterset, data["rule"], stats.tables(data)),
                     "map": self.tile_map(data, query),
                 },
             ),
@@ -252,3 +254,61 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
             note=MethodNote.objects.first(),
         )
         return context
+
+
+class EmbedView(PublicRecordMixin, View):
+    """One barometer chart for another site (incidents/barometer/embed.py): the page for an
+    <iframe> (`format` "html"), the SVG, or the PNG."""
+
+    every_language = True  # what the statistics page counts
+    format = "html"
+
+    def get(self, request, chart: str):
+        if chart not in embed.CHARTS:
+            raise Http404
+        if embed.too_many_parameters(request.GET):
+            return HttpResponseBadRequest(_("Too many parameters."), content_type="text/plain")
+        if not any(request.GET.get(key) for key in stats.DATE_KEYS):
+            # The statistics page's default period, written into the address as it does.
+            start, end = stats.default_period(timezone.localdate())
+            params = request.GET.copy()
+            params["date_from"], params["date_to"] = start.isoformat(), end.isoformat()
+            return redirect(f"{request.path}?{params.urlencode()}")
+        filterset = self.filtered(request.GET)
+        canonical = stats.query(filterset, figures.rule_of(request.GET))
+        if sorted(parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)) != (
+            sorted(parse_qsl(canonical))
+        ):
+            # One address per filter set: what was not understood is dropped (never echoed),
+            # and an address varied by junk cannot make the page cache miss at will (a PNG
+            # is 100 ms of rasterising).
+            return redirect(f"{request.path}?{canonical}")
+        shown = embed.embed_for(request, chart, filterset)
+        if self.format == "svg":
+            markup = '<?xml version="1.0" encoding="UTF-8"?>\n' + embed.svg(shown)
+            return HttpResponse(markup, content_type="image/svg+xml; charset=utf-8")
+        if self.format == "png":
+            return HttpResponse(embed.png(embed.svg(shown)), content_type="image/png")
+        return HttpResponse(
+            render_to_string(
+                "incidents/embed/page.html",
+                {"embed": shown, "chart": embed.svg(shown, standalone=False)},
+                request=None,
+            )
+        )
+
+
+def frameable(view):
+    """Any site may frame this view's pages (settings.EMBED_FRAME_ANCESTORS, "*" by default):
+    the charts meant for embedding, and only them. Every other page keeps X-Frame-Options
+    DENY and frame-ancestors 'none'. Applied outside the page cache, so a page served from it
+    is answered with the same headers."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.xframe_options_exempt = True
+        response._csp_replace = {"frame-ancestors": list(settings.EMBED_FRAME_ANCESTORS)}
+        return response
+
+    return wrapper

@@ -12,7 +12,8 @@ from hotline.services import outbox
 from tests.hotline.factories import ComplaintFactory
 from tests.incidents.factories import IncidentFactory
 
-METHODS = ["get", "head", "options", "post", "put", "patch", "delete", "trace"]
+# HEAD is left out: Django answers it with the view's GET (View.setup), asked here already.
+METHODS = ["get", "options", "post", "put", "patch", "delete", "trace"]
 
 
 def _paths(resolver=None, prefix=""):

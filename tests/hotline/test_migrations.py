@@ -8,6 +8,7 @@ BEFORE = [("hotline", "0008_notification_message_token")]
 AFTER = [("hotline", "0009_case_inbox_and_evidence_vault")]
 
 
+@pytest.mark.production_database
 @pytest.mark.django_db(transaction=True)
 def test_public_updates_become_staff_messages_and_back():
     executor = MigrationExecutor(connection)

@@ -694,6 +694,7 @@ def test_every_change_in_the_admin_leaves_history(admin_client, admin_user, kyiv
 # --- Migrations -------------------------------------------------------------------------------
 
 
+@pytest.mark.production_database
 @pytest.mark.django_db(transaction=True)
 def test_migrations_carry_the_existing_record_forward():
     before = [("incidents", "0011_monthly_report")]

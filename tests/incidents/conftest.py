@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 from incidents.models import Category, Region
 
@@ -45,3 +46,12 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The public page cache on (tests/settings.py has it off), empty before and after."""
+    settings.PUBLIC_PAGE_CACHE = True
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()

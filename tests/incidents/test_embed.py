@@ -9,7 +9,6 @@ import random
 
 import pytest
 from defusedxml import ElementTree
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -28,14 +27,6 @@ YEAR_2019 = {"date_from": "2019-01-01", "date_to": "2019-12-31"}
 LEAVES = ["beating", "threats", "detention", "censorship", "cyberattack", "killing"]
 REGIONS = ["kyiv", "kharkiv", "lviv", "odesa"]
 PERPETRATORS = ["police", "unknown", "russian_forces", "officials"]
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    caches["pages"].clear()
-    yield
-    caches["pages"].clear()
 
 
 def svg_of(response):

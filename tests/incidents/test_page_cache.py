@@ -21,14 +21,6 @@ from .factories import IncidentFactory
 from .pages import card_titles, url_of
 
 
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    caches["pages"].clear()
-    yield
-    caches["pages"].clear()
-
-
 def category(slug):
     return [Category.objects.get(slug=slug)]
 

@@ -320,14 +320,6 @@ def test_every_public_page_runs_as_many_queries_at_any_size(client):
 # --- Whole pages from the cache, dropped on every change -------------------------------------
 
 
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    caches["pages"].clear()
-    yield
-    caches["pages"].clear()
-
-
 @pytest.mark.django_db
 def test_pages_come_from_the_cache_and_change_with_the_record(client, page_cache):
     first = IncidentFactory(title="First story")

@@ -56,6 +56,12 @@ def pytest_configure(config):
 
         config.option.testrunuid = uuid.uuid4().hex
         os.environ["PYTEST_XDIST_TESTRUNUID"] = config.option.testrunuid  # without workers too
+    # The live server takes one request at a time on SQLite's shared in-memory database.
+    from django.test.testcases import LiveServerThread
+
+    from tests.live_server import OneRequestAtATime
+
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 def pytest_sessionfinish(session):

@@ -981,7 +981,8 @@ def incident_save_record(
 
     `fields`: its content (model field names, `region_id`, `translation_of_id`);
     `categories`: primary keys; victims, sources, perpetrators, cases, updates: their rows as
-    dicts of fields, in order, each list replaced whole when it differs. The status and the
+    dicts of fields, in order, each list replaced whole when it differs, except the sources:
+    a source still cited keeps its row (and the source archive's copies on it). The status and the
     publication time are not fields: a new incident is a draft, and it becomes `status`
     through incident_publish (at `published_at`; the publication checks run), incident_archive
     (a published_at: it was public once) and incident_unpublish. A public one whose record
@@ -1012,12 +1013,12 @@ def incident_save_record(
         changed = True
     for related, rows in (
         (incident.victims, victims),
-        (incident.sources, sources),
         (incident.perpetrators, perpetrators),
         (incident.cases, cases),
         (incident.updates, updates),
     ):
         changed |= _record_rows(related, list(rows), created=created)
+    changed |= _record_sources(incident, list(sources), created=created)
     moved = _record_publication(
         incident, status=status, published_at=published_at, changed=changed, refresh=refresh
     )
@@ -1065,6 +1066,35 @@ def _record_rows(related, wanted: list[dict], *, created: bool) -> bool:
         related.model(incident=related.instance, **row) for row in wanted
     )
     return True
+
+
+def _record_sources(incident: Incident, wanted: list[dict], *, created: bool) -> bool:
+    """Make an incident's sources equal `wanted`, keeping each row whose address is still
+    cited: the copies the source archive holds hang on that row (SourceArchive, cascading),
+    so a record read again must not delete and recreate it. A kept row's other fields are
+    updated in place, an address no longer cited is removed, a new one added after the
+    others; sources with no address are matched among themselves in order. True if
+    anything differed."""
+    if created:
+        return _record_rows(incident.sources, wanted, created=True)
+    wanted = [{"url": "", **row} for row in wanted]
+    fields = sorted({"url"}.union(*wanted))
+    unmatched: dict[str, list[dict]] = {}
+    for row in incident.sources.order_by("pk").values("pk", *fields):
+        unmatched.setdefault(row["url"], []).append(row)
+    changed, new = False, []
+    for row in wanted:
+        if not unmatched.get(row["url"]):
+            new.append(SourceLink(incident=incident, **row))
+            continue
+        have = unmatched[row["url"]].pop(0)
+        if differs := {name: value for name, value in row.items() if have[name] != value}:
+            SourceLink.objects.filter(pk=have["pk"]).update(**differs)
+            changed = True
+    if gone := [row["pk"] for rows in unmatched.values() for row in rows]:
+        SourceLink.objects.filter(pk__in=gone).delete()
+    SourceLink.objects.bulk_create(new)
+    return changed or bool(gone or new)
 
 
 def _record_publication(

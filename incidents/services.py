@@ -887,11 +887,14 @@ def incident_create_draft(
     place: str = "",
     perpetrator_type: str = "",
     author=None,
+    sources: Iterable[str] = (),
 ) -> Incident:
     """A new draft with the facts another part of the site knows (the hotline's verified
     complaint), for an editor to write up. Its address comes from its title; its lead and
     body are left empty, so it cannot be published before the editor writes them. Never
-    public: publication is incident_publish's."""
+    public: publication is incident_publish's. `sources`: web addresses given with the facts,
+    cited as sources not yet judged independent (the editor does); one that is not a valid
+    address is left out. Their copies are made as for any source (sources_written)."""
     fields = {"perpetrator_type": perpetrator_type} if perpetrator_type else {}
     incident = Incident(
         title=title,
@@ -912,8 +915,26 @@ def incident_create_draft(
     incident.save()
     incident.categories.set([category])
     Victim.objects.create(incident=incident, **dataclasses.asdict(victim))
+    SourceLink.objects.bulk_create(
+        SourceLink(incident=incident, url=url, is_independent=False)
+        for url in _valid_addresses(sources)
+    )
     incidents_refresh(ids=[incident.pk])
     return incident
+
+
+def _valid_addresses(addresses: Iterable[str]) -> list[str]:
+    """Each web address once, in order, without those a source cannot cite."""
+    field, kept = SourceLink._meta.get_field("url"), []
+    for address in addresses:
+        address = address.strip()
+        try:
+            field.clean(address, None)
+        except ValidationError:
+            continue
+        if address and address not in kept:
+            kept.append(address)
+    return kept
 
 
 @transaction.atomic

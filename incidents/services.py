@@ -887,11 +887,14 @@ def incident_create_draft(
     place: str = "",
     perpetrator_type: str = "",
     author=None,
+    sources: Iterable[str] = (),
 ) -> Incident:
     """A new draft with the facts another part of the site knows (the hotline's verified
     complaint), for an editor to write up. Its address comes from its title; its lead and
     body are left empty, so it cannot be published before the editor writes them. Never
-    public: publication is incident_publish's."""
+    public: publication is incident_publish's. `sources`: web addresses given with the facts,
+    cited as sources not yet judged independent (the editor does); one that is not a valid
+    address is left out. Their copies are made as for any source (sources_written)."""
     fields = {"perpetrator_type": perpetrator_type} if perpetrator_type else {}
     incident = Incident(
         title=title,
@@ -912,8 +915,26 @@ def incident_create_draft(
     incident.save()
     incident.categories.set([category])
     Victim.objects.create(incident=incident, **dataclasses.asdict(victim))
+    SourceLink.objects.bulk_create(
+        SourceLink(incident=incident, url=url, is_independent=False)
+        for url in _valid_addresses(sources)
+    )
     incidents_refresh(ids=[incident.pk])
     return incident
+
+
+def _valid_addresses(addresses: Iterable[str]) -> list[str]:
+    """Each web address once, in order, without those a source cannot cite."""
+    field, kept = SourceLink._meta.get_field("url"), []
+    for address in addresses:
+        address = address.strip()
+        try:
+            field.clean(address, None)
+        except ValidationError:
+            continue
+        if address and address not in kept:
+            kept.append(address)
+    return kept
 
 
 @transaction.atomic
@@ -981,7 +1002,8 @@ def incident_save_record(
 
     `fields`: its content (model field names, `region_id`, `translation_of_id`);
     `categories`: primary keys; victims, sources, perpetrators, cases, updates: their rows as
-    dicts of fields, in order, each list replaced whole when it differs. The status and the
+    dicts of fields, in order, each list replaced whole when it differs, except the sources:
+    a source still cited keeps its row (and the source archive's copies on it). The status and the
     publication time are not fields: a new incident is a draft, and it becomes `status`
     through incident_publish (at `published_at`; the publication checks run), incident_archive
     (a published_at: it was public once) and incident_unpublish. A public one whose record
@@ -1012,12 +1034,12 @@ def incident_save_record(
         changed = True
     for related, rows in (
         (incident.victims, victims),
-        (incident.sources, sources),
         (incident.perpetrators, perpetrators),
         (incident.cases, cases),
         (incident.updates, updates),
     ):
         changed |= _record_rows(related, list(rows), created=created)
+    changed |= _record_sources(incident, list(sources), created=created)
     moved = _record_publication(
         incident, status=status, published_at=published_at, changed=changed, refresh=refresh
     )
@@ -1065,6 +1087,35 @@ def _record_rows(related, wanted: list[dict], *, created: bool) -> bool:
         related.model(incident=related.instance, **row) for row in wanted
     )
     return True
+
+
+def _record_sources(incident: Incident, wanted: list[dict], *, created: bool) -> bool:
+    """Make an incident's sources equal `wanted`, keeping each row whose address is still
+    cited: the copies the source archive holds hang on that row (SourceArchive, cascading),
+    so a record read again must not delete and recreate it. A kept row's other fields are
+    updated in place, an address no longer cited is removed, a new one added after the
+    others; sources with no address are matched among themselves in order. True if
+    anything differed."""
+    if created:
+        return _record_rows(incident.sources, wanted, created=True)
+    wanted = [{"url": "", **row} for row in wanted]
+    fields = sorted({"url"}.union(*wanted))
+    unmatched: dict[str, list[dict]] = {}
+    for row in incident.sources.order_by("pk").values("pk", *fields):
+        unmatched.setdefault(row["url"], []).append(row)
+    changed, new = False, []
+    for row in wanted:
+        if not unmatched.get(row["url"]):
+            new.append(SourceLink(incident=incident, **row))
+            continue
+        have = unmatched[row["url"]].pop(0)
+        if differs := {name: value for name, value in row.items() if have[name] != value}:
+            SourceLink.objects.filter(pk=have["pk"]).update(**differs)
+            changed = True
+    if gone := [row["pk"] for rows in unmatched.values() for row in rows]:
+        SourceLink.objects.filter(pk__in=gone).delete()
+    SourceLink.objects.bulk_create(new)
+    return changed or bool(gone or new)
 
 
 def _record_publication(

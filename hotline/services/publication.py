@@ -40,7 +40,8 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
     statement is not copied: the editor writes the article and reads the statement beside
     the editor in the admin. The victim is the person it happened to (the reporter, or the
     person they reported for); their name and outlet are left out unless they may be named
-    (Complaint.name_withheld), and contact details never leave the complaint.
+    (Complaint.name_withheld), as are the links they gave (draft_sources), and contact
+    details never leave the complaint.
     """
     from incidents.services import DraftVictim, incident_create_draft
 
@@ -68,10 +69,20 @@ def incident_draft_from_complaint(*, complaint: Complaint, user=None):
                 outlet="" if complaint.name_withheld else complaint.subject_outlet,
                 role=draft_role(complaint),
             ),
+            sources=draft_sources(complaint),
         )
         complaint.incident = incident
         complaint.save(update_fields=["incident", "updated_at"])
     return incident
+
+
+def draft_sources(complaint: Complaint) -> list[str]:
+    """The addresses the reporter gave (one per line), as the draft's sources, so that IMI
+    copies them before they vanish. None when the person may not be named: a link to their
+    own post or channel would name them; the editor reads those on the complaint."""
+    if complaint.name_withheld:
+        return []
+    return complaint.links.splitlines()
 
 
 def working_title(complaint: Complaint) -> str:

@@ -13,7 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ImportItem, ImportRun, Region
@@ -135,10 +135,18 @@ class ImportRunAdmin(admin.ModelAdmin):
         queue = reverse("admin:incidents_importitem_changelist")
         status = ImportItem.Status
         labels = [
-            (status.CREATED, gettext("would be created") if run.dry_run else gettext("created")),
-            (status.DUPLICATE, gettext("duplicates")),
-            (status.SKIPPED, gettext("skipped")),
-            (status.ERROR, gettext("errors")),
+            (
+                status.CREATED,
+                ngettext_lazy("%(count)d would be created", "%(count)d would be created", "count")
+                if run.dry_run
+                else ngettext_lazy("%(count)d created", "%(count)d created", "count"),
+            ),
+            (
+                status.DUPLICATE,
+                ngettext_lazy("%(count)d duplicate", "%(count)d duplicates", "count"),
+            ),
+            (status.SKIPPED, ngettext_lazy("%(count)d skipped", "%(count)d skipped", "count")),
+            (status.ERROR, ngettext_lazy("%(count)d error", "%(count)d errors", "count")),
         ]
         values = {
             s: getattr(run, f"n_{s}", None)
@@ -148,8 +156,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         }
         return format_html_join(
             " · ",
-            '<a href="{}?run__id__exact={}&amp;status__exact={}">{} {}</a>',
-            ((queue, run.pk, s, values[s], label) for s, label in labels),
+            '<a href="{}?run__id__exact={}&amp;status__exact={}">{}</a>',
+            ((queue, run.pk, s, label % {"count": values[s]}) for s, label in labels),
         )
 
     @admin.display(description=_("notes and errors"))
@@ -239,7 +247,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 
 class ToResolveFilter(admin.SimpleListFilter):
-    title = _("to resolve")
+    title = _("review")
     parameter_name = "to_resolve"
 
     def lookups(self, request, model_admin):

@@ -355,3 +355,40 @@ def test_a_message_to_the_reporter_is_previewed_then_sent(client, triage, notify
     client.post(url, {"text": text, "send": "1", "seen": "0"})
     assert complaint.messages.get().text == text
     assert complaint.notifications.filter(kind=Notification.Kind.CASE_MESSAGE).count() == 1
+
+
+# --- The links a reporter gave: the draft's sources, and copied, when they may be named ------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "cited"),
+    [
+        ({"anonymous": False}, ["https://example.org/report", "https://t.me/channel/5"]),
+        ({"anonymous": True}, []),  # a link to their own post would name them
+        ({"for_someone_else": True, "victim_name": "Іван", "victim_agreed_to_be_named": False}, []),
+    ],
+)
+def test_the_links_a_reporter_gave_become_the_drafts_sources_only_when_they_may_be_named(
+    kwargs, cited, settings, django_capture_on_commit_callbacks
+):
+    settings.SOURCE_ADDED_HOOKS = ["tests.hotline.test_consent.record_hook"]
+    hook_calls.clear()
+    links = "https://example.org/report\n\n not an address\nhttps://t.me/channel/5\nhttps://example.org/report\n"
+    complaint = verified(links=links, **kwargs)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = publication.incident_draft_from_complaint(complaint=complaint)
+
+    sources = list(incident.sources.order_by("pk").values_list("url", "is_independent"))
+    assert sources == [(url, False) for url in cited]  # the editor judges independence
+    if cited:
+        assert [incident.pk] in hook_calls  # the source archive is woken for them
+
+
+hook_calls: list[list[int]] = []
+
+
+def record_hook(*, incidents):
+    """A SOURCE_ADDED_HOOKS entry that only records which incidents' sources were written."""
+    hook_calls.append(incidents)

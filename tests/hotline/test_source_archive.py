@@ -451,6 +451,43 @@ def test_a_source_added_through_the_services_is_copied_once_the_write_commits(
 
 
 @pytest.mark.django_db
+def test_a_record_read_again_keeps_the_copies_of_the_sources_it_still_cites(
+    base, eager, django_capture_on_commit_callbacks
+):
+    """An archive import or the demo reads a record again: a source still cited keeps its
+    copies (they are evidence); only a source no longer cited goes, with its own."""
+    other = IncidentFactory()
+    region, categories = other.region_id, list(other.categories.values_list("pk", flat=True))
+
+    def save(title, sources):
+        with django_capture_on_commit_callbacks(execute=True):
+            return incident_services.incident_save_record(
+                slug="read-again",
+                fields={
+                    "title": title,
+                    "lead": "Лід",
+                    "body": "Текст",
+                    "language": "uk",
+                    "occurred_on": datetime.date(2026, 11, 1),
+                    "region_id": region,
+                },
+                categories=categories,
+                sources=sources,
+            )
+
+    incident, _ = save("Перший", [{"url": f"{base}/page"}, {"url": f"{base}/file.pdf"}])
+    assert SourceCopy.objects.count() == 2
+    kept = incident.sources.get(url=f"{base}/page")
+
+    _same, outcome = save("Другий", [{"url": f"{base}/page", "publisher": "Outlet"}])
+
+    assert outcome == "updated"
+    kept.refresh_from_db()
+    assert (kept.publisher, kept.archived_on) == ("Outlet", timezone.localdate())
+    assert list(SourceCopy.objects.values_list("archive__source", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db
 def test_the_sweep_finds_what_no_wake_up_reached_and_a_changed_address_starts_over(base, eager):
     source = SourceLinkFactory(url=f"{base}/page")  # written with no hook run (a lost wake-up)
 

@@ -3,6 +3,9 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from incidents.models import Incident
 from incidents.services import incident_publish, incident_save_record, incident_unpublish
@@ -158,3 +161,51 @@ def test_a_record_carries_no_status_of_its_own(kyiv, beating):
         with pytest.raises(ValueError, match="Not a record's field"):
             incident_save_record(**record(kyiv, beating, fields=owned))
     assert not Incident.objects.exists()
+
+
+# A record's sources: any list, read again as any other, keeps the row of every address still
+# cited (the source archive's copies hang on it), and ends equal to the record.
+SOURCE_ADDRESSES = ["https://example.org/a", "https://example.org/b", "https://example.net/c", ""]
+source_rows = st.lists(
+    st.fixed_dictionaries(
+        {"url": st.sampled_from(SOURCE_ADDRESSES), "publisher": st.sampled_from(["A", "Б"])}
+    ),
+    max_size=5,
+)
+
+
+def pks_by_address(incident):
+    rows = incident.sources.exclude(url="").order_by("pk").values_list("url", "pk")
+    by_address = {}
+    for url, pk in rows:
+        by_address.setdefault(url, []).append(pk)
+    return by_address
+
+
+def as_cited(rows):
+    return sorted((row["url"], row["publisher"]) for row in rows)
+
+
+@pytest.mark.django_db
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=source_rows, second=source_rows)
+def test_a_record_read_again_keeps_the_row_of_every_address_still_cited(
+    kyiv, beating, first, second
+):
+    incident, _ = incident_save_record(**record(kyiv, beating, slug="sources", sources=first))
+    before = pks_by_address(incident)
+
+    _same, outcome = incident_save_record(**record(kyiv, beating, slug="sources", sources=second))
+
+    assert as_cited(incident.sources.values("url", "publisher")) == as_cited(second)
+    after = pks_by_address(incident)
+    for url, pks in after.items():
+        kept = min(len(pks), len(before.get(url, [])))
+        assert pks[:kept] == before.get(url, [])[:kept], url
+    if first == second:
+        assert outcome == "unchanged"
+    if as_cited(first) != as_cited(second):
+        assert outcome == "updated"
+    Incident.objects.filter(slug="sources").delete()

@@ -16,7 +16,6 @@ import uuid
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from hotline.models import SourceArchive, SourceCopy
@@ -27,26 +26,20 @@ from incidents.models import SourceLink
 
 from ..incidents.factories import IncidentFactory
 from .worker_support import (
+    BROKER_DB,
     Worker,
     broker_down,
     broker_url_for,
     celery_app_routed,
     wait_for,
     worker_env,
+    worker_test_marks,
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.xdist_group("celery-worker"),  # one broker database with test_worker.py
-    pytest.mark.skipif(
-        connection.vendor != "postgresql" or not REDIS_URL,
-        reason="needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the worker is another process",
-    ),
-]
+pytestmark = worker_test_marks()
 
-BROKER_DB = int(os.environ.get("WORKER_TEST_REDIS_DB", "7"))
 WAIT = 30  # seconds: a generous bound for a worker's round trip and one fetch
 PAGE = "<html><body><p>Журналістку не пустили на сесію.</p></body></html>".encode()
 

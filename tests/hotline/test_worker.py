@@ -17,7 +17,6 @@ import uuid
 
 import pytest
 import redis
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from hotline.services import intake, outbox
 
 from .helpers import callback_post_data, complaint_post_data
 from .worker_support import (
+    BROKER_DB,
     SmtpSink,
     Worker,
     broker_down,
@@ -33,25 +33,13 @@ from .worker_support import (
     celery_app_routed,
     wait_for,
     worker_env,
+    worker_test_marks,
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
-pytestmark = [
-    pytest.mark.worker,
-    # One xdist process runs all of these: their Celery workers share one broker database.
-    pytest.mark.xdist_group("celery-worker"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql" or not REDIS_URL,
-        reason=(
-            "needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the Celery worker runs in "
-            "another process, and SQLite's in-memory test database cannot be shared with it"
-        ),
-    ),
-]
+pytestmark = worker_test_marks()
 
-# A Redis database of its own for the broker, flushed before each test.
-BROKER_DB = int(os.environ.get("WORKER_TEST_REDIS_DB", "7"))
 VISIBILITY_TIMEOUT = 3  # seconds before an unacknowledged task goes back to the queue
 DELIVERY_WAIT = 20  # seconds: a generous bound for one worker round trip
 STAFF = "duty@example.org"

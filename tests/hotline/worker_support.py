@@ -30,6 +30,31 @@ from aiosmtpd.controller import Controller
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+# A Redis database of its own for the tests' brokers, flushed before each test.
+BROKER_DB = int(os.environ.get("WORKER_TEST_REDIS_DB", "7"))
+
+
+def worker_test_marks() -> list:
+    """The marks of a module whose tests start Celery workers: PostgreSQL and Redis only
+    (the worker is another process, and SQLite's in-memory test database cannot be shared
+    with it), and one xdist process for all of them (their workers share BROKER_DB)."""
+    import pytest
+    from django.db import connection
+
+    return [
+        pytest.mark.worker,
+        pytest.mark.xdist_group("celery-worker"),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"),
+            reason=(
+                "needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the Celery worker runs "
+                "in another process, and SQLite's in-memory test database cannot be shared "
+                "with it"
+            ),
+        ),
+    ]
+
+
 def wait_for(predicate, *, timeout: float, message, interval: float = 0.1):
     """Poll until predicate() is truthy and return its value; fail with `message` (a string
     or a callable giving one, for diagnostics gathered at the moment of failure)."""

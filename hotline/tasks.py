@@ -74,3 +74,8 @@ def archive_source(self, archive_id: int) -> str:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def archive_sources() -> int:
     return len(sources.sweep())
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
+def delete_stray_source_files() -> int:
+    return sources.delete_stray_files()

@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Cited pages to copy: new ones the wake-up missed, retries whose time came, re-checks.
     "archive-sources": {"task": "hotline.tasks.archive_sources", "schedule": 300.0},
+    # What a worker killed in the middle of a page's body left in the vault (no copy names it).
+    "delete-stray-source-files": {
+        "task": "hotline.tasks.delete_stray_source_files",
+        "schedule": crontab(hour=3, minute=47),
+    },
 }
 
 # The largest request body read at all (the complaint form: 5 × 10 MB files plus text, and a

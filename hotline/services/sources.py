@@ -160,6 +160,44 @@ def try_again(*, ids: list[int]) -> int:
     return count
 
 
+def delete_stray_files(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+    """Delete the files under the vault's sources/ that no copy names and that are older than
+    `older_than` (a fetch still writing one is minutes old at most): what a worker killed in
+    the middle of a body leaves, encrypted under a key that died with it. Daily (beat).
+    Returns how many went."""
+    cutoff = timezone.now() - older_than
+    stray, deleted = [], 0
+
+    def settle():
+        nonlocal deleted
+        kept = set(SourceCopy.objects.filter(file__in=stray).values_list("file", flat=True))
+        for name in stray:
+            if name not in kept:
+                private_storage.delete(name)
+                deleted += 1
+        stray.clear()
+
+    for name in _stored_names("sources"):
+        if private_storage.get_modified_time(name) < cutoff:
+            stray.append(name)
+            if len(stray) >= SWEEP_BATCH:
+                settle()
+    settle()
+    if deleted:
+        logger.info("source archive: %s stray files deleted", deleted)
+    return deleted
+
+
+def _stored_names(folder: str):
+    if not private_storage.exists(folder):
+        return
+    folders, files = private_storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_names(f"{folder}/{sub}")
+
+
 # --- One fetch --------------------------------------------------------------------------
 
 

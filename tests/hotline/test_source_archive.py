@@ -7,6 +7,7 @@ body that never ends."""
 import datetime
 import hashlib
 import http.server
+import os
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from hotline.models import AccessEvent, SourceArchive, SourceCopy
 from hotline.services import sources
 from hotline.sources_fetch import FetchError, Kind, open_url
+from hotline.vault import cipher
 from incidents import services as incident_services
 from incidents.models import Incident, SourceLink
 from tests.incidents.factories import IncidentFactory, SourceLinkFactory, UserFactory
@@ -607,3 +609,30 @@ def test_a_new_vault_key_rewraps_the_copies_too(base, settings):
     settings.EVIDENCE_KEY_FALLBACKS = []
     body = cipher.open_verified(copy.file, copy.lock, sha256=copy.sha256, size=copy.size)
     assert b"".join(body) == PAGE
+
+
+# --- What a killed worker leaves in the vault ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_file_no_copy_names_goes_after_a_day_and_every_copy_stays_readable(base, _private_media):
+    archive = _archive_of(f"{base}/page")
+    _fetch(archive)
+    [held] = _vault_files(_private_media)
+    folder = held.parent
+    stray, writing = folder / ("0" * 32), folder / ("1" * 32)
+    for path in (stray, writing):
+        path.write_bytes(b"half a page, sealed under a key that died with its worker")
+    day_ago = time.time() - 25 * 3600
+    for path in (held, stray):
+        os.utime(path, (day_ago, day_ago))
+
+    assert sources.delete_stray_files() == 1
+
+    assert not stray.exists()
+    assert writing.exists()  # minutes old: a fetch may still be writing it
+    copy = archive.copies.get()
+    body = cipher.open_verified(copy.file, copy.lock, sha256=copy.sha256, size=copy.size)
+    assert b"".join(body) == PAGE
+    assert sources.delete_stray_files(older_than=datetime.timedelta(0)) == 1  # the other one
+    assert [p.name for p in _vault_files(_private_media)] == [held.name]

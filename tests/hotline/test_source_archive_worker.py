@@ -182,10 +182,18 @@ def test_a_wake_up_lost_to_a_broker_that_was_down_is_made_good_by_the_sweep(arch
     assert read(archive.wait_for_copy(source)) == PAGE
 
 
-def test_a_worker_killed_mid_fetch_keeps_the_row_and_the_next_worker_copies_the_page(archive, site):
+def test_a_worker_killed_mid_fetch_keeps_the_row_and_the_next_worker_copies_the_page(
+    archive, site, settings
+):
     worker = archive.start_worker()
     source = cite(site, "/slow")
     assert site.asked.wait(WAIT), archive.logs()  # the worker is inside the body
+    vault = settings.PRIVATE_MEDIA_ROOT / "sources"
+    written = wait_for(  # and has begun to seal it into the vault
+        lambda: [path for path in vault.rglob("*") if path.is_file()],
+        timeout=WAIT,
+        message=archive.logs,
+    )
 
     worker.kill()
 
@@ -193,6 +201,11 @@ def test_a_worker_killed_mid_fetch_keeps_the_row_and_the_next_worker_copies_the_
     assert row.attempts == 1 and row.status == SourceArchive.Status.PENDING
     assert row.next_try_at > timezone.now()  # leased: no other worker takes it meanwhile
     assert not SourceCopy.objects.exists()  # half a page is no copy
+    # What the killed worker was writing stays in the vault, named by no row, sealed under a
+    # key that died with it; the daily sweep of such files takes it (here without the day).
+    assert [path for path in vault.rglob("*") if path.is_file()] == written
+    assert sources.delete_stray_files(older_than=datetime.timedelta(0)) == 1
+    assert not written[0].exists()
 
     # The lease runs out (SOURCE_ARCHIVE_DEADLINE plus a margin); the site answers again.
     SourceArchive.objects.filter(pk=row.pk).update(next_try_at=timezone.now())

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Iterable
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -924,12 +925,13 @@ def incident_create_draft(
 
 
 def _valid_addresses(addresses: Iterable[str]) -> list[str]:
-    """Each web address once, in order, without those a source cannot cite."""
-    field, kept = SourceLink._meta.get_field("url"), []
+    """Each web address once, in order, as a source can cite it: one typed without its
+    scheme ("t.me/channel/5", as people paste them) is read as https, as the site's forms
+    read one; a line that is no address is left out."""
+    field, kept = forms.URLField(assume_scheme="https", max_length=500), []
     for address in addresses:
-        address = address.strip()
         try:
-            field.clean(address, None)
+            address = field.clean(address.strip())
         except ValidationError:
             continue
         if address and address not in kept:

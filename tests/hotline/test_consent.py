@@ -364,7 +364,10 @@ def test_a_message_to_the_reporter_is_previewed_then_sent(client, triage, notify
 @pytest.mark.parametrize(
     ("kwargs", "cited"),
     [
-        ({"anonymous": False}, ["https://example.org/report", "https://t.me/channel/5"]),
+        (
+            {"anonymous": False},
+            ["https://example.org/report", "https://t.me/channel/5", "https://example.net/story"],
+        ),
         ({"anonymous": True}, []),  # a link to their own post would name them
         ({"for_someone_else": True, "victim_name": "Іван", "victim_agreed_to_be_named": False}, []),
     ],
@@ -374,7 +377,10 @@ def test_the_links_a_reporter_gave_become_the_drafts_sources_only_when_they_may_
 ):
     settings.SOURCE_ADDED_HOOKS = ["tests.hotline.test_consent.record_hook"]
     hook_calls.clear()
-    links = "https://example.org/report\n\n not an address\nhttps://t.me/channel/5\nhttps://example.org/report\n"
+    links = (
+        "https://example.org/report\n\n not an address\nhttps://t.me/channel/5\n"
+        "https://example.org/report\nexample.net/story\n"  # pasted without its scheme
+    )
     complaint = verified(links=links, **kwargs)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,6 +1,7 @@
 """The one filter definition shared by the incident list and, later, statistics and exports."""
 
 import calendar
+import copy
 import datetime
 
 import django_filters
@@ -70,6 +71,30 @@ def months_ago(today: datetime.date, months: int) -> datetime.date:
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return datetime.date(year, month + 1, min(today.day, last))
+
+
+class OwnFieldsForm(forms.Form):
+    """The filterset's form. Its class is made for one filterset from fields made for it
+    alone (a filter's field is new with each copy of the filter), so Django's deep copy of
+    them for the form (a third of building the filterset) is left out."""
+
+    def __init__(self, *args, **kwargs):
+        fields = self.base_fields
+        self.base_fields = {}
+        super().__init__(*args, **kwargs)
+        self.fields = dict(fields)
+
+
+def _own_copy(base, parent, model):
+    """A filter of `parent`'s own: its arguments copied, its field not made yet, and its
+    `method` resolved on `parent` (django-filter's FilterMethod points at its filter)."""
+    own = copy.copy(base)
+    own.extra = dict(base.extra)
+    own.__dict__.pop("_field", None)
+    if base.method is not None:
+        own.method = base.method  # a FilterMethod of this copy, not of `base`
+    own.model, own.parent = model, parent
+    return own
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -182,6 +207,7 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = []
+        form = OwnFieldsForm
 
     @classmethod
     def public(cls, params, *, every_language=False, **kwargs) -> "IncidentFilter":
@@ -195,11 +221,34 @@ class IncidentFilter(django_filters.FilterSet):
             **kwargs,
         )
 
-    def __init__(self, *args, language: str | None = None, every_language=False, **kwargs):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request=None,
+        prefix=None,
+        language: str | None = None,
+        every_language=False,
+    ):
         """`language`: the reader's (the interface language unless the API is told another);
         only incidents written in it are shown unless languages=all. `every_language`: the
         barometer's filter, which counts every story whatever language it is written in."""
-        super().__init__(*args, **kwargs)
+        # django-filter's BaseFilterSet.__init__, except for the filters: it deep-copies
+        # every one of them for each filterset (their widgets, choices and querysets: 800
+        # copies, a tenth of a list page's miss). Each field is made anew from its filter's
+        # arguments and deep-copies its widget itself, so a shallow copy per filter is as
+        # separate as the deep one (tests/incidents/test_filters.py).
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {
+            name: _own_copy(base, self, queryset.model) for name, base in self.base_filters.items()
+        }
         self.language = language or current_language()
         # What the text search found (IncidentQuerySet.search_hits), once `qs` is read:
         # the list page counts and pages it without asking the database again.

@@ -177,6 +177,39 @@ def test_bad_filter_is_dropped_and_good_ones_still_apply(client, incidents):
 
 
 @pytest.mark.django_db
+def test_one_readers_wrong_value_never_marks_the_next_readers_form(client, incidents):
+    """Each filterset has filters and fields of its own (IncidentFilter copies them shallowly
+    and skips the form's deep copy): a field marked invalid for one reader, its choices or
+    its queryset, stay with that reader."""
+    wrong = IncidentFilter.public({"year": "abc", "region": "nowhere"})
+    marked = {field.name: field.field.widget.attrs for field in wrong.fields_for_display}
+    assert "is-invalid" in marked["year"]["class"]
+    assert marked["region"]["aria-invalid"] == "true"
+    right = IncidentFilter.public({"year": "2024", "region": "kyiv"})
+    for field in right.fields_for_display:
+        assert "is-invalid" not in field.field.widget.attrs["class"], field.name
+        assert "aria-invalid" not in field.field.widget.attrs, field.name
+    # The page after them, with no filter, is not marked either.
+    response = client.get(EN_LIST)
+    assert b"is-invalid" not in response.content
+    # Each method filter (year, month, group) asks its own filterset, built side by side.
+    found = {
+        params["year"]: IncidentFilter.public({**params, "languages": "all"})
+        for params in (
+            {"year": "2020"},
+            {"year": "2021", "group": "censorship-access"},
+            {"year": "2022"},
+        )
+    }
+    titles = {year: {i.title for i in filterset.qs} for year, filterset in found.items()}
+    assert titles == {
+        "2020": {"Zebra beaten", "Censored in Kyiv"},
+        "2021": set(),
+        "2022": {"Beaten and threatened"},
+    }
+
+
+@pytest.mark.django_db
 def test_a_clean_address_shows_no_warning(client, incidents):
     response = client.get(EN_LIST, {"region": "kyiv"})
     assert NOT_UNDERSTOOD not in response.content.decode()

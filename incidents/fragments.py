@@ -163,16 +163,25 @@ FILTER_PANEL = "incidents/includes/filter_panel.html"
 def html(parts: list, render) -> str:
     """HTML that `parts` (JSON-able: the language, the data version, what it shows)
     determine: from the cache, or `render()` now and stored. Rendered each time when the
-    cache is off."""
+    cache is off.
+
+    The incidents it showed are kept with it, and a page served with it from the cache
+    depends on them as if it had read them (public_cache.read): a story withdrawn later
+    drops that page at once, not after a stale copy."""
     if not caching():
         return mark_safe(render())  # noqa: S308 -- a template rendered it, escaping
     key = "fragment:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     cache = public_cache.page_cache()
     found = cache.get(key)
-    if found is None:
-        found = render()
-        cache.set(key, found, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return mark_safe(found)  # noqa: S308 -- a template rendered it, escaping
+    if isinstance(found, tuple):
+        markup, shown = found
+        for pk in shown:
+            public_cache.read(pk)
+    else:
+        with public_cache.reading() as seen:
+            markup = render()
+        cache.set(key, (markup, sorted(seen)), settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return mark_safe(markup)  # noqa: S308 -- a template rendered it, escaping
 
 
 def filter_panel(filterset, *, action=None, submit_label=None, clear_label=None) -> str:

@@ -137,13 +137,17 @@ def version() -> str:
 
 @contextlib.contextmanager
 def reading():
-    """Collect the incidents loaded from the database in this block (Incident.from_db)."""
+    """Collect the incidents loaded from the database in this block (Incident.from_db).
+    Inside a page's rendering (a fragment of it) they count for the page too."""
+    outer = _reading.get()
     seen: set = set()
     token = _reading.set(seen)
     try:
         yield seen
     finally:
         _reading.reset(token)
+        if outer is not None:
+            outer.update(seen)
 
 
 def read(pk) -> None:

@@ -197,6 +197,32 @@ class MonthlyReportView(PublicRecordMixin, TemplateView):
         first = datetime.date(year, month, 1)
         if first > today:
             raise Http404
+        # The page below its title is the same for every reader of this month, language and
+        # data version (fragments.html; the incidents it shows are kept with it): a miss of
+        # the page cache no longer reads the report, the article and the cards again.
+        parts = [
+            "stats-month",
+            current_language(),
+            first,
+            figures.data_version(),
+            today,
+            self.request.build_absolute_uri("/"),
+        ]
+        context.update(
+            month_name=month_name(first),
+            body=fragments.html(
+                parts,
+                lambda: render_to_string(
+                    "incidents/includes/stats_month_body.html", self.month(first, today)
+                ),
+            ),
+        )
+        return context
+
+    def month(self, first: datetime.date, today: datetime.date) -> dict:
+        """What the page below its title shows of the month."""
+        year, month = first.year, first.month
+        context = {}
         params = {"year": str(year), "month": str(month)}
         filterset = self.filtered(params)
         language = current_language()

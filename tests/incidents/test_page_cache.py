@@ -2,6 +2,7 @@
 others are refreshed in the background of their next request (stale-while-revalidate), and
 nothing withdrawn is ever served again, from any page, whoever is rendering it."""
 
+import datetime
 import re
 
 import pytest
@@ -102,6 +103,32 @@ def test_a_withdrawn_story_is_gone_from_every_page_at_once(client, page_cache, w
         assert response.status_code == 200
         assert "Withdrawn story" not in text_of(response), url
         assert response["X-Page-Cache"] != "stale", url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["", "/en"])
+def test_a_months_report_kept_as_a_fragment_drops_a_withdrawn_story_at_once(
+    client, page_cache, language
+):
+    """The monthly report's body is kept per month, language and data version
+    (fragments.html). A page built from the kept body (another address of the same month,
+    here with a parameter no page reads) still depends on the stories the body shows."""
+    day = datetime.date(2023, 5, 10)
+    kept = IncidentFactory(title="Kept story", occurred_on=day, language=language[1:] or "uk")
+    gone = IncidentFactory(title="Withdrawn story", occurred_on=day, language=kept.language)
+    month = f"{language}/stats/2023/5/"
+    first = client.get(month)
+    assert {"Kept story", "Withdrawn story"} <= set(card_titles(first))
+    other_address = f"{month}?from=newsletter"
+    second = client.get(other_address)
+    assert second["X-Page-Cache"] == "miss"
+    assert "Withdrawn story" in card_titles(second)
+    services.incident_unpublish(incident=gone)
+    for url in (month, other_address):
+        someone_is_rendering(client, url)
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss", url
+        assert card_titles(response) == ["Kept story"], url
 
 
 @pytest.mark.django_db

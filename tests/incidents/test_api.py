@@ -18,7 +18,7 @@ from django.db import close_old_connections, connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.validation import validate_schema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
@@ -840,3 +840,49 @@ def run_schemathesis(operation, mode, known_slug) -> list[tuple[str, int]]:
 
 def operation_has_parameters(operation) -> bool:
     return bool(operation.definition.raw.get("parameters"))
+
+
+# --- A page joined from items written once is DRF's own JSON ----------------------------------
+
+# Titles as people write them: any alphabet, quotes, backslashes, emoji, and the two line
+# separators JSON leaves alone but JavaScript does not (DRF escapes them).
+any_title = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+    | st.sampled_from('\u2028\u2029"\\'),
+    min_size=1,
+    max_size=60,
+).filter(str.strip)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(titles=st.lists(any_title, min_size=1, max_size=3))
+@example(titles=['Напад\u2028на «журналістку» "Ю"\\', "Threats 🙂\u2029"])
+@pytest.mark.django_db
+def test_the_list_joined_from_kept_items_is_what_drf_writes(client, page_cache, titles):
+    """The incident list joins each incident's JSON, written once and kept, into the page
+    (ItemsJSONRenderer). Read from the cache or written now, the bytes are DRF's own
+    rendering of the same data, and indented JSON and the browsable page say the same."""
+    from rest_framework.renderers import JSONRenderer
+
+    Incident.objects.all().delete()
+    for title in titles:
+        IncidentFactory(title=title)
+    for _ in range(2):  # items written now, then joined from the kept ones (a page miss each)
+        response = client.get(API, {"lang": "uk", "n": next(REQUESTS)})
+        data = json.loads(response.content)
+        assert response.content == JSONRenderer().render(data)
+        assert sorted(item["title"] for item in data["results"]) == sorted(titles)
+        assert b"\xe2\x80\xa8" not in response.content  # U+2028 is escaped, as DRF does
+    params = {"lang": "uk", "n": next(REQUESTS)}
+    indented = client.get(API, params, HTTP_ACCEPT="application/json; indent=2")
+    assert json.loads(indented.content) == data
+    assert indented.content.startswith(b'{\n  "count"')
+    browsable = client.get(API, params, HTTP_ACCEPT="text/html")
+    assert browsable.status_code == 200
+    assert browsable["Content-Type"].startswith("text/html")
+    assert f"&quot;count&quot;: {len(titles)}" in browsable.content.decode()
+
+
+REQUESTS = itertools.count()

@@ -64,6 +64,9 @@ LOCK_SECONDS = 30
 
 # The incidents a page read while it was rendered (Incident.from_db adds to it).
 _reading: contextvars.ContextVar[set | None] = contextvars.ContextVar("reading", default=None)
+# The two versions as a page's render began ({HARD_KEY: n, FRESH_KEY: n}), read with the
+# number it began at in one round trip: what its fragments and figures are keyed by.
+_begun: contextvars.ContextVar[dict | None] = contextvars.ContextVar("begun", default=None)
 
 
 def page_cache():
@@ -131,7 +134,11 @@ def _current(key: str, found: dict) -> int:
 
 
 def version() -> str:
-    """The number of the last change of any kind: what computed figures are keyed by."""
+    """The number of the last change of any kind: what computed figures are keyed by (as
+    the page being rendered began, if one is)."""
+    begun = _begun.get()
+    if begun is not None:
+        return str(begun[FRESH_KEY])
     return str(_current(FRESH_KEY, control_cache().get_many([FRESH_KEY])))
 
 
@@ -212,9 +219,13 @@ def versions_of(incidents: list) -> tuple[int, dict]:
     """(the number of the last change that may show anywhere, {pk: its mark}) for these
     incidents, in one round trip: what a fragment of one incident is keyed by."""
     marks = {MARK_KEY.format(pk): pk for pk in incidents}
+    begun = _begun.get()
+    if begun is not None and not marks:
+        return begun[HARD_KEY], {}
     control = control_cache().get_many([HARD_KEY, *marks])
     found = {marks[key]: int(value) for key, value in control.items() if key in marks}
-    return _current(HARD_KEY, control), found
+    hard = begun[HARD_KEY] if begun is not None else _current(HARD_KEY, control)
+    return hard, found
 
 
 def _now() -> int:
@@ -225,12 +236,18 @@ def _now() -> int:
 
 
 def _render(view, request, args, kwargs):
-    """The view's response, rendered, with the incidents it read and the number it began at."""
-    number = _now()
-    with reading() as seen:
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
+    """The view's response, rendered, with the incidents it read and the number it began at
+    (read with the versions its parts are keyed by, in one round trip)."""
+    found = control_cache().get_many([SEQ_KEY, HARD_KEY, FRESH_KEY])
+    number = int(found[SEQ_KEY]) if SEQ_KEY in found else _next_number()
+    token = _begun.set({key: _current(key, found) for key in (HARD_KEY, FRESH_KEY)})
+    try:
+        with reading() as seen:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+    finally:
+        _begun.reset(token)
     return number, seen, response
 
 

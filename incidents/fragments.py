@@ -160,28 +160,34 @@ def caching() -> bool:
 FILTER_PANEL = "incidents/includes/filter_panel.html"
 
 
-def html(parts: list, render) -> str:
-    """HTML that `parts` (JSON-able: the language, the data version, what it shows)
-    determine: from the cache, or `render()` now and stored. Rendered each time when the
+def kept(parts: list, make):
+    """What `parts` (JSON-able: the language, the data version, what it shows) determine,
+    any picklable value: from the cache, or `make()` now and stored. Made each time when the
     cache is off.
 
-    The incidents it showed are kept with it, and a page served with it from the cache
-    depends on them as if it had read them (public_cache.read): a story withdrawn later
-    drops that page at once, not after a stale copy."""
+    The incidents read while it was made are kept with it, and a page served with it from
+    the cache depends on them as if it had read them (public_cache.read): a story withdrawn
+    later drops that page at once, not after a stale copy."""
     if not caching():
-        return mark_safe(render())  # noqa: S308 -- a template rendered it, escaping
-    key = "fragment:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+        return make()
+    key = "kept:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     cache = public_cache.page_cache()
     found = cache.get(key)
     if isinstance(found, tuple):
-        markup, shown = found
+        value, shown = found
         for pk in shown:
             public_cache.read(pk)
-    else:
-        with public_cache.reading() as seen:
-            markup = render()
-        cache.set(key, (markup, sorted(seen)), settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return mark_safe(markup)  # noqa: S308 -- a template rendered it, escaping
+        return value
+    with public_cache.reading() as seen:
+        value = make()
+    cache.set(key, (value, sorted(seen)), settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value
+
+
+def html(parts: list, render) -> str:
+    """HTML that `parts` determine, kept as `kept` keeps any value (rendered each time when
+    the cache is off)."""
+    return mark_safe(kept(["html", *parts], render))  # noqa: S308 -- a template rendered it
 
 
 def filter_panel(filterset, *, action=None, submit_label=None, clear_label=None) -> str:

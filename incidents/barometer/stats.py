@@ -363,6 +363,10 @@ def _bar(rows) -> dict:
     }
 
 
+# What the top of the statistics page says of its figures (the rest is in the body).
+SUMMARY = ("total", "start", "end", "asked_start", "record_starts", "yearly_only", "rule")
+
+
 def stats_for(request, filterset: IncidentFilter):
     """The statistics page's data for `filterset` (the request's filters over every public
     story, in whichever language it was written), cached per data version and per the

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -45,13 +46,14 @@ class StatsView(PublicRecordMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = self.filtered(self.request.GET)
-        data = stats.stats_for(self.request, filterset)
+        rule = figures.rule_of(self.request.GET)
         # The links carry the filters understood (and the rule), not the address as typed.
-        query = stats.query(filterset, data["rule"])
+        query = stats.query(filterset, rule)
         language = current_language()
-        body = fragments.html(
-            ["stats-body", language, query, figures.data_version(), timezone.localdate()],
-            lambda: render_to_string(
+
+        def make():
+            data = stats.stats_for(self.request, filterset)
+            body = render_to_string(
                 "incidents/includes/stats_body.html",
                 {
                     "data": data,
@@ -63,7 +65,14 @@ class StatsView(PublicRecordMixin, TemplateView):
                     "tables": embed.with_snippets(filterset, data["rule"], stats.tables(data)),
                     "map": self.tile_map(data, query),
                 },
-            ),
+            )
+            return body, {key: data[key] for key in stats.SUMMARY}
+
+        # Below its filters the page is the same for every reader of these filters, language
+        # and data version: its body and the few figures the top of the page says are kept
+        # together (a miss of the page cache reads neither the figures nor the body again).
+        body, data = fragments.kept(
+            ["stats-page", language, query, figures.data_version(), timezone.localdate()], make
         )
         context.update(
             filter=filterset,
@@ -74,7 +83,7 @@ class StatsView(PublicRecordMixin, TemplateView):
                 clear_label=_("Last 12 months"),
             ),
             data=data,
-            body=body,
+            body=mark_safe(body),  # noqa: S308 -- a template rendered it, escaping
             periods=self.periods(data["record_starts"]),
             rules=self.rules(data["rule"]),
             verification_choices=self.verification_choices(),

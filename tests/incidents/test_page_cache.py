@@ -356,6 +356,7 @@ def test_the_statistics_are_rendered_once_per_filters_language_and_data(client, 
     again = client.get(f"/stats/?utm_source=mail&year={year}")
     assert again["X-Page-Cache"] == "miss"
     assert rendered(again, body) == 0
+    assert total_of(again) == 1  # the figures the top says, kept with the body
     below_the_filters = again.content.decode().split('<div class="col-lg-9">', 1)[1]
     assert "utm_source" not in below_the_filters  # the tables' CSV links, the map's
     assert 'href="/incidents/?year=' + year in first.content.decode()

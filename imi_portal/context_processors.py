@@ -26,6 +26,11 @@ def _language_links(request):
     ]
 
 
+def site_wide() -> dict:
+    """What every page shows from the settings alone: the hotline, the donation link."""
+    return {"hotline": _hotline(), "donate_url": settings.DONATE_URL or reverse("support")}
+
+
 def site(request):
     """Site-wide facts every page shows: the hotline, the donation link, the other language."""
     return {

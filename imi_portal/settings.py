@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "imi_portal.context_processors.site",
             ],
+            # {% site_part %}: the parts of every page that are the same in a language.
+            "libraries": {"site_parts": "imi_portal.site_parts"},
         },
     },
 ]

@@ -7,11 +7,14 @@ cuts a month in which incidents happened); the caller then counts the incidents 
 """
 
 import datetime
+import hashlib
+import json
 
+from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
-from .. import search
+from .. import public_cache, search
 from ..dates import in_one_month
 from ..models import DailyCount, MonthlyCount
 
@@ -240,13 +243,34 @@ def filtered_total(filterset, language: str):
     if set(cleaned) - {"q", "languages", *DATE_FILTERS, *FILTER_DIMENSIONS}:
         return None  # a filter the tables do not count by (verification, updates, cases)
     dimensions = [name for name in FILTER_DIMENSIONS if name in cleaned]
-    if not dimensions:
-        return total(language, start, end, own=own)
     if len(dimensions) > 2:
-        return None
-    months = whole_months(language, start, end)
-    if months is None:
         return None
     # A region or category by its primary key, a perpetrator by its value; two joined by ":".
     key = ":".join(str(getattr(cleaned[name], "pk", cleaned[name])) for name in dimensions)
-    return count_of(language, DIMENSIONS["+".join(dimensions)], key, months, own=own)
+
+    def count():
+        if not dimensions:
+            return total(language, start, end, own=own)
+        months = whole_months(language, start, end)
+        if months is None:
+            return None
+        return count_of(language, DIMENSIONS["+".join(dimensions)], key, months, own=own)
+
+    return _kept(["filtered-total", language, own, start, end, dimensions, key], count)
+
+
+def _kept(parts: list, count):
+    """`count()`, kept in the page cache per data version while it is on: the list, the
+    home page and the API ask the same totals on every miss (a query each; one round trip to
+    the cache instead, and none to ask the version while a page renders)."""
+    if not (settings.PUBLIC_PAGE_CACHE and public_cache.enabled()):
+        return count()
+    source = json.dumps([*parts, public_cache.version()], default=str)
+    key = "count:" + hashlib.sha256(source.encode()).hexdigest()
+    cache = public_cache.page_cache()
+    found = cache.get(key)
+    if found is not None:
+        return found[0]  # kept as a 1-tuple: "the tables cannot count it" (None) is kept too
+    value = count()
+    cache.set(key, (value,), settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value

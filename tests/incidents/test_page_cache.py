@@ -16,10 +16,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from incidents import public_cache, services
-from incidents.models import Category, Incident
+from incidents.models import Category, Incident, Region
 
 from .factories import IncidentFactory
-from .pages import card_titles, url_of
+from .pages import card_titles, result_count, url_of
 
 
 def category(slug):
@@ -129,6 +129,37 @@ def test_a_months_report_kept_as_a_fragment_drops_a_withdrawn_story_at_once(
         response = client.get(url)
         assert response["X-Page-Cache"] == "miss", url
         assert card_titles(response) == ["Kept story"], url
+
+
+@pytest.mark.django_db
+def test_the_totals_kept_in_the_cache_follow_every_publication_and_withdrawal(client, page_cache):
+    """The list's and the API's totals are kept per data version (counts.filtered_total):
+    every address asks again after a change, whatever it was, and never shows an old one."""
+    kyiv = {"region": "kyiv"}
+    addresses = [("/incidents/", {}), ("/incidents/", kyiv), ("/en/incidents/", {})]
+    first = IncidentFactory(title="First", region=Region.objects.get(slug="kyiv"))
+    language = {"/incidents/": "uk", "/en/incidents/": "en"}
+
+    def totals(n):
+        shown = [result_count(client.get(path, {**params, "n": n})) for path, params in addresses]
+        api = client.get("/api/incidents/", {**kyiv, "n": n}).json()["count"]
+        return shown, api
+
+    def expected():
+        public = Incident.objects.published()
+        return [
+            public.filter(
+                language=language[path], **{f"{k}__slug": v for k, v in p.items()}
+            ).count()
+            for path, p in addresses
+        ], public.filter(language="uk", region__slug="kyiv").count()
+
+    assert totals(0) == expected() == ([1, 1, 0], 1)
+    second = IncidentFactory(title="Second", region=first.region)
+    assert totals(1) == expected() == ([2, 2, 0], 2)
+    services.incident_unpublish(incident=second)
+    services.incident_unpublish(incident=first)
+    assert totals(2) == expected() == ([0, 0, 0], 0)
 
 
 @pytest.mark.django_db

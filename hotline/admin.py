@@ -362,7 +362,8 @@ class TriageAdmin(SimpleHistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except desk.OutsideDeskError as error:
             # Raised inside the form's transaction: everything it wrote is rolled back.
-            self.message_user(request, f"{error} {_('Nothing was saved.')}", messages.ERROR)
+            not_saved = _("Nothing was saved.")  # outside the f-string, for makemessages
+            self.message_user(request, f"{error} {not_saved}", messages.ERROR)
             return HttpResponseRedirect(changelist)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -156,6 +156,13 @@ def _russia(figures: dict) -> int:
     return figures.get("perpetrators", {}).get(PerpetratorType.RUSSIAN_FORCES.value, 0)
 
 
+def _heading(text: str) -> str:
+    """A section's heading in the article's Markdown. The text is translated by the caller,
+    outside any f-string: makemessages cannot see a gettext call inside one, and the
+    Ukrainian article went out with English headings."""
+    return f"## {text}\n\n"
+
+
 def _listing(rows) -> list[str]:
     return [f"- {name} — {count}" for name, count in rows[:LEADING]]
 
@@ -228,14 +235,12 @@ def _draft(report, language, previous, year_before) -> tuple[str, str, str]:
     if total:
         rows = barometer.report_rows(figures)
         groups = [(group.name, n) for group, n in rows["groups"] if n]
-        parts.append(f"## {_('By type of violation')}\n\n" + "\n".join(_listing(groups)))
+        parts.append(_heading(_("By type of violation")) + "\n".join(_listing(groups)))
         categories = [(c.name, n) for c, n in rows["categories"]]
-        parts.append(
-            f"## {_('The most frequent violations')}\n\n" + "\n".join(_listing(categories))
-        )
+        parts.append(_heading(_("The most frequent violations")) + "\n".join(_listing(categories)))
         regions = [(r.name, n) for r, n in rows["regions"]]
         if regions:
-            parts.append(f"## {_('Regions')}\n\n" + "\n".join(_listing(regions)))
+            parts.append(_heading(_("Regions")) + "\n".join(_listing(regions)))
         perpetrators = [
             (str(label), n) for label, n in barometer.perpetrator_rows(figures["perpetrators"])
         ]
@@ -272,14 +277,14 @@ def _draft(report, language, previous, year_before) -> tuple[str, str, str]:
                 % {"count": attempts}
             )
         if perpetrators:
-            section = f"## {_('Perpetrators')}\n\n" + "\n".join(_listing(perpetrators))
+            section = _heading(_("Perpetrators")) + "\n".join(_listing(perpetrators))
             if said:
                 section += "\n\n" + " ".join(said)
             parts.append(section)
     links = notable_links(report, language)
     if links:
         parts.append(
-            f"## {_('Notable cases')}\n\n"
+            _heading(_("Notable cases"))
             + "\n".join(f"- [{_escape(title)}]({url})" for title, url in links)
         )
     parts.append(

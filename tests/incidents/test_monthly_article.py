@@ -155,7 +155,24 @@ def test_the_published_months_draft_matches_its_frozen_table(client):
     assert "Проти березня 2024 року, рік тому (0, підраховано зараз): на 3 більше." in uk.body
     assert "- Побиття, напад — 2" in uk.body
     assert "1 з них — спроба" in uk.body
+    # Every heading in the reader's language (they were left in English once: a gettext
+    # call inside an f-string is invisible to makemessages; tests/test_gettext_calls.py).
+    headings = re.findall(r"^## (.+)$", uk.body, re.M)
+    assert headings == [
+        "За типами порушень",
+        "Найчастіші порушення",
+        "Регіони",
+        "Порушники",
+        "Резонансні випадки",
+    ]
     en = report.articles.get(language="en")
+    assert re.findall(r"^## (.+)$", en.body, re.M) == [
+        "By type of violation",
+        "The most frequent violations",
+        "Regions",
+        "Perpetrators",
+        "Notable cases",
+    ]
     assert en.lead == "In March 2025 IMI recorded 3 violations of freedom of speech."
     assert "Compared with February 2025 (1, counted now): 2 more (+200%)." in en.body
     assert "Of these, 1 violation was committed by the Russian Federation." in en.body

@@ -26,16 +26,20 @@ def _language_links(request):
     ]
 
 
+def _donate_url() -> str:
+    return settings.DONATE_URL or reverse("support")
+
+
 def site_wide() -> dict:
     """What every page shows from the settings alone: the hotline, the donation link."""
-    return {"hotline": _hotline(), "donate_url": settings.DONATE_URL or reverse("support")}
+    return {"hotline": _hotline(), "donate_url": _donate_url()}
 
 
 def site(request):
     """Site-wide facts every page shows: the hotline, the donation link, the other language."""
     return {
         "hotline": SimpleLazyObject(_hotline),
-        "donate_url": settings.DONATE_URL or reverse("support"),
+        "donate_url": _donate_url(),
         # IMI's own donation page, when one is configured (the support page links to it).
         "donation_page": settings.DONATE_URL,
         # Where "Leave this site quickly" goes (the hotline's pages).

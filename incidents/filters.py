@@ -80,8 +80,9 @@ class OwnFieldsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         fields = self.base_fields
-        self.base_fields = {}
+        self.base_fields = {}  # what Django's __init__ deep-copies: nothing
         super().__init__(*args, **kwargs)
+        del self.base_fields  # the class's own again
         self.fields = dict(fields)
 
 

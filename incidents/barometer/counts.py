@@ -7,14 +7,11 @@ cuts a month in which incidents happened); the caller then counts the incidents 
 """
 
 import datetime
-import hashlib
-import json
 
-from django.conf import settings
 from django.db.models import F, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
-from .. import public_cache, search
+from .. import fragments, public_cache, search
 from ..dates import in_one_month
 from ..models import DailyCount, MonthlyCount
 
@@ -256,21 +253,11 @@ def filtered_total(filterset, language: str):
             return None
         return count_of(language, DIMENSIONS["+".join(dimensions)], key, months, own=own)
 
-    return _kept(["filtered-total", language, own, start, end, dimensions, key], count)
-
-
-def _kept(parts: list, count):
-    """`count()`, kept in the page cache per data version while it is on: the list, the
-    home page and the API ask the same totals on every miss (a query each; one round trip to
-    the cache instead, and none to ask the version while a page renders)."""
-    if not (settings.PUBLIC_PAGE_CACHE and public_cache.enabled()):
+    if not fragments.caching():
         return count()
-    source = json.dumps([*parts, public_cache.version()], default=str)
-    key = "count:" + hashlib.sha256(source.encode()).hexdigest()
-    cache = public_cache.page_cache()
-    found = cache.get(key)
-    if found is not None:
-        return found[0]  # kept as a 1-tuple: "the tables cannot count it" (None) is kept too
-    value = count()
-    cache.set(key, (value,), settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return value
+    # Kept per data version (the list, the home page and the API ask the same totals on
+    # every miss: a query each; one round trip to the cache instead).
+    version = public_cache.version()
+    return fragments.kept(
+        ["filtered-total", language, own, start, end, dimensions, key, version], count
+    )

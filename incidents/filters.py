@@ -108,6 +108,7 @@ class IncidentFilter(django_filters.FilterSet):
     group = ModelChoiceFilter(
         label=_("Type of violation"),
         queryset=Category.objects.groups(),
+        taxonomy="groups",
         to_field_name="slug",
         method="filter_group",
         empty_label=_("All types"),
@@ -116,6 +117,7 @@ class IncidentFilter(django_filters.FilterSet):
     category = ModelChoiceFilter(
         label=_("Violation"),
         queryset=Category.objects.leaves().select_related("parent"),
+        taxonomy="categories",
         to_field_name="slug",
         method="filter_category",
         empty_label=_("All violations"),
@@ -124,6 +126,7 @@ class IncidentFilter(django_filters.FilterSet):
     region = ModelChoiceFilter(
         label=_("Region"),
         queryset=Region.objects.all(),
+        taxonomy="regions",
         to_field_name="slug",
         empty_label=_("All regions"),
         widget=FastSelect,

@@ -142,6 +142,13 @@ def version() -> str:
     return str(_current(FRESH_KEY, control_cache().get_many([FRESH_KEY])))
 
 
+def rendering_version() -> int | None:
+    """The number of the last change that may show anywhere, as the page being rendered
+    began; None outside a page's rendering (or with the cache off)."""
+    begun = _begun.get()
+    return None if begun is None else begun[HARD_KEY]
+
+
 @contextlib.contextmanager
 def reading():
     """Collect the incidents loaded from the database in this block (Incident.from_db).

@@ -16,6 +16,8 @@ from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from . import public_cache
+
 
 class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
@@ -44,7 +46,41 @@ class ListedChoiceIterator(ModelChoiceIterator):
 
 
 class ListedModelChoiceField(django_filters.fields.ModelChoiceField):
+    """A taxonomy field (a group, a category, a region) of the filter form. Given a
+    `taxonomy` name, while a public page renders, a value is looked up in the whole
+    taxonomy, read once per process and change that may show anywhere
+    (public_cache.rendering_version: a category or region edited in the admin takes a new
+    one): asking the database for the chosen region's slug was a query on every filtered
+    list, barometer and API miss. A value not found there is asked of the database as
+    Django does (a category added since is found)."""
+
     iterator = ListedChoiceIterator
+
+    def __init__(self, *args, taxonomy: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taxonomy = taxonomy
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        known = _taxonomy(self.taxonomy, self.queryset, self.to_field_name or "pk")
+        found = known.get(str(value)) if known is not None else None
+        return found if found is not None else super().to_python(value)
+
+
+# {taxonomy: (version, {key: object})}, this process's.
+_TAXONOMIES: dict = {}
+
+
+def _taxonomy(name: str, queryset, key: str) -> dict | None:
+    version = public_cache.rendering_version() if name else None
+    if version is None:
+        return None
+    kept = _TAXONOMIES.get(name)
+    if kept is None or kept[0] != version:
+        kept = (version, {str(getattr(obj, key)): obj for obj in queryset.all()})
+        _TAXONOMIES[name] = kept
+    return kept[1]
 
 
 # Dates as people type them on this site: 07.12.2026 (day first, in both languages), the ISO

@@ -376,3 +376,65 @@ def test_a_filter_the_tables_cannot_count_is_counted_up_to_a_bound_and_says_more
     exact = client.get("/en/incidents/", {"no_verdict": "6", "languages": "all"})
     assert result_count(exact) == 5
     assert parse(exact).find(id="count-capped") is None
+
+
+# --- The taxonomy a filter reads while a page renders (incidents/widgets.py) ----------------
+
+
+def region_queries(captured) -> list[str]:
+    return [q["sql"] for q in captured if 'FROM "incidents_region"' in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_filtered_miss_asks_nothing_of_the_taxonomy_once_it_is_known(
+    client, incidents, page_cache
+):
+    """On a cache miss, the chosen region is found in the taxonomy this process read once (it
+    was a query on every filtered list, barometer and API miss); the page is the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get(EN_LIST, {"region": "kyiv", "languages": "all"})
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(EN_LIST, {"region": "kyiv", "languages": "all", "other": "1"})
+    assert again["X-Page-Cache"] == "miss"
+    assert region_queries(captured) == []
+    assert shown(again) == shown(first) == {"Zebra beaten", "Censored in Kyiv"}
+
+
+@pytest.mark.django_db
+def test_a_region_added_after_the_taxonomy_was_read_filters_at_once(client, incidents, page_cache):
+    client.get(EN_LIST, {"region": "kyiv"})  # the taxonomy read
+    added = Region.objects.create(
+        name_uk="Нова", name_en="New region", slug="new-region", kind="region", position=99
+    )
+    make("In the new region", ["threats"], "new-region", "police", datetime.date(2023, 1, 2))
+    response = client.get(EN_LIST, {"region": added.slug, "languages": "all"})
+    assert NOT_UNDERSTOOD not in response.content.decode()
+    assert shown(response) == {"In the new region"}
+
+
+@pytest.mark.django_db
+def test_a_region_given_a_new_address_in_the_admin_answers_only_to_it(
+    client, admin_client, incidents, page_cache, lviv
+):
+    """Renamed in the admin (which drops every cached page), the old address is no longer
+    understood, by the list or by the API, and the new one filters, at once."""
+    assert shown(client.get(EN_LIST, {"region": "lviv", "languages": "all"})) == {"Threats in Lviv"}
+    client.get("/api/incidents/", {"region": "lviv"})
+    form = {
+        "name_uk": lviv.name_uk,
+        "name_en": lviv.name_en,
+        "slug": "lviv-oblast",
+        "kind": lviv.kind,
+        "iso_code": lviv.iso_code,
+        "position": lviv.position,
+    }
+    saved = admin_client.post(f"/admin/incidents/region/{lviv.pk}/change/", form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    old = client.get(EN_LIST, {"region": "lviv", "languages": "all", "x": "1"})
+    assert NOT_UNDERSTOOD in old.content.decode()
+    assert client.get("/api/incidents/", {"region": "lviv", "x": "1"}).status_code == 400
+    new = client.get(EN_LIST, {"region": "lviv-oblast", "languages": "all"})
+    assert shown(new) == {"Threats in Lviv"}
+    assert client.get("/api/incidents/", {"region": "lviv-oblast"}).json()["count"] == 1

@@ -56,6 +56,10 @@ class FailoverRedisCache(RedisCache):
         self._lock = threading.Lock()
         self._down_until = 0.0
 
+    def validate_key(self, key):
+        """Redis takes any key: Django's check (every character of every key, for memcached's
+        sake) was a third of a millisecond on a page that reads 100 keys at once."""
+
     @property
     def is_down(self) -> bool:
         return time.monotonic() < self._down_until

@@ -264,6 +264,24 @@ def test_the_api_answers_from_the_cache_per_accept_header_and_drops_a_withdrawn_
     assert "Story in the API" not in gone.content.decode()
 
 
+@pytest.mark.django_db
+def test_an_api_page_made_of_kept_items_drops_a_withdrawn_story_at_once(client, page_cache):
+    """The second address lists the story from its kept item (no incident loaded): it still
+    depends on the story, and is never served with it once it is withdrawn, not even stale
+    while another request renders it."""
+    story = IncidentFactory(title="Kept in the API")
+    assert "Kept in the API" in client.get("/api/incidents/?lang=uk").content.decode()
+    second = "/api/incidents/?lang=uk&other=1"
+    assert "Kept in the API" in client.get(second).content.decode()
+    services.incident_unpublish(incident=story)
+    # Another request re-renders it (the API's pages are kept per Accept header).
+    with translation.override("uk"):
+        key = public_cache._key(RequestFactory().get(second), ("HTTP_ACCEPT",))
+    assert caches["pages"].get(key) is not None
+    caches["pages"].set(public_cache.LOCK_KEY.format(key), 1, 60)
+    assert "Kept in the API" not in client.get(second).content.decode()
+
+
 def card_templates(response) -> int:
     return sum(t.name == "incidents/includes/incident_card.html" for t in response.templates)
 

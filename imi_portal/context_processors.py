@@ -1,6 +1,10 @@
+import functools
+
 import phonenumbers
 from django.conf import settings
-from django.urls import reverse, translate_url
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf, reverse, translate_url
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 
@@ -19,11 +23,27 @@ def _hotline():
 
 
 def _language_links(request):
-    path = request.get_full_path()
+    # The query is the same in every language: the path alone is translated.
+    path, mark, query = request.get_full_path().partition("?")
+    where = (translation.get_language(), get_urlconf(), get_script_prefix())
     return [
-        {"code": code, "name": name, "url": translate_url(path, code)}
+        {"code": code, "name": name, "url": _translated(path, code, *where) + mark + query}
         for code, name in settings.LANGUAGES
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(path: str, code: str, *where) -> str:
+    """translate_url of a path, once per path, language, URLconf and script prefix (`where`:
+    what resolving and reversing it depend on): it was a twentieth of a page's miss."""
+    return translate_url(path, code)
+
+
+def _forget(**kwargs):
+    _translated.cache_clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="language-links-forget")
 
 
 def _donate_url() -> str:

@@ -245,6 +245,11 @@ class IncidentFilter(django_filters.FilterSet):
         # separate as the deep one (tests/incidents/test_filters.py).
         if queryset is None:
             queryset = self._meta.model._default_manager.all()
+        if data is not None and not any(name in data for name in self.base_filters):
+            # No filter asked for (a page number, an address with a tracking parameter): the
+            # unbound filterset, which selects the same and validates nothing, and whose form
+            # is only made if a page shows it (a tenth of an API miss).
+            data = None
         self.is_bound = data is not None
         self.data = data or QueryDict()
         self.queryset = queryset
@@ -263,15 +268,27 @@ class IncidentFilter(django_filters.FilterSet):
             # Here rather than in filter_queryset, which an unbound filter (no parameters at
             # all) never runs.
             self.queryset = self.queryset.filter(language=self.language)
-        for name in ("date_from", "date_to"):
-            self.form.fields[name].input_formats = DATE_INPUT_FORMATS
-        # Bootstrap's classes, as crispy-forms gave them; the panel renders the fields itself
-        # (templates/incidents/includes/filter_panel.html), which costs a tenth as much.
-        for field in self.form.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            if isinstance(field.widget, forms.CheckboxInput):
-                css = "form-check-input"
-            field.widget.attrs["class"] = css
+
+    @property
+    def form(self):
+        """django-filter's form, made when first asked for, with the site's date formats and
+        Bootstrap's classes, as crispy-forms gave them (the panel renders the fields itself,
+        templates/incidents/includes/filter_panel.html, which costs a tenth as much)."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in ("date_from", "date_to"):
+                form.fields[name].input_formats = DATE_INPUT_FORMATS
+            for field in form.fields.values():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                if isinstance(field.widget, forms.CheckboxInput):
+                    css = "form-check-input"
+                field.widget.attrs["class"] = css
+        return self._form
+
+    def is_valid(self) -> bool:
+        """No filter asked for is valid too (django-filter's is False when unbound, which the
+        API's filter backend answers with a 400)."""
+        return not self.is_bound or self.form.is_valid()
 
     def chosen(self) -> dict:
         """The filters that were understood, by name, as cleaned values (a slug filter gives

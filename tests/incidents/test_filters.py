@@ -438,3 +438,39 @@ def test_a_region_given_a_new_address_in_the_admin_answers_only_to_it(
     new = client.get(EN_LIST, {"region": "lviv-oblast", "languages": "all"})
     assert shown(new) == {"Threats in Lviv"}
     assert client.get("/api/incidents/", {"region": "lviv-oblast"}).json()["count"] == 1
+
+
+def filter_panel_of(response) -> str:
+    """The filter form as the page shows it."""
+    page = response.content.decode()
+    start = page.index('<form id="filter-form"')
+    return page[start : page.index("</form>", start)]
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    extra=st.dictionaries(
+        st.sampled_from(["utm_source", "fbclid", "ref", "x", "sort"]),
+        st.text(max_size=10),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_an_address_with_no_filter_answers_as_the_bare_one(client, incidents, extra):
+    """A tracking parameter or anything else that is no filter: the same incidents, count,
+    filter form and "other languages" switch as the bare address, and the API's same 200
+    (a filterset with no filter asked for validates nothing: IncidentFilter.__init__)."""
+    bare, other = client.get(EN_LIST), client.get(EN_LIST, extra)
+    assert shown(other) == shown(bare)
+    assert result_count(other) == result_count(bare)
+    assert filter_panel_of(other) == filter_panel_of(bare)
+    api_bare = client.get("/api/incidents/", {"lang": "en"})
+    api_other = client.get("/api/incidents/", {"lang": "en", **extra})
+    assert api_other.status_code == 200
+    assert api_other.json()["count"] == api_bare.json()["count"]
+    assert [i["title"] for i in api_other.json()["results"]] == [
+        i["title"] for i in api_bare.json()["results"]
+    ]

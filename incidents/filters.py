@@ -271,19 +271,36 @@ class IncidentFilter(django_filters.FilterSet):
 
     @property
     def form(self):
-        """django-filter's form, made when first asked for, with the site's date formats and
-        Bootstrap's classes, as crispy-forms gave them (the panel renders the fields itself,
-        templates/incidents/includes/filter_panel.html, which costs a tenth as much)."""
+        """django-filter's form, made when first asked for, of the filters the address
+        names (`get_form_class`), with the site's date formats and Bootstrap's classes."""
         if not hasattr(self, "_form"):
-            form = super().form
-            for name in ("date_from", "date_to"):
-                form.fields[name].input_formats = DATE_INPUT_FORMATS
-            for field in form.fields.values():
-                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-                if isinstance(field.widget, forms.CheckboxInput):
-                    css = "form-check-input"
-                field.widget.attrs["class"] = css
+            _dressed(super().form)
         return self._form
+
+    def get_form_class(self):
+        """A bound filterset validates the fields the address names, not all 13: a filter
+        not named is not applied either way (its value is empty), and making and cleaning
+        every field was a tenth of a filtered miss. The panel shows them all
+        (`fields_for_display`)."""
+        if not self.is_bound:
+            return super().get_form_class()
+        named = {name: f.field for name, f in self.filters.items() if name in self.data}
+        return type(f"{self.__class__.__name__}Form", (self._meta.form,), named)
+
+    def _whole_form(self):
+        """Every filter's field, bound to the same values, for the panel that shows them,
+        with the errors of the validated form (a field not named has none): not validated
+        again, which would look each slug up twice."""
+        if not self.is_bound:
+            return self.form
+        if not hasattr(self, "_whole"):
+            whole = django_filters.FilterSet.get_form_class(self)(
+                self.data, prefix=self.form_prefix
+            )
+            whole._errors = self.form.errors
+            whole.cleaned_data = getattr(self.form, "cleaned_data", {})
+            self._whole = _dressed(whole)
+        return self._whole
 
     def is_valid(self) -> bool:
         """No filter asked for is valid too (django-filter's is False when unbound, which the
@@ -303,15 +320,15 @@ class IncidentFilter(django_filters.FilterSet):
     def fields_for_display(self):
         """The bound fields, a field that failed validation marked for Bootstrap and for
         screen readers (its message is tied to it)."""
+        form = self._whole_form()
         if self.is_bound:
-            self.errors  # noqa: B018 -- runs validation so the fields know their errors
-            for name in self.form.errors:
-                if name in self.form.fields:
-                    attrs = self.form.fields[name].widget.attrs
+            for name in form.errors:  # runs validation so the fields know their errors
+                if name in form.fields:
+                    attrs = form.fields[name].widget.attrs
                     attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                     attrs["aria-invalid"] = "true"
                     attrs["aria-describedby"] = f"id_{name}_error"
-        return list(self.form)
+        return list(form)
 
     def filter_search(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset
@@ -408,6 +425,21 @@ class IncidentFilter(django_filters.FilterSet):
                 value = value.strftime("%d.%m.%Y")
             active.append((field.label, value))
         return active
+
+
+def _dressed(form):
+    """The filter form with the site's date formats and Bootstrap's classes, as crispy-forms
+    gave them (the panel renders the fields itself, templates/incidents/includes/
+    filter_panel.html, which costs a tenth as much)."""
+    for name in ("date_from", "date_to"):
+        if name in form.fields:
+            form.fields[name].input_formats = DATE_INPUT_FORMATS
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        if isinstance(field.widget, forms.CheckboxInput):
+            css = "form-check-input"
+        field.widget.attrs["class"] = css
+    return form
 
 
 def applied_filters(filterset: IncidentFilter) -> dict[str, str]:

@@ -474,3 +474,59 @@ def test_an_address_with_no_filter_answers_as_the_bare_one(client, incidents, ex
     assert [i["title"] for i in api_other.json()["results"]] == [
         i["title"] for i in api_bare.json()["results"]
     ]
+
+
+class EveryFieldFilter(IncidentFilter):
+    """The filterset as it was: every field made and validated, whatever the address names."""
+
+    def get_form_class(self):
+        import django_filters
+
+        return django_filters.FilterSet.get_form_class(self)
+
+
+FILTER_VALUES = {
+    "region": ["kyiv", "lviv", "nowhere", ""],
+    "group": ["physical-aggression", "censorship-access", "bogus"],
+    "category": ["beating", "threats", "nope"],
+    "perpetrator": ["police", "officials", "martians"],
+    "year": ["2020", "2021", "abc", "1800"],
+    "month": ["3", "7", "13"],
+    "date_from": ["01.01.2020", "2021-01-01", "32.13.2020"],
+    "date_to": ["31.12.2021", "yesterday"],
+    "verification": ["sourced", "victim", "maybe"],
+    "languages": ["all", "some"],
+    "q": ["zebra", "", "beaten threats"],
+}
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(sorted(FILTER_VALUES)),
+        st.integers(min_value=0, max_value=3),
+        max_size=4,
+    ).map(
+        lambda chosen: {
+            name: FILTER_VALUES[name][i % len(FILTER_VALUES[name])] for name, i in chosen.items()
+        }
+    )
+)
+def test_validating_only_the_named_filters_changes_nothing_a_reader_sees(incidents, params):
+    """A filterset validates the fields its address names (IncidentFilter.get_form_class):
+    the same incidents, the same understood filters and errors, and the panel still shows
+    every field, with what was typed and the wrong ones marked."""
+    with override("en"):
+        named, every = IncidentFilter.public(params), EveryFieldFilter.public(params)
+        assert sorted(named.qs.values_list("pk", flat=True)) == sorted(
+            every.qs.values_list("pk", flat=True)
+        )
+        assert named.chosen() == every.chosen()
+        assert dict(named.errors) == dict(every.errors)
+        assert named.active_filters == every.active_filters
+        shown, reference = named.fields_for_display, every.fields_for_display
+        assert [f.name for f in shown] == [f.name for f in reference] == list(every.filters)
+        assert [str(f) for f in shown] == [str(f) for f in reference]

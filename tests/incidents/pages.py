@@ -133,3 +133,10 @@ ADMIN_INLINES_EMPTY = {
         for key in ("TOTAL_FORMS", "INITIAL_FORMS")
     },
 }
+
+
+def filter_form_html(response) -> str:
+    """The filter panel as the page shows it."""
+    html = response.content.decode()
+    start = html.index('<aside class="col-lg-3 filters">')
+    return html[start : html.index("</aside>", start)]

@@ -11,7 +11,7 @@ from incidents.models import Category, Incident, Region
 from tests.shared_data import shared_data
 
 from .factories import IncidentFactory, TranslationFactory
-from .pages import card_titles, pagination_links, parse, result_count
+from .pages import card_titles, filter_form_html, pagination_links, parse, result_count
 
 LIST = "/incidents/"
 EN_LIST = "/en/incidents/"
@@ -440,13 +440,6 @@ def test_a_region_given_a_new_address_in_the_admin_answers_only_to_it(
     assert client.get("/api/incidents/", {"region": "lviv-oblast"}).json()["count"] == 1
 
 
-def filter_panel_of(response) -> str:
-    """The filter form as the page shows it."""
-    page = response.content.decode()
-    start = page.index('<form id="filter-form"')
-    return page[start : page.index("</form>", start)]
-
-
 @pytest.mark.django_db
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -466,7 +459,7 @@ def test_an_address_with_no_filter_answers_as_the_bare_one(client, incidents, ex
     bare, other = client.get(EN_LIST), client.get(EN_LIST, extra)
     assert shown(other) == shown(bare)
     assert result_count(other) == result_count(bare)
-    assert filter_panel_of(other) == filter_panel_of(bare)
+    assert filter_form_html(other) == filter_form_html(bare)
     api_bare = client.get("/api/incidents/", {"lang": "en"})
     api_other = client.get("/api/incidents/", {"lang": "en", **extra})
     assert api_other.status_code == 200

@@ -19,7 +19,7 @@ from incidents import public_cache, services
 from incidents.models import Category, Incident, Region
 
 from .factories import IncidentFactory
-from .pages import card_titles, result_count, url_of
+from .pages import card_titles, filter_form_html, result_count, url_of
 
 
 def category(slug):
@@ -422,12 +422,6 @@ def test_the_statistics_are_rendered_once_per_filters_language_and_data(client, 
         re.S,
     )
     assert ">2</td>" in table.group(0)
-
-
-def filter_form_html(response) -> str:
-    html = response.content.decode()
-    start = html.index('<aside class="col-lg-3 filters">')
-    return html[start : html.index("</aside>", start)]
 
 
 @pytest.mark.django_db
